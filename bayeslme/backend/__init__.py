@@ -1,0 +1,1 @@
+"""PyMC backend: the only subpackage that imports pymc or pytensor."""

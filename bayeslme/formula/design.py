@@ -1,0 +1,361 @@
+"""Turn a :class:`FormulaSpec` and a data frame into numeric design matrices.
+
+The :class:`Design` holds the response, the fixed-effects matrix ``X`` and, per
+grouping factor, the level of each row and the columns of ``Z`` for that
+factor's effects. It never builds the dense rows x (levels x effects) matrix:
+group effects enter as ``sum_e Z[:, e] * u[level[row], e]``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import formulae
+import numpy as np
+import pandas as pd
+
+from bayeslme.errors import DataError, DroppedRowsWarning, FormulaError
+from bayeslme.formula.centering import CenteringState, add_centering_columns
+from bayeslme.formula.parse import FormulaSpec
+
+__all__ = ["Block", "Design", "DroppedRows", "FactorDesign", "build_design", "factor_labels"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """Effects of one group term: correlated with each other when more than one."""
+
+    effects: tuple[str, ...]
+
+    @property
+    def correlated(self) -> bool:
+        """Whether the block carries a correlation matrix (two or more effects)."""
+        return len(self.effects) > 1
+
+
+@dataclass(frozen=True)
+class FactorDesign:
+    """Design of one grouping factor.
+
+    Attributes
+    ----------
+    name : str
+        Factor name (``"Subject"``, ``"school:class"``).
+    columns : tuple of str
+        Data columns that define the levels.
+    levels : tuple of str
+        Level labels, sorted.
+    index : ndarray of int, shape (n_obs,)
+        Level index of each row.
+    effects : tuple of str
+        Effect names in column order of ``Z``.
+    Z : ndarray, shape (n_obs, n_effects)
+        Predictor values that multiply each group effect.
+    blocks : tuple of Block
+        Partition of ``effects`` into correlated blocks (one per group term).
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    levels: tuple[str, ...]
+    index: np.ndarray
+    effects: tuple[str, ...]
+    Z: np.ndarray
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class DroppedRows:
+    """Rows removed before fitting because a model column was missing.
+
+    Attributes
+    ----------
+    count : int
+        Number of rows dropped.
+    by_column : dict
+        Missing-value count per model column (only columns with any).
+    """
+
+    count: int
+    by_column: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Design:
+    """Numeric design of a mixed model, plus what is needed to rebuild it for new data."""
+
+    formula: FormulaSpec
+    y: np.ndarray
+    X: np.ndarray
+    fixed_names: tuple[str, ...]
+    factors: tuple[FactorDesign, ...]
+    dropped: DroppedRows
+    data: pd.DataFrame
+    centering: CenteringState
+    fixed_matrix: Any = field(repr=False)
+    term_matrices: tuple[Any, ...] = field(repr=False)
+
+    @property
+    def n_obs(self) -> int:
+        """Number of rows used in the fit."""
+        return int(self.y.shape[0])
+
+    @property
+    def has_intercept(self) -> bool:
+        """Whether the fixed part has an intercept column."""
+        return "Intercept" in self.fixed_names
+
+    def factor(self, name: str) -> FactorDesign:
+        """Return the design of grouping factor ``name``."""
+        for factor in self.factors:
+            if factor.name == name:
+                return factor
+        raise KeyError(name)
+
+
+def build_design(formula: FormulaSpec, data: pd.DataFrame) -> Design:
+    """Evaluate ``formula`` on ``data``.
+
+    Parameters
+    ----------
+    formula : FormulaSpec
+        Parsed formula.
+    data : pandas.DataFrame
+        One row per observation.
+
+    Returns
+    -------
+    Design
+
+    Raises
+    ------
+    DataError
+        Unknown columns, nothing left after dropping missing rows, infinite
+        values, a grouping factor with one level, collinear predictors.
+    FormulaError
+        A term formulae cannot evaluate.
+
+    Warns
+    -----
+    DroppedRowsWarning
+        When rows with missing values in model columns are dropped.
+    """
+    _check_frame(data)
+    used = used_columns(formula, data)
+    frame, dropped = _drop_missing(data, used)
+    _check_finite(frame, used)
+    frame, centering = add_centering_columns(frame, formula.centering)
+    fixed_dm = _evaluate(formula.fixed_formula, frame, formula.text)
+    y = np.asarray(fixed_dm.response.design_matrix, dtype=float)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    X = np.asarray(fixed_dm.common.design_matrix, dtype=float)
+    fixed_names = tuple(fixed_dm.common.as_dataframe().columns)
+    _check_collinear(X, fixed_names)
+    factors, term_matrices = _build_factors(formula, frame)
+    return Design(
+        formula=formula,
+        y=y,
+        X=X,
+        fixed_names=fixed_names,
+        factors=factors,
+        dropped=dropped,
+        data=frame.reset_index(drop=True),
+        centering=centering,
+        fixed_matrix=fixed_dm.common,
+        term_matrices=term_matrices,
+    )
+
+
+def used_columns(formula: FormulaSpec, data: pd.DataFrame) -> list[str]:
+    """Data columns the formula reads, in first-use order; unknown names raise.
+
+    Raises
+    ------
+    DataError
+        Naming the unknown column and the closest existing column names.
+    """
+    generated = {term.column: term for term in formula.centering}
+    names: list[str] = []
+
+    def add(name: str) -> None:
+        if name and name not in names:
+            names.append(name)
+
+    texts = [formula.fixed_formula] + [term.expr for term in formula.group_terms]
+    for text in texts:
+        for name in _variables(text, formula.text):
+            if name in generated:
+                add(generated[name].variable)
+                add(generated[name].group)
+            else:
+                add(name)
+    for term in formula.group_terms:
+        for name in term.factor_columns:
+            add(name)
+    for name in names:
+        if name not in data.columns:
+            close = difflib.get_close_matches(name, [str(c) for c in data.columns], n=3)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise DataError(f"column {name!r} used in the formula is not in the data{hint}")
+    return names
+
+
+def factor_labels(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """String labels of a (possibly interacted) grouping factor, one per row.
+
+    Integer-valued numeric columns are labelled without a decimal point, so
+    that subject ``308`` stays ``"308"`` whether read as int or float.
+    """
+    parts = [_as_labels(frame[column]) for column in columns]
+    labels = parts[0]
+    for part in parts[1:]:
+        labels = labels + ":" + part
+    return labels
+
+
+def sorted_levels(frame: pd.DataFrame, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """Levels of a factor in natural order (numeric order for numeric columns)."""
+    keys = frame[list(columns)].drop_duplicates()
+    keys = keys.sort_values(list(columns), kind="stable")
+    labels = factor_labels(keys, columns)
+    return tuple(dict.fromkeys(labels.tolist()))
+
+
+def _as_labels(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(series) and np.all(np.mod(series.to_numpy(), 1) == 0):
+        series = series.astype(np.int64)
+    return series.astype(str)
+
+
+def _variables(text: str, original: str) -> list[str]:
+    try:
+        description = formulae.model_description(text)
+    except Exception as err:  # formulae raises several parser error types
+        raise FormulaError(f"cannot parse {text!r}: {err}", original) from err
+    return sorted(name for name in description.var_names if name)
+
+
+def _check_frame(data: pd.DataFrame) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if len(data) == 0:
+        raise DataError("data has zero rows")
+    duplicated = data.columns[data.columns.duplicated()].unique().tolist()
+    if duplicated:
+        raise DataError(f"data has duplicate column names: {duplicated}")
+
+
+def _drop_missing(data: pd.DataFrame, used: list[str]) -> tuple[pd.DataFrame, DroppedRows]:
+    missing = data[used].isna()
+    by_column = {name: int(count) for name, count in missing.sum().items() if count}
+    keep = ~missing.any(axis=1).to_numpy()
+    dropped = DroppedRows(int((~keep).sum()), by_column)
+    if not keep.any():
+        raise DataError(
+            f"no rows left after dropping rows with missing values (missing per column: {by_column})"
+        )
+    if dropped.count:
+        detail = ", ".join(f"{name!r}: {count}" for name, count in by_column.items())
+        warnings.warn(
+            f"dropped {dropped.count} of {len(data)} rows with missing values in model columns ({detail})",
+            DroppedRowsWarning,
+            stacklevel=4,
+        )
+    return data.loc[keep], dropped
+
+
+def _check_finite(frame: pd.DataFrame, used: list[str]) -> None:
+    for name in used:
+        column = frame[name]
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            bad = ~np.isfinite(column.to_numpy(dtype=float))
+            if bad.any():
+                rows = frame.index[bad][:5].tolist()
+                raise DataError(
+                    f"column {name!r} has {int(bad.sum())} infinite values (rows {rows}); "
+                    "remove or replace them"
+                )
+
+
+def _evaluate(text: str, frame: pd.DataFrame, original: str) -> Any:
+    try:
+        return formulae.design_matrices(text, frame, na_action="error")
+    except Exception as err:  # formulae raises several error types while evaluating
+        raise FormulaError(f"cannot evaluate {text!r} on the data: {err}", original) from err
+
+
+def _check_collinear(X: np.ndarray, names: tuple[str, ...]) -> None:
+    if X.shape[1] == 0:
+        return
+    scale = np.linalg.norm(X, axis=0)
+    scale[scale == 0] = 1.0
+    rank = np.linalg.matrix_rank(X / scale)
+    if rank == X.shape[1]:
+        return
+    kept: list[int] = []
+    culprits: list[str] = []
+    for j in range(X.shape[1]):
+        if np.linalg.matrix_rank(X[:, kept + [j]] / scale[kept + [j]]) > len(kept):
+            kept.append(j)
+        else:
+            culprits.append(names[j])
+    raise DataError(
+        f"fixed-effect columns are perfectly collinear: {culprits} can be written as a "
+        "combination of the other columns; remove them from the formula"
+    )
+
+
+def _build_factors(
+    formula: FormulaSpec, frame: pd.DataFrame
+) -> tuple[tuple[FactorDesign, ...], tuple[Any, ...]]:
+    order: list[str] = []
+    grouped: dict[str, list[tuple[Any, Any]]] = {}
+    matrices = []
+    for term in formula.group_terms:
+        dm = _evaluate(f"{term.expr}", frame, formula.text)
+        matrices.append(dm.common)
+        if term.factor not in grouped:
+            order.append(term.factor)
+            grouped[term.factor] = []
+        grouped[term.factor].append((term, dm.common))
+    factors = tuple(_factor_design(name, grouped[name], frame, formula) for name in order)
+    return factors, tuple(matrices)
+
+
+def _factor_design(name: str, terms: list, frame: pd.DataFrame, formula: FormulaSpec) -> FactorDesign:
+    columns = terms[0][0].factor_columns
+    levels = sorted_levels(frame, columns)
+    if len(levels) < 2:
+        raise DataError(
+            f"grouping factor {name!r} has only one level ({levels[0]!r}); a group term needs "
+            "at least two levels"
+        )
+    labels = factor_labels(frame, columns)
+    index = pd.Categorical(labels, categories=list(levels)).codes.astype(np.int64)
+    blocks: list[Block] = []
+    effects: list[str] = []
+    matrices: list[np.ndarray] = []
+    for _, common in terms:
+        names = tuple(common.as_dataframe().columns)
+        for effect in names:
+            if effect in effects:
+                raise FormulaError(
+                    f"effect {effect!r} appears in more than one group term of factor {name!r}",
+                    formula.text,
+                )
+        effects.extend(names)
+        blocks.append(Block(names))
+        matrices.append(np.asarray(common.design_matrix, dtype=float))
+    return FactorDesign(
+        name=name,
+        columns=tuple(columns),
+        levels=levels,
+        index=index,
+        effects=tuple(effects),
+        Z=np.column_stack(matrices),
+        blocks=tuple(blocks),
+    )

@@ -1,0 +1,176 @@
+"""Public model classes: :class:`LMM` (Gaussian) and :class:`GLMM` (other families)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from bayeslme.errors import DataError
+from bayeslme.families import Family, get_family
+from bayeslme.formula.design import Design, build_design
+from bayeslme.formula.parse import parse_formula
+from bayeslme.priors import Prior
+from bayeslme.results.fit import Fit
+from bayeslme.spec import ModelSpec, build_spec
+
+__all__ = ["GLMM", "LMM"]
+
+
+class GLMM:
+    """A Bayesian generalized linear mixed model.
+
+    Parameters
+    ----------
+    formula : str
+        lme4-style formula, e.g. ``"y ~ x + (1 + x | g)"``.
+    data : pandas.DataFrame
+        One row per observation. Rows with missing values in model columns
+        are dropped with a :class:`~bayeslme.errors.DroppedRowsWarning`.
+    family : str
+        Response distribution.
+    link : str, optional
+        Link function; the family's canonical link by default.
+    priors : mapping of str to Prior, optional
+        Overrides of the default priors (keys in :mod:`bayeslme.priors`).
+
+    Raises
+    ------
+    FormulaError, DataError, FamilyError, PriorError
+        For invalid input, naming the culprit.
+    """
+
+    def __init__(
+        self,
+        formula: str,
+        data: pd.DataFrame,
+        *,
+        family: str = "gaussian",
+        link: str | None = None,
+        priors: Mapping[str, Prior] | None = None,
+    ):
+        self.family: Family = get_family(family)
+        self.link: str = self.family.check_link(link)
+        self.formula = parse_formula(formula)
+        self.design: Design = build_design(self.formula, data)
+        _check_response(self.design, self.family)
+        self.spec: ModelSpec = build_spec(
+            self.design,
+            family=self.family.name,
+            link=self.link,
+            priors=priors,
+            family_priors=self.family.family_priors(self.design.y),
+        )
+
+    def build(self) -> Any:
+        """The PyMC model (non-centered group effects, LKJ correlations)."""
+        from bayeslme.backend.pymc_model import build_pymc_model
+
+        return build_pymc_model(self.spec, self.design)
+
+    def fit(
+        self,
+        *,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        random_seed: int | None = None,
+        sampler: str = "auto",
+        target_accept: float = 0.9,
+        progressbar: bool = True,
+    ) -> Fit:
+        """Sample the posterior with NUTS.
+
+        Parameters
+        ----------
+        draws, tune, chains : int
+            Kept draws per chain, warm-up iterations per chain, chains.
+        random_seed : int, optional
+            Same seed, same draws.
+        sampler : {"auto", "nutpie", "pymc", "numpyro", "blackjax"}
+            ``"auto"`` uses nutpie when installed.
+        target_accept : float
+            NUTS target acceptance rate; raise it if there are divergences.
+        progressbar : bool
+            Show sampling progress.
+
+        Returns
+        -------
+        Fit
+
+        Warns
+        -----
+        ConvergenceWarning
+            When diagnostics (divergences, R-hat, ESS, tree depth, E-BFMI) flag problems.
+        """
+        from bayeslme.backend.sampling import SamplerSettings, run_sampler
+        from bayeslme.results.diagnostics import check_diagnostics
+
+        settings = SamplerSettings(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            sampler=sampler,
+            target_accept=target_accept,
+            random_seed=random_seed,
+            progressbar=progressbar,
+        )
+        model = self.build()
+        idata, timing = run_sampler(model, settings)
+        info = {
+            "draws": draws,
+            "tune": tune,
+            "chains": chains,
+            "random_seed": random_seed,
+            "target_accept": target_accept,
+            **timing,
+        }
+        result = Fit(spec=self.spec, design=self.design, idata=idata, info=info)
+        check_diagnostics(result.diagnostics)
+        return result
+
+    def __repr__(self) -> str:
+        factors = ", ".join(f"{f.name} ({len(f.levels)} levels)" for f in self.spec.factors)
+        return (
+            f"{type(self).__name__}({self.spec.formula!r}, family={self.spec.family!r}, "
+            f"n_obs={self.spec.n_obs}, groups=[{factors}])"
+        )
+
+
+class LMM(GLMM):
+    """A Bayesian linear mixed model (Gaussian response, identity link).
+
+    Parameters
+    ----------
+    formula : str
+        lme4-style formula, e.g. ``"Reaction ~ Days + (Days | Subject)"``.
+    data : pandas.DataFrame
+        One row per observation.
+    priors : mapping of str to Prior, optional
+        Overrides of the default priors.
+
+    Examples
+    --------
+    >>> import bayeslme as bl
+    >>> model = bl.LMM("Reaction ~ Days + (Days | Subject)", data=bl.datasets.sleepstudy())
+    >>> fit = model.fit(draws=500, chains=2, random_seed=1)  # doctest: +SKIP
+    """
+
+    def __init__(self, formula: str, data: pd.DataFrame, *, priors: Mapping[str, Prior] | None = None):
+        super().__init__(formula, data, family="gaussian", priors=priors)
+
+
+def _check_response(design: Design, family: Family) -> None:
+    response = design.formula.response
+    column = design.data[response] if response in design.data.columns else None
+    if column is not None and pd.api.types.is_bool_dtype(column) and family.name == "gaussian":
+        warnings.warn(
+            f"response {response!r} is boolean; a Gaussian model treats it as 0/1 numbers. "
+            "Use GLMM(..., family='bernoulli') for a binary outcome",
+            UserWarning,
+            stacklevel=3,
+        )
+    if design.y.ndim != 1 or design.y.dtype.kind not in "fiub":
+        raise DataError(f"response {response!r} must be numeric for family {family.name!r}")

@@ -1,0 +1,152 @@
+"""Prior specifications and the data-scaled defaults.
+
+Prior keys
+----------
+``"Intercept"``
+    Intercept of the model with *centred* predictors (the expected response at
+    the predictor means), as in brms and rstanarm. The reported intercept is
+    transformed back to the original predictors.
+``"b"``, ``"b[name]"``
+    Fixed-effect slopes: all of them, or the one named ``name``.
+``"sd"``, ``"sd[factor]"``, ``"sd[factor|effect]"``
+    Standard deviations of group effects: all, one factor, or one effect.
+``"cor"``, ``"cor[factor]"``
+    LKJ prior (``Prior("lkj", eta=...)``) on the correlations of a factor's
+    correlated block(s).
+``"sigma"``
+    Residual standard deviation (Gaussian and Student-t families).
+
+Defaults (Gaussian), with :math:`s_y` the sample SD of the response and
+:math:`s_x` the SD of a predictor column:
+
+* Intercept ~ Normal(mean(y), 2.5 s_y): weakly informative around the data.
+* slope ~ Normal(0, 2.5 s_y / s_x): a one-SD change in x moves y by at most a
+  few SDs of y (rstanarm's scaling).
+* sd ~ half-Student-t(3, 0, s_y / s_z), with s_z the SD of the effect's Z
+  column (1 for intercepts): heavy-tailed, on the scale of the response
+  (brms's choice of family).
+* cor ~ LKJ(1): uniform over correlation matrices (brms's default).
+* sigma ~ half-Student-t(3, 0, s_y).
+
+For non-identity links the data scale ``s_y`` is replaced by 1 (the link
+scale); see :mod:`bayeslme.families`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bayeslme.errors import PriorError
+
+__all__ = ["Prior"]
+
+_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "normal": ("mu", "sigma"),
+    "student_t": ("nu", "mu", "sigma"),
+    "flat": (),
+    "halfnormal": ("sigma",),
+    "halfstudent_t": ("nu", "sigma"),
+    "halfcauchy": ("beta",),
+    "exponential": ("lam",),
+    "gamma": ("alpha", "beta"),
+    "lkj": ("eta",),
+}
+_POSITIVE_PARAMETERS = {"sigma", "nu", "beta", "lam", "eta", "alpha"}
+LOCATION_DISTS = ("normal", "student_t", "flat")
+SCALE_DISTS = ("halfnormal", "halfstudent_t", "halfcauchy", "exponential", "gamma")
+
+
+@dataclass(frozen=True, init=False)
+class Prior:
+    """A prior distribution for one model parameter.
+
+    Parameters
+    ----------
+    dist : str
+        One of ``normal(mu, sigma)``, ``student_t(nu, mu, sigma)``, ``flat()``
+        for location parameters; ``halfnormal(sigma)``,
+        ``halfstudent_t(nu, sigma)``, ``halfcauchy(beta)``,
+        ``exponential(lam)``, ``gamma(alpha, beta)`` for scales; ``lkj(eta)``
+        for correlations.
+    **params : float
+        The distribution's parameters, all required.
+
+    Examples
+    --------
+    >>> Prior("normal", mu=0, sigma=10)
+    Prior('normal', mu=0.0, sigma=10.0)
+    """
+
+    dist: str
+    params: tuple[tuple[str, float], ...]
+
+    def __init__(self, dist: str, **params: float):
+        if dist not in _PARAMETERS:
+            raise PriorError(f"unknown prior distribution {dist!r}; choose one of {sorted(_PARAMETERS)}")
+        expected = _PARAMETERS[dist]
+        unknown = sorted(set(params) - set(expected))
+        missing = [name for name in expected if name not in params]
+        if unknown or missing:
+            raise PriorError(
+                f"prior {dist!r} takes parameters {list(expected)}; unknown: {unknown}, missing: {missing}"
+            )
+        values = []
+        for name in expected:
+            value = params[name]
+            try:
+                value = float(value)
+            except (TypeError, ValueError) as err:
+                raise PriorError(
+                    f"prior {dist!r} parameter {name!r} must be a number, got {value!r}"
+                ) from err
+            if value != value or abs(value) == float("inf"):
+                raise PriorError(f"prior {dist!r} parameter {name!r} must be finite, got {value}")
+            if name in _POSITIVE_PARAMETERS and value <= 0:
+                raise PriorError(f"prior {dist!r} parameter {name!r} must be positive, got {value}")
+            values.append((name, value))
+        object.__setattr__(self, "dist", dist)
+        object.__setattr__(self, "params", tuple(values))
+
+    def __getitem__(self, name: str) -> float:
+        return dict(self.params)[name]
+
+    def __repr__(self) -> str:
+        inner = "".join(f", {k}={v!r}" for k, v in self.params)
+        return f"Prior({self.dist!r}{inner})"
+
+    def __str__(self) -> str:
+        inner = ", ".join(f"{v:.4g}" for _, v in self.params)
+        return f"{self.dist}({inner})"
+
+    @property
+    def scale(self) -> float:
+        """Scale factor of a positive prior (its unit version times this)."""
+        values = dict(self.params)
+        if self.dist in ("halfnormal", "halfstudent_t"):
+            return values["sigma"]
+        if self.dist == "halfcauchy":
+            return values["beta"]
+        if self.dist == "exponential":
+            return 1.0 / values["lam"]
+        if self.dist == "gamma":
+            return 1.0 / values["beta"]
+        raise PriorError(f"prior {self.dist!r} has no scale")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"dist": self.dist, **dict(self.params)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Prior:
+        """Inverse of :meth:`to_dict`."""
+        data = dict(data)
+        return cls(data.pop("dist"), **data)
+
+
+def check_kind(key: str, prior: Prior, allowed: tuple[str, ...]) -> None:
+    """Raise if ``prior`` is not a family allowed for parameter ``key``."""
+    if not isinstance(prior, Prior):
+        raise PriorError(f"prior for {key!r} must be a bayeslme.Prior, got {type(prior).__name__}")
+    if prior.dist not in allowed:
+        raise PriorError(f"prior for {key!r} must be one of {list(allowed)}, got {prior.dist!r}")

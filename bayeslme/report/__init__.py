@@ -1,0 +1,1 @@
+"""Text, HTML and standalone reports built from one table source."""

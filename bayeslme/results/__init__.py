@@ -1,0 +1,1 @@
+"""Posterior results: pure numpy maths on draws plus thin labelling layers."""
