@@ -59,8 +59,10 @@ def test_nested_factor_levels_combine_columns(frame):
 def test_missing_rows_dropped_with_warning_naming_columns(frame):
     frame.loc[[1, 4], "x"] = np.nan
     frame.loc[7, "y"] = np.nan
-    with pytest.warns(DroppedRowsWarning, match=r"dropped 3 of 12 rows.*'x': 2.*'y': 1"):
+    with pytest.warns(DroppedRowsWarning, match=r"dropped 3 of 12 rows") as record:
         d = design("y ~ x + (1 | g)", frame)
+    message = str(record[0].message)
+    assert "'x': 2" in message and "'y': 1" in message
     assert d.n_obs == 9
     assert d.dropped.by_column == {"y": 1, "x": 2}
 
