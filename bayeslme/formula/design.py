@@ -196,7 +196,8 @@ def used_columns(formula: FormulaSpec, data: pd.DataFrame) -> list[str]:
         if name and name not in names:
             names.append(name)
 
-    texts = [f"I({text})" for text in response_texts(formula)] + [formula.fixed]
+    fixed_text, offsets = split_offsets(formula.fixed)
+    texts = [f"I({text})" for text in response_texts(formula)] + [fixed_text, *offsets]
     texts += [term.expr for term in formula.group_terms]
     for text in texts:
         for name in _variables(text, formula.text):

@@ -183,6 +183,11 @@ def evaluate_response(formula: FormulaSpec, frame: pd.DataFrame, family: str) ->
         kind, first, second = parts
         successes = _evaluate_expression(first, frame, formula.text)
         other = _evaluate_expression(second, frame, formula.text)
+        if kind == "cbind" and (other < 0).any():
+            raise FamilyError(
+                f"binomial response {name!r} has negative failures ({second!r}) in rows "
+                f"{_rows(frame, other < 0)}"
+            )
         trials = successes + other if kind == "cbind" else other
         _check_binomial(successes, trials, first, frame)
         return Response(successes, trials)
