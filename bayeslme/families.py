@@ -56,7 +56,7 @@ from scipy import special
 from bayeslme.errors import FamilyError
 from bayeslme.priors import Prior
 
-__all__ = ["FAMILIES", "Family", "get_family", "inverse_link", "link_function"]
+__all__ = ["FAMILIES", "Family", "expected_count", "get_family", "inverse_link", "link_function"]
 
 _OWN_PARAMETERS: dict[str, tuple[str, ...]] = {
     "gaussian": ("sigma",),
