@@ -182,6 +182,13 @@ def test_bad_responses(formula, columns, family, error, message):
         design(formula, frame(**columns), family)
 
 
+def test_negative_and_fractional_trials():
+    with pytest.raises(FamilyError, match=r"'s' has negative trials in rows \[2\]"):
+        design("s | trials(n) ~ x + (1 | g)", frame(s=[0, 1, 0, 1], n=[1, 2, -1, 3]), "binomial")
+    with pytest.raises(FamilyError, match=r"non-integer successes or trials in rows \[3\]"):
+        design("s | trials(n) ~ x + (1 | g)", frame(s=[0, 1, 0, 1], n=[1, 2, 1, 3.5]), "binomial")
+
+
 def test_bad_rows_use_the_data_index_and_are_truncated():
     data = frame(y=[2.0] * 9 + [1.0])
     data.index = [f"r{i}" for i in range(10)]
