@@ -89,7 +89,7 @@ def load(path: str | os.PathLike) -> Fit:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        design = build_design(parse_formula(spec.formula), data)
+        design = build_design(parse_formula(spec.formula), data, family=spec.family)
     children = {f"/{k}": v.to_dataset() for k, v in tree.children.items() if k != "bayeslme_data"}
     idata = xr.DataTree.from_dict(children)
     return Fit(spec=spec, design=design, idata=idata, info=info)

@@ -30,9 +30,16 @@ class GLMM:
         One row per observation. Rows with missing values in model columns
         are dropped with a :class:`~bayeslme.errors.DroppedRowsWarning`.
     family : str
-        Response distribution.
+        Response distribution: ``"gaussian"``, ``"student_t"`` (robust,
+        degrees of freedom estimated), ``"bernoulli"`` (0/1, booleans or two
+        levels), ``"binomial"`` (``cbind(successes, failures)`` or
+        ``successes | trials(n)`` on the left of ``~``), ``"poisson"``,
+        ``"negativebinomial"``. Log-link families accept
+        ``offset(log(exposure))`` in the fixed part. See
+        :mod:`bayeslme.families` and :mod:`bayeslme.formula.response`.
     link : str, optional
-        Link function; the family's canonical link by default.
+        Link function; the family's canonical link by default (``"logit"``
+        or ``"probit"`` for bernoulli and binomial).
     priors : mapping of str to Prior, optional
         Overrides of the default priors (keys in :mod:`bayeslme.priors`).
 
@@ -40,6 +47,16 @@ class GLMM:
     ------
     FormulaError, DataError, FamilyError, PriorError
         For invalid input, naming the culprit.
+
+    Examples
+    --------
+    >>> import bayeslme as bl
+    >>> model = bl.GLMM(
+    ...     "cbind(incidence, size - incidence) ~ period + (1 | herd)",
+    ...     data=bl.datasets.cbpp(),
+    ...     family="binomial",
+    ... )
+    >>> fit = model.fit(draws=500, chains=2, random_seed=1)  # doctest: +SKIP
     """
 
     def __init__(
@@ -54,13 +71,15 @@ class GLMM:
         self.family: Family = get_family(family)
         self.link: str = self.family.check_link(link)
         self.formula = parse_formula(formula)
-        self.design: Design = build_design(self.formula, data)
+        self.design: Design = build_design(self.formula, data, family=self.family.name)
         _check_response(self.design, self.family)
+        scale = self.family.response_scale(self.design.y, self.link, self.design.trials, self.design.offset)
         self.spec: ModelSpec = build_spec(
             self.design,
             family=self.family.name,
             link=self.link,
             priors=priors,
+            response_scale=scale,
             family_priors=self.family.family_priors(self.design.y),
         )
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["SimulatedData", "random_slopes"]
+from bayeslme.families import get_family, inverse_link
+
+__all__ = ["SimulatedData", "glmm", "random_slopes"]
 
 
 @dataclass(frozen=True)
@@ -80,3 +82,68 @@ def random_slopes(
         "sigma": sigma,
     }
     return SimulatedData(data, truth, u)
+
+
+def glmm(
+    family: str,
+    *,
+    link: str | None = None,
+    n_groups: int = 30,
+    n_per_group: int = 20,
+    intercept: float = 0.0,
+    slope: float = 0.5,
+    sd_intercept: float = 0.8,
+    trials: int = 10,
+    alpha: float = 2.0,
+    sigma: float = 1.0,
+    nu: float = 4.0,
+    seed: int = 0,
+) -> SimulatedData:
+    """Simulate ``y ~ x + (1 | g)`` from a generalized linear mixed model.
+
+    Parameters
+    ----------
+    family : str
+        Any family of :mod:`bayeslme.families`.
+    link : str, optional
+        The family's default link when omitted.
+    n_groups, n_per_group : int
+        Groups and rows per group.
+    intercept, slope : float
+        Fixed effects on the link scale.
+    sd_intercept : float
+        SD of the random intercepts (link scale).
+    trials : int
+        Trials per row (binomial).
+    alpha, sigma, nu : float
+        Negative-binomial overdispersion, Student-t scale and degrees of freedom.
+    seed : int
+        Same seed, same data.
+
+    Returns
+    -------
+    SimulatedData
+        Columns ``y``, ``x`` (standard normal), ``g``; ``n`` (trials) for
+        binomial; ``exposure`` for log links, entering the linear predictor as
+        ``offset(log(exposure))``. Truth keys ``Intercept``, ``x``,
+        ``sd_intercept`` and the family's own parameters.
+    """
+    spec = get_family(family)
+    link = spec.check_link(link)
+    rng = np.random.default_rng(seed)
+    group = np.repeat(np.arange(n_groups), n_per_group)
+    u = rng.normal(0.0, sd_intercept, size=n_groups)
+    x = rng.normal(size=group.size)
+    eta = intercept + slope * x + u[group]
+    data = {"x": x, "g": [f"g{k:0{len(str(n_groups - 1))}d}" for k in group]}
+    if link == "log":
+        data["exposure"] = rng.uniform(0.5, 2.0, size=group.size)
+        eta = eta + np.log(data["exposure"])
+    params = {"alpha": alpha, "sigma": sigma, "nu": nu}
+    n = np.full(group.size, trials) if family == "binomial" else None
+    if n is not None:
+        data["n"] = n
+    y = spec.draw_response(inverse_link(link, eta), params, rng, trials=n)
+    truth = {"Intercept": intercept, "x": slope, "sd_intercept": sd_intercept}
+    truth.update({name: params[name] for name in spec.parameters()})
+    return SimulatedData(pd.DataFrame({"y": y, **data}), truth, u[:, None])

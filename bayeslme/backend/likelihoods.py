@@ -12,10 +12,41 @@ from bayeslme.spec import ModelSpec
 __all__ = ["add_likelihood"]
 
 
-def add_likelihood(spec: ModelSpec, eta: pt.TensorVariable, y: np.ndarray) -> None:
-    """Add the observed response variable ``y`` to the current model."""
-    if spec.family == "gaussian":
+def add_likelihood(
+    spec: ModelSpec, eta: pt.TensorVariable, y: np.ndarray, trials: np.ndarray | None = None
+) -> None:
+    """Add the observed response variable ``y`` to the current model.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        Family, link and priors of the family's own parameters.
+    eta : TensorVariable, shape (n,)
+        Linear predictor, offset included.
+    y : ndarray, shape (n,)
+        Observed response (successes for binomial).
+    trials : ndarray, optional
+        Number of trials per row (binomial).
+    """
+    family, link = spec.family, spec.link
+    if family == "gaussian":
         sigma = scalar_scale("sigma", spec.priors["sigma"])
         pm.Normal("y", mu=eta, sigma=sigma, observed=y, dims="obs")
-        return
-    raise NotImplementedError(spec.family)  # families are validated before this point
+    elif family == "student_t":
+        sigma = scalar_scale("sigma", spec.priors["sigma"])
+        nu = scalar_scale("nu", spec.priors["nu"])
+        pm.StudentT("y", nu=nu, mu=eta, sigma=sigma, observed=y, dims="obs")
+    elif family in ("bernoulli", "binomial"):
+        n = 1 if family == "bernoulli" else pm.Data("trials", np.asarray(trials, dtype=np.int64), dims="obs")
+        if link == "logit":
+            pm.Binomial("y", n=n, logit_p=eta, observed=y, dims="obs")
+        else:
+            p = 0.5 * pt.erfc(-eta / np.sqrt(2.0))
+            pm.Binomial("y", n=n, p=pt.clip(p, 1e-12, 1 - 1e-12), observed=y, dims="obs")
+    elif family == "poisson":
+        pm.Poisson("y", mu=pt.exp(eta), observed=y, dims="obs")
+    elif family == "negativebinomial":
+        alpha = scalar_scale("alpha", spec.priors["alpha"])
+        pm.NegativeBinomial("y", mu=pt.exp(eta), alpha=alpha, observed=y, dims="obs")
+    else:
+        raise NotImplementedError(family)  # families are validated before this point

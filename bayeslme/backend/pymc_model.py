@@ -15,7 +15,9 @@ Single-effect blocks (including every ``||`` term) have :math:`u_j = s z_j`.
 
 Stored variables: ``b`` (fixed effects on the original predictors),
 ``<f>__sd``, ``<f>__cor`` (correlations of pairs in ``<f>__cor_pair``),
-``<f>__u`` (group effects), family parameters such as ``sigma``.
+``<f>__u`` (group effects), family parameters such as ``sigma``, ``nu``,
+``alpha``. An ``offset`` (``pm.Data``) is added to :math:`\\eta` when the
+formula has one; binomial trials enter as ``pm.Data("trials")``.
 """
 
 from __future__ import annotations
@@ -65,7 +67,9 @@ def build_pymc_model(spec: ModelSpec, design: Design) -> pm.Model:
             Z = pm.Data(f"{factor.name}__Z", factor.Z, dims=("obs", f"{factor.name}__effect"))
             u = _group_effects(spec, factor_spec)
             eta = eta + (Z * u[index]).sum(axis=1)
-        add_likelihood(spec, eta, design.y)
+        if design.offset is not None:
+            eta = eta + pm.Data("offset", design.offset, dims="obs")
+        add_likelihood(spec, eta, design.y, design.trials)
     return model
 
 

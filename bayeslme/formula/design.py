@@ -20,6 +20,7 @@ import pandas as pd
 from bayeslme.errors import DataError, DroppedRowsWarning, FormulaError
 from bayeslme.formula.centering import CenteringState, add_centering_columns
 from bayeslme.formula.parse import FormulaSpec
+from bayeslme.formula.response import evaluate_offset, evaluate_response, response_texts, split_offsets
 
 __all__ = ["Block", "Design", "DroppedRows", "FactorDesign", "build_design", "factor_labels"]
 
@@ -97,6 +98,8 @@ class Design:
     centering: CenteringState
     fixed_matrix: Any = field(repr=False)
     term_matrices: tuple[Any, ...] = field(repr=False)
+    trials: np.ndarray | None = None
+    offset: np.ndarray | None = None
 
     @property
     def n_obs(self) -> int:
@@ -116,7 +119,7 @@ class Design:
         raise KeyError(name)
 
 
-def build_design(formula: FormulaSpec, data: pd.DataFrame) -> Design:
+def build_design(formula: FormulaSpec, data: pd.DataFrame, *, family: str = "gaussian") -> Design:
     """Evaluate ``formula`` on ``data``.
 
     Parameters
@@ -125,6 +128,10 @@ def build_design(formula: FormulaSpec, data: pd.DataFrame) -> Design:
         Parsed formula.
     data : pandas.DataFrame
         One row per observation.
+    family : str
+        Response family; decides how the response is read and checked
+        (binomial ``cbind``/``trials`` forms, 0/1 and count checks, see
+        :mod:`bayeslme.formula.response`).
 
     Returns
     -------
@@ -135,6 +142,8 @@ def build_design(formula: FormulaSpec, data: pd.DataFrame) -> Design:
     DataError
         Unknown columns, nothing left after dropping missing rows, infinite
         values, a grouping factor with one level, collinear predictors.
+    FamilyError
+        A response the family cannot model.
     FormulaError
         A term formulae cannot evaluate.
 
@@ -148,10 +157,10 @@ def build_design(formula: FormulaSpec, data: pd.DataFrame) -> Design:
     frame, dropped = _drop_missing(data, used)
     _check_finite(frame, used)
     frame, centering = add_centering_columns(frame, formula.centering)
-    fixed_dm = _evaluate(formula.fixed_formula, frame, formula.text)
-    y = np.asarray(fixed_dm.response.design_matrix, dtype=float)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
+    fixed_text, offsets = split_offsets(formula.fixed)
+    response = evaluate_response(formula, frame, family)
+    fixed_dm = _evaluate(fixed_text, frame, formula.text)
+    y = response.y
     X = np.asarray(fixed_dm.common.design_matrix, dtype=float)
     fixed_names = tuple(fixed_dm.common.as_dataframe().columns)
     _check_collinear(X, fixed_names)
@@ -167,6 +176,8 @@ def build_design(formula: FormulaSpec, data: pd.DataFrame) -> Design:
         centering=centering,
         fixed_matrix=fixed_dm.common,
         term_matrices=term_matrices,
+        trials=response.trials,
+        offset=evaluate_offset(offsets, frame),
     )
 
 
@@ -185,7 +196,9 @@ def used_columns(formula: FormulaSpec, data: pd.DataFrame) -> list[str]:
         if name and name not in names:
             names.append(name)
 
-    texts = [formula.fixed_formula] + [term.expr for term in formula.group_terms]
+    fixed_text, offsets = split_offsets(formula.fixed)
+    texts = [f"I({text})" for text in response_texts(formula)] + [fixed_text, *offsets]
+    texts += [term.expr for term in formula.group_terms]
     for text in texts:
         for name in _variables(text, formula.text):
             if name in generated:

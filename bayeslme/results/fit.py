@@ -16,8 +16,9 @@ import pandas as pd
 import xarray as xr
 
 from bayeslme.errors import BayeslmeError
+from bayeslme.families import get_family
 from bayeslme.formula.design import Design
-from bayeslme.results import effects, variance
+from bayeslme.results import effects, latent, variance
 from bayeslme.results.diagnostics import Diagnostics, compute_diagnostics
 from bayeslme.results.summaries import summarize_draws
 from bayeslme.spec import FactorSpec, ModelSpec
@@ -93,7 +94,10 @@ class Fit:
     def variance_components(self, *, prob: float = 0.95) -> pd.DataFrame:
         """SDs, variances, correlations and covariances of group effects, residual SD, ICC.
 
-        Values are on the link scale for non-Gaussian families.
+        Values are on the link scale for non-Gaussian families. Their ICC uses
+        the distribution-specific latent residual variance of Nakagawa et al.
+        (2017) (:meth:`bayeslme.families.Family.latent_residual_variance`), and
+        the table has no ``Residual`` rows.
 
         Returns
         -------
@@ -102,11 +106,53 @@ class Fit:
             :func:`bayeslme.results.variance.variance_components_table`.
         """
         factors = self.spec.factors
+        sds, cors, moments = self._group_moments()
+        if self.spec.family == "gaussian":
+            residual = self.draws("sigma")
+            return variance.variance_components_table(factors, sds, cors, moments, residual, prob=prob)
+        residual_variance = self.latent_variances().residual if factors else None
+        return variance.variance_components_table(
+            factors, sds, cors, moments, None, prob=prob, residual_variance=residual_variance
+        )
+
+    def latent_variances(self) -> latent.LatentVariances:
+        """Fixed, random and distribution-specific variances on the latent scale, per draw.
+
+        See :mod:`bayeslme.results.latent` (Nakagawa, Johnson & Schielzeth 2017).
+        """
+        family = get_family(self.spec.family)
+        sds, cors, moments = self._group_moments()
+        v_random = latent.total_random_variance(self.spec.factors, sds, cors, moments)
+        chains, draws = self.posterior.sizes["chain"], self.posterior.sizes["draw"]
+        b = self.draws("b") if self.spec.fixed else np.zeros((chains, draws, 0))
+        params = {name: self.draws(name) for name in family.parameters()}
+        return latent.latent_variances(
+            family, self.spec.link, self.design.X, b, v_random, params, offset=self.design.offset
+        )
+
+    def r2(self, *, prob: float = 0.95) -> pd.DataFrame:
+        """Marginal and conditional R² on the latent scale (Nakagawa et al. 2017).
+
+        Marginal R² is the share of the latent variance explained by the fixed
+        effects, conditional R² by fixed and group effects; for non-Gaussian
+        families the residual is the distribution-specific variance (see
+        :mod:`bayeslme.results.latent`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``marginal`` and ``conditional``.
+        """
+        marginal, conditional = self.latent_variances().r2()
+        values = np.stack([marginal, conditional], axis=-1)
+        return summarize_draws(values, ["marginal", "conditional"], prob=prob)
+
+    def _group_moments(self) -> tuple[dict, dict, dict]:
+        factors = self.spec.factors
         sds = {f.name: self.draws(f"{f.name}__sd") for f in factors}
         cors = {f.name: self.draws(f"{f.name}__cor") if f.pairs() else None for f in factors}
         moments = {f.name: variance.design_moment(self.design.factor(f.name).Z) for f in factors}
-        residual = self.draws("sigma") if "sigma" in self.posterior else None
-        return variance.variance_components_table(factors, sds, cors, moments, residual, prob=prob)
+        return sds, cors, moments
 
     def random_effects(self, factor: str, *, prob: float = 0.95) -> pd.DataFrame:
         """Posterior group effects (deviations ``u``) of each level of ``factor``."""
