@@ -95,7 +95,12 @@ def importance_weights(log_likelihood: np.ndarray) -> tuple[np.ndarray, float, f
     khat : float
         Pareto shape estimate; above 0.7 the approximation is unreliable.
     """
-    log_weights, khat = array_stats.psislw(np.asarray(log_likelihood, dtype=float), r_eff=1.0)
+    log_likelihood = np.asarray(log_likelihood, dtype=float)
+    try:
+        log_weights, khat = array_stats.psislw(log_likelihood, r_eff=1.0)
+    except ValueError:
+        # A flat upper tail (tied largest weights) has nothing to smooth.
+        log_weights, khat = log_likelihood, 0.0
     log_weights = log_weights - np.max(log_weights)
     weights = np.exp(log_weights)
     weights /= weights.sum()

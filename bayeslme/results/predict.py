@@ -74,7 +74,7 @@ def draw_new_effects(
     index_all : ndarray, shape (n,)
         Row indices into ``u_all``.
     """
-    codes = np.unique(index[index < 0])
+    codes = np.unique(index[index < 0])[::-1]  # -1, -2, ...: order of appearance
     if codes.size == 0:
         return u, index
     fresh = sample_mvnormal(cov, codes.size, rng)
