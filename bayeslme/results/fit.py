@@ -263,6 +263,20 @@ class Fit:
             self.idata["posterior_predictive"] = xr.DataTree(draws.to_dataset())
         return draws
 
+    def log_likelihood(self, *, store: bool = True) -> xr.DataArray:
+        """Pointwise log-likelihood of the fitted rows, dims ``(chain, draw, obs)``.
+
+        Computed from the stored draws (works for loaded fits). With
+        ``store=True`` it is also kept as the ``log_likelihood`` group of
+        :attr:`idata`, so that ArviZ functions accept ``fit.idata`` directly.
+        """
+        from bayeslme.results.checks import arviz_tree
+
+        group = arviz_tree(self)["log_likelihood"]
+        if store:
+            self.idata["log_likelihood"] = group.copy()
+        return group.to_dataset()[next(iter(group.data_vars))]
+
     def loo(self, *, pointwise: bool = False) -> Any:
         """PSIS-LOO cross-validation through :func:`arviz_stats.loo`.
 

@@ -76,3 +76,16 @@ def test_loaded_fit_gives_same_r2_and_loo(sleepstudy_fit, tmp_path):
     a = _quiet_loo(loaded.loo)
     b = _quiet_loo(sleepstudy_fit.loo)
     assert a.elpd == pytest.approx(b.elpd)
+
+
+def test_stored_log_likelihood_works_with_arviz_directly(sleepstudy_fit):
+    import arviz_stats
+
+    values = sleepstudy_fit.log_likelihood(store=True)
+    try:
+        assert values.dims == ("chain", "draw", "obs")
+        assert_allclose(values.values, log_likelihood_draws(sleepstudy_fit))
+        direct = _quiet_loo(lambda: arviz_stats.loo(sleepstudy_fit.idata))
+        assert direct.elpd == pytest.approx(_quiet_loo(sleepstudy_fit.loo).elpd)
+    finally:
+        del sleepstudy_fit.idata["log_likelihood"]
