@@ -20,6 +20,7 @@ from bayeslme.results.prediction import (
     factor_covariance,
     family_params,
     flat_draws,
+    per_draw,
     summary_table,
     unseen_codes,
 )
@@ -148,7 +149,7 @@ def personalize_fit(
         offset = offset + predict.group_contribution(other.Z, other.index, u_other)
         others[other.name] = (u_other, factor_covariance(fit, other.name))
     residual = new.y[None, :] - offset
-    resid_var = np.broadcast_to(family.latent_residual_variance(params), (b.shape[0], 1))[:, 0]
+    resid_var = per_draw(family.latent_residual_variance(params), b.shape[0])
     mean, cov, log_marginal = conditional_group_effects(
         residual, target.Z, factor_covariance(fit, name), resid_var
     )

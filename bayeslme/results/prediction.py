@@ -20,7 +20,7 @@ from bayeslme.results import predict, variance
 if TYPE_CHECKING:
     from bayeslme.results.fit import Fit
 
-__all__ = ["fitted_new_data", "predict_fit", "prediction_draws", "summary_table", "unseen_codes"]
+__all__ = ["per_draw", "fitted_new_data", "predict_fit", "prediction_draws", "summary_table", "unseen_codes"]
 
 KINDS = ("mean", "response")
 GROUPS = ("conditional", "population")
@@ -59,6 +59,14 @@ def flat_draws(fit: Fit, name: str) -> np.ndarray:
 def family_params(fit: Fit) -> dict[str, np.ndarray]:
     """Family parameters per draw, shaped (draws, 1) for broadcasting over rows."""
     return {name: flat_draws(fit, name)[:, None] for name in fit.family_parameters()}
+
+
+def per_draw(value: np.ndarray | float, n_draws: int) -> np.ndarray:
+    """A per-draw quantity as shape (n_draws,), from a scalar, (draws,) or (draws, 1)."""
+    array = np.asarray(value, dtype=float)
+    if array.size == 1:
+        return np.full(n_draws, float(array.reshape(-1)[0]))
+    return array.reshape(n_draws, -1)[:, 0]
 
 
 def factor_covariance(fit: Fit, name: str) -> np.ndarray:

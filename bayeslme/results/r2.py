@@ -111,6 +111,7 @@ def r2_draws(fit: Fit) -> dict[str, np.ndarray]:
         family_params,
         fitted_new_data,
         flat_draws,
+        per_draw,
     )
 
     chains, draws = fit.posterior.sizes["chain"], fit.posterior.sizes["draw"]
@@ -125,7 +126,7 @@ def r2_draws(fit: Fit) -> dict[str, np.ndarray]:
     family = get_family(fit.spec.family)
     params = family_params(fit)
     eta = eta_draws(fit, fitted_new_data(fit), groups="conditional", new_groups="error", rng=None)
-    v_resid = np.broadcast_to(family.latent_residual_variance(params, eta), (n_draws, 1))[:, 0]
+    v_resid = per_draw(family.latent_residual_variance(params, eta), n_draws)
     marginal, conditional = nakagawa_r2(fixed, v_random, v_resid)
     bayes = bayes_r2(design.y, inverse_link(fit.spec.link, eta))
     out = {"marginal": marginal, "conditional": conditional, "bayes": bayes}

@@ -101,3 +101,11 @@ def test_hdi_of_skewed_sample_is_narrower_than_central_interval():
     central = np.quantile(draws, [0.05, 0.95])
     assert upper[0] - lower[0] < central[1] - central[0]
     assert np.mean((draws >= lower) & (draws <= upper)) == pytest.approx(0.9, abs=1e-3)
+
+
+def test_per_draw_accepts_scalar_vector_and_column():
+    from bayeslme.results.prediction import per_draw
+
+    assert_allclose(per_draw(3.29, 3), [3.29, 3.29, 3.29])
+    assert_allclose(per_draw(np.array([1.0, 2.0]), 2), [1.0, 2.0])
+    assert_allclose(per_draw(np.array([[1.0], [2.0]]), 2), [1.0, 2.0])
