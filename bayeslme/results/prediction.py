@@ -20,7 +20,18 @@ from bayeslme.results import predict, variance
 if TYPE_CHECKING:
     from bayeslme.results.fit import Fit
 
-__all__ = ["per_draw", "fitted_new_data", "predict_fit", "prediction_draws", "summary_table", "unseen_codes"]
+__all__ = [
+    "eta_draws",
+    "factor_covariance",
+    "family_params",
+    "fitted_new_data",
+    "flat_draws",
+    "per_draw",
+    "predict_fit",
+    "prediction_draws",
+    "summary_table",
+    "unseen_codes",
+]
 
 KINDS = ("mean", "response")
 GROUPS = ("conditional", "population")
@@ -41,7 +52,11 @@ def unseen_codes(labels: tuple[str, ...], index: np.ndarray) -> np.ndarray:
 
 
 def fitted_new_data(fit: Fit) -> NewData:
-    """The fitted rows in :class:`NewData` form (no re-evaluation needed)."""
+    """The fitted rows in :class:`NewData` form (no re-evaluation needed).
+
+    Rows are labelled ``0 .. n_obs - 1``: positions among the rows used in the
+    fit (after rows with missing values were dropped).
+    """
     from bayeslme.formula.newdata import NewFactor
 
     factors = tuple(
@@ -77,9 +92,13 @@ def factor_covariance(fit: Fit, name: str) -> np.ndarray:
 
 
 def eta_draws(
-    fit: Fit, new: NewData, *, groups: str, new_groups: str, rng: np.random.Generator
+    fit: Fit, new: NewData, *, groups: str, new_groups: str, rng: np.random.Generator | None
 ) -> np.ndarray:
-    """Linear predictor per flattened draw and new row."""
+    """Linear predictor per flattened draw and new row.
+
+    ``rng`` draws fresh effects of unseen levels; it may be ``None`` when there
+    are none (fitted rows).
+    """
     n_draws = fit.posterior.sizes["chain"] * fit.posterior.sizes["draw"]
     b = flat_draws(fit, "b") if fit.spec.fixed else np.zeros((n_draws, 0))
     terms = []
@@ -94,7 +113,7 @@ def eta_draws(
             u = flat_draws(fit, f"{factor.name}__u")
             if factor.unseen:
                 cov = factor_covariance(fit, factor.name)
-                u, codes = predict.draw_new_effects(u, codes, cov, rng)
+                u, codes = predict.draw_new_effects(u, codes, cov, rng or np.random.default_rng())
             terms.append((factor.Z, codes, u))
     return predict.linear_predictor(new.X, b, terms)
 
