@@ -12,8 +12,9 @@ from bayeslme import datasets, errors, simulate
 from bayeslme.io import load
 from bayeslme.model import GLMM, LMM
 from bayeslme.priors import Prior
+from bayeslme.results.checks import compare
 from bayeslme.results.fit import Fit
 
 __version__ = "0.1.0"
 
-__all__ = ["GLMM", "LMM", "Fit", "Prior", "__version__", "datasets", "errors", "load", "simulate"]
+__all__ = ["GLMM", "LMM", "Fit", "Prior", "__version__", "compare", "datasets", "errors", "load", "simulate"]

@@ -9,7 +9,7 @@ fresh one because everything is derived from ``spec``, ``design`` and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from bayeslme.results import effects, latent, variance
 from bayeslme.results.diagnostics import Diagnostics, compute_diagnostics
 from bayeslme.results.summaries import summarize_draws
 from bayeslme.spec import FactorSpec, ModelSpec
+
+if TYPE_CHECKING:
+    from bayeslme.results.personalized import Personalized
 
 __all__ = ["Fit"]
 
@@ -188,6 +191,169 @@ class Fit:
         return compute_diagnostics(
             self.posterior, self.idata["sample_stats"].to_dataset(), self.population_var_names()
         )
+
+    # ---- prediction, personalisation, R², model checking ------------------------------
+    def predict(
+        self,
+        newdata: pd.DataFrame | None = None,
+        *,
+        kind: str = "mean",
+        groups: str = "conditional",
+        new_groups: str = "sample",
+        hdi_prob: float = 0.9,
+        summary: bool = True,
+        random_seed: int | None = None,
+    ) -> pd.DataFrame | xr.DataArray:
+        """Predictions for the fitted rows or for new rows.
+
+        Parameters
+        ----------
+        newdata : pandas.DataFrame, optional
+            Rows to predict; ``None`` predicts the fitted rows. The response
+            column is not needed.
+        kind : {"mean", "response"}
+            ``"mean"``: expected response :math:`g^{-1}(\\eta)`;
+            ``"response"``: posterior predictive draws (adds observation noise).
+        groups : {"conditional", "population"}
+            ``"conditional"`` includes group effects; ``"population"`` sets them
+            to zero (lme4's ``re.form = NA``).
+        new_groups : {"sample", "error"}
+            For levels absent from the fitted data: draw a fresh group effect
+            from :math:`N(0, \\Sigma)` of each posterior draw, or raise.
+        hdi_prob : float
+            Probability of the highest-density interval in the summary.
+        summary : bool
+            ``True``: one row per new row (mean, sd, hdi_lower, hdi_upper);
+            ``False``: draws with dims ``(chain, draw, obs)``.
+        random_seed : int, optional
+            Seed for fresh group effects and observation noise.
+
+        Returns
+        -------
+        pandas.DataFrame or xarray.DataArray
+
+        Raises
+        ------
+        DataError
+            Empty newdata, a missing predictor column, missing values in predictors.
+        UnseenLevelsError
+            A categorical predictor level not seen in fitting, or unseen group
+            levels with ``new_groups="error"`` (the levels are listed).
+        """
+        from bayeslme.results.prediction import predict_fit
+
+        return predict_fit(
+            self,
+            newdata,
+            kind=kind,
+            groups=groups,
+            new_groups=new_groups,
+            hdi_prob=hdi_prob,
+            summary=summary,
+            random_seed=random_seed,
+        )
+
+    def personalize(
+        self, new_rows: pd.DataFrame, *, factor: str | None = None, random_seed: int | None = None
+    ) -> Personalized:
+        """Posterior of a new individual from a few of their rows, without refitting.
+
+        Exact conditional Gaussian posterior of the individual's group effects
+        per population draw, with the draws importance-weighted (Pareto
+        smoothed) by the individual's marginal likelihood; see
+        :mod:`bayeslme.results.personalize`. Gaussian identity-link models only.
+
+        Parameters
+        ----------
+        new_rows : pandas.DataFrame
+            Rows of one individual (a level of ``factor`` absent from the fit),
+            including the response.
+        factor : str, optional
+            Grouping factor identifying individuals; needed when there are several.
+        random_seed : int, optional
+            Seed for resampling and drawing the group effects.
+
+        Returns
+        -------
+        Personalized
+            With ``coefficients()``, ``predict(future_rows)``, ``ess`` and ``pareto_k``.
+        """
+        from bayeslme.results.personalized import personalize_fit
+
+        return personalize_fit(self, new_rows, factor=factor, random_seed=random_seed)
+
+    def r2(self, *, prob: float = 0.95) -> pd.DataFrame:
+        """Posterior of marginal and conditional R² (Nakagawa) and Bayesian R².
+
+        See :mod:`bayeslme.results.r2` for the definitions and references.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``marginal``, ``conditional``, ``bayes``; mean, sd, interval, ESS, R-hat.
+        """
+        from bayeslme.results.r2 import r2_table
+
+        return r2_table(self, prob=prob)
+
+    def posterior_predictive(self, *, random_seed: int | None = None, store: bool = True) -> xr.DataArray:
+        """Replicated responses of the fitted rows, dims ``(chain, draw, obs)``.
+
+        With ``store=True`` they are also kept as the ``posterior_predictive``
+        group of :attr:`idata` (used by :meth:`ppc`).
+        """
+        from bayeslme.results.checks import posterior_predictive_draws
+
+        draws = posterior_predictive_draws(self, random_seed=random_seed)
+        if store:
+            self.idata["posterior_predictive"] = xr.DataTree(draws.to_dataset())
+        return draws
+
+    def log_likelihood(self, *, store: bool = True) -> xr.DataArray:
+        """Pointwise log-likelihood of the fitted rows, dims ``(chain, draw, obs)``.
+
+        Computed from the stored draws (works for loaded fits). With
+        ``store=True`` it is also kept as the ``log_likelihood`` group of
+        :attr:`idata`, so that ArviZ functions accept ``fit.idata`` directly.
+        """
+        from bayeslme.results.checks import arviz_tree
+
+        group = arviz_tree(self)["log_likelihood"]
+        if store:
+            self.idata["log_likelihood"] = group.copy()
+        return group.to_dataset()[next(iter(group.data_vars))]
+
+    def loo(self, *, pointwise: bool = False) -> Any:
+        """PSIS-LOO cross-validation through :func:`arviz_stats.loo`.
+
+        The pointwise log-likelihood is computed from the stored draws.
+        """
+        import arviz_stats
+
+        from bayeslme.results.checks import LOG_LIK_VAR, arviz_tree
+
+        return arviz_stats.loo(arviz_tree(self), pointwise=pointwise, var_name=LOG_LIK_VAR)
+
+    def ppc(
+        self, *, random_seed: int | None = None, prob: float = 0.95, statistics: dict | None = None
+    ) -> pd.DataFrame:
+        """Posterior predictive check: observed vs replicated summary statistics.
+
+        Uses the stored ``posterior_predictive`` group when present, else draws
+        replicated data (without storing them).
+
+        Returns
+        -------
+        pandas.DataFrame
+            See :func:`bayeslme.results.checks.ppc_table`.
+        """
+        from bayeslme.results.checks import LOG_LIK_VAR, ppc_table
+
+        if "posterior_predictive" in self.idata.children:
+            values = self.idata["posterior_predictive"][LOG_LIK_VAR].values
+        else:
+            values = self.posterior_predictive(random_seed=random_seed, store=False).values
+        return ppc_table(self.design.y, values.reshape(-1, values.shape[-1]), statistics, prob=prob)
 
     # ---- persistence -----------------------------------------------------------------
     def save(self, path: str) -> None:

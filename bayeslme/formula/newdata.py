@@ -1,0 +1,197 @@
+"""Evaluate a fitted :class:`~bayeslme.formula.design.Design` on new rows.
+
+The fixed-effects matrix and each factor's ``Z`` columns are rebuilt with the
+formulae state stored in the design, so that categorical codings, spline
+bases and group-mean centering match the fitted data exactly. Grouping levels
+are matched by label; a level absent from the fitted data gets index ``-1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import formulae
+import numpy as np
+import pandas as pd
+
+from bayeslme.errors import DataError, UnseenLevelsError
+from bayeslme.formula.centering import add_centering_columns
+from bayeslme.formula.design import Design, factor_labels, used_columns
+
+__all__ = ["NewData", "NewFactor", "build_new_data"]
+
+
+@dataclass(frozen=True)
+class NewFactor:
+    """One grouping factor evaluated on new rows.
+
+    Attributes
+    ----------
+    name : str
+        Factor name.
+    labels : tuple of str
+        Level label of each row.
+    index : ndarray of int, shape (n,)
+        Index into the fitted levels; ``-1`` where the level was not fitted.
+    Z : ndarray, shape (n, n_effects)
+        Values multiplying the factor's group effects.
+    """
+
+    name: str
+    labels: tuple[str, ...]
+    index: np.ndarray
+    Z: np.ndarray
+
+    @property
+    def unseen(self) -> tuple[str, ...]:
+        """Labels of the levels absent from the fitted data, in order of appearance."""
+        return tuple(dict.fromkeys(label for label, i in zip(self.labels, self.index, strict=True) if i < 0))
+
+
+@dataclass(frozen=True)
+class NewData:
+    """Fixed-effects matrix and group designs of new rows.
+
+    Attributes
+    ----------
+    X : ndarray, shape (n, n_fixed)
+    factors : tuple of NewFactor
+        In the order of the fitted design's factors.
+    row_labels : pandas.Index
+        Index of the new data frame (labels of the rows).
+    y : ndarray or None
+        Response values when the new data contain the response column.
+    """
+
+    X: np.ndarray
+    factors: tuple[NewFactor, ...]
+    row_labels: pd.Index
+    y: np.ndarray | None = None
+
+    @property
+    def n_obs(self) -> int:
+        """Number of new rows."""
+        return int(self.X.shape[0])
+
+
+def build_new_data(design: Design, data: pd.DataFrame, *, require_response: bool = False) -> NewData:
+    """Evaluate the fitted formula on ``data``.
+
+    Parameters
+    ----------
+    design : Design
+        The design of the fit.
+    data : pandas.DataFrame
+        New rows. The response column is optional unless ``require_response``.
+    require_response : bool
+        Raise when the response cannot be evaluated on ``data``.
+
+    Returns
+    -------
+    NewData
+
+    Raises
+    ------
+    DataError
+        Not a DataFrame, no rows, a predictor column missing or with missing
+        values.
+    UnseenLevelsError
+        A level of a categorical fixed-effect predictor absent from the
+        fitted data.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"newdata must be a pandas DataFrame, got {type(data).__name__}")
+    if len(data) == 0:
+        raise DataError("newdata has zero rows; pass at least one row to predict")
+    formula = design.formula
+    response_vars = _response_variables(formula.fixed_formula)
+    columns = _predictor_columns(design, data, response_vars)
+    _check_missing(data, columns)
+    _check_categories(design, data, columns)
+    frame, _ = add_centering_columns(data, formula.centering, design.centering)
+    X = _evaluate(design.fixed_matrix, frame)
+    factors = _new_factors(design, frame)
+    y = None
+    has_response = all(name in data.columns for name in response_vars)
+    if has_response and not data[list(response_vars)].isna().any().any():
+        y = _response(formula.fixed_formula, frame)
+    elif require_response:
+        raise DataError(f"newdata must contain the response {formula.response!r} without missing values")
+    return NewData(X=X, factors=factors, row_labels=data.index, y=y)
+
+
+def _response_variables(fixed_formula: str) -> tuple[str, ...]:
+    response = formulae.model_description(fixed_formula).response
+    return tuple(sorted(name for name in response.var_names if name)) if response is not None else ()
+
+
+def _predictor_columns(design: Design, data: pd.DataFrame, response_vars: tuple[str, ...]) -> list[str]:
+    # used_columns also requires the response; lend it dummy values, then leave it out.
+    filled = data.assign(**{name: 0.0 for name in response_vars if name not in data.columns})
+    names = used_columns(design.formula, filled)
+    rhs = set(_rhs_variables(design))
+    return [name for name in names if name not in response_vars or name in rhs]
+
+
+def _rhs_variables(design: Design) -> list[str]:
+    texts = [design.formula.fixed] + [t.expr for t in design.formula.group_terms]
+    names: list[str] = []
+    for text in texts:
+        names += [n for n in formulae.model_description(text).var_names if n]
+    return names
+
+
+def _check_missing(data: pd.DataFrame, columns: list[str]) -> None:
+    counts = data[columns].isna().sum()
+    bad = {name: int(count) for name, count in counts.items() if count}
+    if bad:
+        detail = ", ".join(f"{name!r} ({count} rows)" for name, count in bad.items())
+        raise DataError(f"newdata has missing values in predictor columns: {detail}; fill or drop those rows")
+
+
+def _check_categories(design: Design, data: pd.DataFrame, columns: list[str]) -> None:
+    factor_columns = {c for term in design.formula.group_terms for c in term.factor_columns}
+    for name in columns:
+        if name in factor_columns or name not in design.data.columns:
+            continue
+        fitted = design.data[name]
+        if pd.api.types.is_numeric_dtype(fitted) and not pd.api.types.is_bool_dtype(fitted):
+            continue
+        known = set(fitted.astype(str).unique())
+        unseen = [v for v in dict.fromkeys(data[name].astype(str)) if v not in known]
+        if unseen:
+            raise UnseenLevelsError(
+                f"column {name!r} has levels not present in the fitted data: {unseen}; "
+                f"known levels: {sorted(known)}"
+            )
+
+
+def _evaluate(matrix, frame: pd.DataFrame) -> np.ndarray:
+    try:
+        return np.asarray(matrix.evaluate_new_data(frame).design_matrix, dtype=float)
+    except Exception as err:  # formulae raises several error types on bad new data
+        raise DataError(f"cannot evaluate the model formula on newdata: {err}") from err
+
+
+def _response(fixed_formula: str, frame: pd.DataFrame) -> np.ndarray | None:
+    try:
+        dm = formulae.design_matrices(fixed_formula, frame, na_action="error")
+    except Exception:  # the response is optional for prediction
+        return None
+    y = np.asarray(dm.response.design_matrix, dtype=float)
+    return y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
+
+
+def _new_factors(design: Design, frame: pd.DataFrame) -> tuple[NewFactor, ...]:
+    out = []
+    for factor in design.factors:
+        parts = [
+            _evaluate(matrix, frame)
+            for term, matrix in zip(design.formula.group_terms, design.term_matrices, strict=True)
+            if term.factor == factor.name
+        ]
+        labels = factor_labels(frame, factor.columns)
+        position = {level: i for i, level in enumerate(factor.levels)}
+        index = np.array([position.get(label, -1) for label in labels], dtype=np.int64)
+        out.append(NewFactor(factor.name, tuple(labels.tolist()), index, np.column_stack(parts)))
+    return tuple(out)

@@ -1,0 +1,184 @@
+"""Labelled predictions of a fit: validation, draws with named dims, tidy summaries.
+
+The maths lives in :mod:`bayeslme.results.predict`; this module connects it to
+a fit's spec, design and posterior draws.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from bayeslme.errors import BayeslmeError, UnseenLevelsError
+from bayeslme.families import get_family, inverse_link
+from bayeslme.formula.newdata import NewData, build_new_data
+from bayeslme.results import predict, variance
+
+if TYPE_CHECKING:
+    from bayeslme.results.fit import Fit
+
+__all__ = [
+    "eta_draws",
+    "factor_covariance",
+    "family_params",
+    "fitted_new_data",
+    "flat_draws",
+    "per_draw",
+    "predict_fit",
+    "prediction_draws",
+    "summary_table",
+    "unseen_codes",
+]
+
+KINDS = ("mean", "response")
+GROUPS = ("conditional", "population")
+NEW_GROUPS = ("sample", "error")
+
+
+def unseen_codes(labels: tuple[str, ...], index: np.ndarray) -> np.ndarray:
+    """Replace ``-1`` of unseen levels by ``-1, -2, ...``, one code per distinct label."""
+    codes = index.copy()
+    unseen = {
+        label: -(j + 1)
+        for j, label in enumerate(dict.fromkeys(lab for lab, i in zip(labels, index, strict=True) if i < 0))
+    }
+    for row, label in enumerate(labels):
+        if index[row] < 0:
+            codes[row] = unseen[label]
+    return codes
+
+
+def fitted_new_data(fit: Fit) -> NewData:
+    """The fitted rows in :class:`NewData` form (no re-evaluation needed).
+
+    Rows are labelled ``0 .. n_obs - 1``: positions among the rows used in the
+    fit (after rows with missing values were dropped).
+    """
+    from bayeslme.formula.newdata import NewFactor
+
+    factors = tuple(
+        NewFactor(f.name, tuple(f.levels[i] for i in f.index), f.index, f.Z) for f in fit.design.factors
+    )
+    return NewData(fit.design.X, factors, pd.RangeIndex(fit.design.n_obs), fit.design.y)
+
+
+def flat_draws(fit: Fit, name: str) -> np.ndarray:
+    """Draws of ``name`` with chain and draw merged into one leading axis."""
+    values = fit.draws(name)
+    return values.reshape((-1,) + values.shape[2:])
+
+
+def family_params(fit: Fit) -> dict[str, np.ndarray]:
+    """Family parameters per draw, shaped (draws, 1) for broadcasting over rows."""
+    return {name: flat_draws(fit, name)[:, None] for name in fit.family_parameters()}
+
+
+def per_draw(value: np.ndarray | float, n_draws: int) -> np.ndarray:
+    """A per-draw quantity as shape (n_draws,), from a scalar, (draws,) or (draws, 1)."""
+    array = np.asarray(value, dtype=float)
+    if array.size == 1:
+        return np.full(n_draws, float(array.reshape(-1)[0]))
+    return array.reshape(n_draws, -1)[:, 0]
+
+
+def factor_covariance(fit: Fit, name: str) -> np.ndarray:
+    """Covariance matrix of factor ``name``'s group effects, per flattened draw."""
+    spec = fit.spec.factor(name)
+    cor = flat_draws(fit, f"{name}__cor") if spec.pairs() else None
+    return variance.covariance_matrices(flat_draws(fit, f"{name}__sd"), cor, spec)
+
+
+def eta_draws(
+    fit: Fit, new: NewData, *, groups: str, new_groups: str, rng: np.random.Generator | None
+) -> np.ndarray:
+    """Linear predictor per flattened draw and new row.
+
+    ``rng`` draws fresh effects of unseen levels; it may be ``None`` when there
+    are none (fitted rows).
+    """
+    n_draws = fit.posterior.sizes["chain"] * fit.posterior.sizes["draw"]
+    b = flat_draws(fit, "b") if fit.spec.fixed else np.zeros((n_draws, 0))
+    terms = []
+    if groups == "conditional":
+        for factor in new.factors:
+            if new_groups == "error" and factor.unseen:
+                raise UnseenLevelsError(
+                    f"newdata has levels of {factor.name!r} that were not in the fitted data: "
+                    f"{list(factor.unseen)}; use new_groups='sample' to predict for new groups"
+                )
+            codes = unseen_codes(factor.labels, factor.index)
+            u = flat_draws(fit, f"{factor.name}__u")
+            if factor.unseen:
+                cov = factor_covariance(fit, factor.name)
+                u, codes = predict.draw_new_effects(u, codes, cov, rng or np.random.default_rng())
+            terms.append((factor.Z, codes, u))
+    return predict.linear_predictor(new.X, b, terms)
+
+
+def prediction_draws(
+    fit: Fit,
+    newdata: pd.DataFrame | None,
+    *,
+    kind: str = "mean",
+    groups: str = "conditional",
+    new_groups: str = "sample",
+    random_seed: int | None = None,
+) -> tuple[np.ndarray, pd.Index]:
+    """Prediction draws, shape (flattened draws, rows), and the row labels."""
+    _check_choice("kind", kind, KINDS)
+    _check_choice("groups", groups, GROUPS)
+    _check_choice("new_groups", new_groups, NEW_GROUPS)
+    new = fitted_new_data(fit) if newdata is None else build_new_data(fit.design, newdata)
+    rng = np.random.default_rng(random_seed)
+    eta = eta_draws(fit, new, groups=groups, new_groups=new_groups, rng=rng)
+    mean = inverse_link(fit.spec.link, eta)
+    if kind == "response":
+        mean = get_family(fit.spec.family).draw_response(mean, family_params(fit), rng)
+    return mean, new.row_labels
+
+
+def predict_fit(
+    fit: Fit,
+    newdata: pd.DataFrame | None,
+    *,
+    kind: str,
+    groups: str,
+    new_groups: str,
+    hdi_prob: float,
+    summary: bool,
+    random_seed: int | None,
+) -> pd.DataFrame | xr.DataArray:
+    """Implementation of :meth:`bayeslme.Fit.predict`."""
+    if not 0 < hdi_prob < 1:
+        raise BayeslmeError(f"hdi_prob must be in (0, 1), got {hdi_prob!r}")
+    values, rows = prediction_draws(
+        fit, newdata, kind=kind, groups=groups, new_groups=new_groups, random_seed=random_seed
+    )
+    if not summary:
+        chains, draws = fit.posterior.sizes["chain"], fit.posterior.sizes["draw"]
+        return xr.DataArray(
+            values.reshape(chains, draws, -1),
+            dims=("chain", "draw", "obs"),
+            coords={"chain": np.arange(chains), "draw": np.arange(draws), "obs": np.asarray(rows)},
+            name=fit.spec.response if kind == "response" else "mean",
+        )
+    return summary_table(values, rows, hdi_prob)
+
+
+def summary_table(values: np.ndarray, rows: pd.Index, hdi_prob: float) -> pd.DataFrame:
+    """Mean, SD and highest-density interval of each column of ``values`` (draws, rows)."""
+    lower, upper = predict.hdi_bounds(values, hdi_prob)
+    sd = values.std(axis=0, ddof=1)
+    table = pd.DataFrame(
+        {"mean": values.mean(axis=0), "sd": sd, "hdi_lower": lower, "hdi_upper": upper}, index=rows
+    )
+    table.attrs["hdi_prob"] = hdi_prob
+    return table
+
+
+def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise BayeslmeError(f"{name} must be one of {list(allowed)}, got {value!r}")

@@ -1,0 +1,141 @@
+"""Posterior distributions of R² for mixed models.
+
+Nakagawa's R²
+-------------
+Per posterior draw :math:`s`, with :math:`\\hat y^{F}_{si} = x_i^\\top\\beta_s`,
+
+.. math::
+
+    V_F = \\operatorname{Var}_i(\\hat y^F_{si}), \\qquad
+    V_R = \\sum_f \\operatorname{tr}(\\Sigma_{f,s} \\tfrac1n Z_f^\\top Z_f), \\qquad
+    V_E = \\text{latent residual variance},
+
+    R^2_{m} = \\frac{V_F}{V_F + V_R + V_E}, \\qquad
+    R^2_{c} = \\frac{V_F + V_R}{V_F + V_R + V_E}.
+
+:math:`V_R` is Johnson's (2014) extension to random slopes: the variance the
+group effects add to an observation, averaged over the observed design.
+:math:`V_F` uses the sample variance with divisor :math:`n - 1`, as R's
+``var`` in ``performance::r2_nakagawa``. :math:`V_E` is :math:`\\sigma^2` for
+the Gaussian family and the distribution-specific variance of Nakagawa,
+Johnson & Schielzeth (2017) for other families.
+
+Bayesian R²
+-----------
+Gelman, Goodrich, Gabry & Vehtari (2019), residual form as in ``brms::bayes_R2``:
+
+.. math::
+
+    R^2_{s} = \\frac{\\operatorname{Var}_i(\\mu_{si})}
+                   {\\operatorname{Var}_i(\\mu_{si}) + \\operatorname{Var}_i(y_i - \\mu_{si})},
+
+with :math:`\\mu_{si}` the expected response including group effects.
+
+References
+----------
+Nakagawa, S., & Schielzeth, H. (2013). A general and simple method for
+obtaining R2 from generalized linear mixed-effects models. *Methods Ecol.
+Evol.*, 4, 133-142.
+
+Johnson, P. C. D. (2014). Extension of Nakagawa & Schielzeth's R2GLMM to random
+slopes models. *Methods Ecol. Evol.*, 5, 944-946.
+
+Gelman, A., Goodrich, B., Gabry, J., & Vehtari, A. (2019). R-squared for
+Bayesian regression models. *The American Statistician*, 73, 307-309.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from bayeslme.families import get_family, inverse_link
+from bayeslme.results.summaries import summarize_draws
+from bayeslme.results.variance import design_moment, random_effect_variance
+
+if TYPE_CHECKING:
+    from bayeslme.results.fit import Fit
+
+__all__ = ["bayes_r2", "nakagawa_r2", "r2_draws", "r2_table"]
+
+
+def nakagawa_r2(
+    fixed_fit: np.ndarray, v_random: np.ndarray, v_residual: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Marginal and conditional R² per draw.
+
+    Parameters
+    ----------
+    fixed_fit : ndarray, shape (draws, n)
+        Fixed-effects linear predictor :math:`X\\beta` per draw.
+    v_random : ndarray, shape (draws,)
+        Summed group-effect variance (Johnson 2014).
+    v_residual : ndarray, shape (draws,)
+        Residual variance on the latent scale.
+
+    Returns
+    -------
+    marginal, conditional : ndarray, shape (draws,)
+    """
+    v_fixed = fixed_fit.var(axis=1, ddof=1) if fixed_fit.shape[1] > 1 else np.zeros(fixed_fit.shape[0])
+    total = v_fixed + v_random + v_residual
+    return v_fixed / total, (v_fixed + v_random) / total
+
+
+def bayes_r2(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """Bayesian R² per draw (residual form).
+
+    Parameters
+    ----------
+    y : ndarray, shape (n,)
+        Observed response.
+    mu : ndarray, shape (draws, n)
+        Expected response per draw.
+
+    Returns
+    -------
+    ndarray, shape (draws,)
+    """
+    var_fit = mu.var(axis=1, ddof=1)
+    var_res = (y[None, :] - mu).var(axis=1, ddof=1)
+    return var_fit / (var_fit + var_res)
+
+
+def r2_draws(fit: Fit) -> dict[str, np.ndarray]:
+    """Per-draw marginal, conditional and Bayesian R² of ``fit``, shapes (chain, draw)."""
+    from bayeslme.results.prediction import (
+        eta_draws,
+        factor_covariance,
+        family_params,
+        fitted_new_data,
+        flat_draws,
+        per_draw,
+    )
+
+    chains, draws = fit.posterior.sizes["chain"], fit.posterior.sizes["draw"]
+    n_draws = chains * draws
+    design = fit.design
+    b = flat_draws(fit, "b") if fit.spec.fixed else np.zeros((n_draws, 0))
+    fixed = b @ design.X.T if design.X.shape[1] else np.zeros((n_draws, design.n_obs))
+    v_random = np.zeros(n_draws)
+    for factor in design.factors:
+        cov = factor_covariance(fit, factor.name)
+        v_random = v_random + random_effect_variance(cov, design_moment(factor.Z))
+    family = get_family(fit.spec.family)
+    params = family_params(fit)
+    eta = eta_draws(fit, fitted_new_data(fit), groups="conditional", new_groups="error", rng=None)
+    v_resid = per_draw(family.latent_residual_variance(params, eta), n_draws)
+    marginal, conditional = nakagawa_r2(fixed, v_random, v_resid)
+    bayes = bayes_r2(design.y, inverse_link(fit.spec.link, eta))
+    out = {"marginal": marginal, "conditional": conditional, "bayes": bayes}
+    return {key: value.reshape(chains, draws) for key, value in out.items()}
+
+
+def r2_table(fit: Fit, *, prob: float = 0.95) -> pd.DataFrame:
+    """Summary table of :func:`r2_draws`: one row per R², mean, sd, interval, ESS, R-hat."""
+    values = r2_draws(fit)
+    table = summarize_draws(np.stack(list(values.values()), axis=-1), list(values), prob=prob)
+    table.index.name = "r2"
+    return table
