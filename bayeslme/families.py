@@ -242,27 +242,6 @@ class Family:
             )
         raise NotImplementedError(self.name)
 
-    def log_likelihood(self, y: np.ndarray, mean: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
-        """Pointwise log density of observations ``y`` given their expected values.
-
-        Parameters
-        ----------
-        y : ndarray, shape (n,)
-            Observed response.
-        mean : ndarray, shape (draws, n)
-            Expected response per posterior draw and row (response scale).
-        params : dict
-            Family parameters per draw, each shaped (draws, 1).
-
-        Returns
-        -------
-        ndarray, shape (draws, n)
-        """
-        if self.name == "gaussian":
-            sigma = params["sigma"]
-            return -0.5 * np.log(2 * np.pi) - np.log(sigma) - 0.5 * ((y - mean) / sigma) ** 2
-        raise NotImplementedError(self.name)
-
     def latent_residual_variance(
         self,
         params: dict[str, np.ndarray],

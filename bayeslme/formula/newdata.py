@@ -17,6 +17,7 @@ import pandas as pd
 from bayeslme.errors import DataError, UnseenLevelsError
 from bayeslme.formula.centering import add_centering_columns
 from bayeslme.formula.design import Design, factor_labels, used_columns
+from bayeslme.formula.response import binomial_parts, evaluate_offset, split_offsets
 
 __all__ = ["NewData", "NewFactor", "build_new_data"]
 
@@ -61,12 +62,18 @@ class NewData:
         Index of the new data frame (labels of the rows).
     y : ndarray or None
         Response values when the new data contain the response column.
+    offset : ndarray or None
+        Sum of the formula's ``offset()`` terms on the new rows.
+    trials : ndarray or None
+        Binomial trials per row, when the new data have the columns that give them.
     """
 
     X: np.ndarray
     factors: tuple[NewFactor, ...]
     row_labels: pd.Index
     y: np.ndarray | None = None
+    offset: np.ndarray | None = None
+    trials: np.ndarray | None = None
 
     @property
     def n_obs(self) -> int:
@@ -117,7 +124,24 @@ def build_new_data(design: Design, data: pd.DataFrame, *, require_response: bool
         y = _response(formula.fixed_formula, frame)
     elif require_response:
         raise DataError(f"newdata must contain the response {formula.response!r} without missing values")
-    return NewData(X=X, factors=factors, row_labels=data.index, y=y)
+    _, offsets = split_offsets(formula.fixed)
+    offset = evaluate_offset(offsets, frame)
+    return NewData(
+        X=X, factors=factors, row_labels=data.index, y=y, offset=offset, trials=_trials(formula, frame)
+    )
+
+
+def _trials(formula, frame: pd.DataFrame) -> np.ndarray | None:
+    """Binomial trials of new rows when their columns are present, else None."""
+    parts = binomial_parts(formula.response, formula.text)
+    if parts is None:
+        return None
+    kind, successes, second = parts
+    needed = [second] if kind == "trials" else [successes, second]
+    if not all(name in frame.columns for name in needed):
+        return None
+    values = [pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float) for name in needed]
+    return values[0] if kind == "trials" else values[0] + values[1]
 
 
 def _response_variables(fixed_formula: str) -> tuple[str, ...]:

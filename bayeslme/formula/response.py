@@ -67,7 +67,7 @@ class Response:
     success: str | None = None
 
 
-def _binomial_parts(response: str, formula_text: str) -> tuple[str, str, str] | None:
+def binomial_parts(response: str, formula_text: str) -> tuple[str, str, str] | None:
     """``(kind, successes, second)`` for ``cbind`` / ``trials`` responses, else None."""
     text = response.strip()
     match = _CBIND.match(text)
@@ -91,7 +91,7 @@ def _binomial_parts(response: str, formula_text: str) -> tuple[str, str, str] | 
 
 def response_texts(formula: FormulaSpec) -> list[str]:
     """Expressions of the response whose columns the model reads (for column checks)."""
-    parts = _binomial_parts(formula.response, formula.text)
+    parts = binomial_parts(formula.response, formula.text)
     return [formula.response] if parts is None else [parts[1], parts[2]]
 
 
@@ -172,7 +172,7 @@ def evaluate_response(formula: FormulaSpec, frame: pd.DataFrame, family: str) ->
         negative or non-integer counts (Poisson, negative binomial). Each
         message names the column and the first offending rows.
     """
-    parts = _binomial_parts(formula.response, formula.text)
+    parts = binomial_parts(formula.response, formula.text)
     name = formula.response
     if parts is not None:
         if family != "binomial":

@@ -102,7 +102,9 @@ def log_likelihood_draws(fit: Fit) -> np.ndarray:
 
     eta = eta_draws(fit, fitted_new_data(fit), groups="conditional", new_groups="error", rng=None)
     mean = inverse_link(fit.spec.link, eta)
-    values = get_family(fit.spec.family).log_likelihood(fit.design.y, mean, family_params(fit))
+    values = get_family(fit.spec.family).log_likelihood(
+        fit.design.y, mean, family_params(fit), trials=fit.design.trials
+    )
     return values.reshape(fit.posterior.sizes["chain"], fit.posterior.sizes["draw"], -1)
 
 

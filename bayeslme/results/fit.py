@@ -133,23 +133,6 @@ class Fit:
             family, self.spec.link, self.design.X, b, v_random, params, offset=self.design.offset
         )
 
-    def r2(self, *, prob: float = 0.95) -> pd.DataFrame:
-        """Marginal and conditional R² on the latent scale (Nakagawa et al. 2017).
-
-        Marginal R² is the share of the latent variance explained by the fixed
-        effects, conditional R² by fixed and group effects; for non-Gaussian
-        families the residual is the distribution-specific variance (see
-        :mod:`bayeslme.results.latent`).
-
-        Returns
-        -------
-        pandas.DataFrame
-            Rows ``marginal`` and ``conditional``.
-        """
-        marginal, conditional = self.latent_variances().r2()
-        values = np.stack([marginal, conditional], axis=-1)
-        return summarize_draws(values, ["marginal", "conditional"], prob=prob)
-
     def _group_moments(self) -> tuple[dict, dict, dict]:
         factors = self.spec.factors
         sds = {f.name: self.draws(f"{f.name}__sd") for f in factors}
@@ -200,6 +183,7 @@ class Fit:
         kind: str = "mean",
         groups: str = "conditional",
         new_groups: str = "sample",
+        scale: str = "response",
         hdi_prob: float = 0.9,
         summary: bool = True,
         random_seed: int | None = None,
@@ -220,6 +204,10 @@ class Fit:
         new_groups : {"sample", "error"}
             For levels absent from the fitted data: draw a fresh group effect
             from :math:`N(0, \\Sigma)` of each posterior draw, or raise.
+        scale : {"response", "link"}
+            For ``kind="mean"``: the expected response (for bernoulli and
+            binomial the success probability), or the linear predictor
+            :math:`\\eta` on the link scale.
         hdi_prob : float
             Probability of the highest-density interval in the summary.
         summary : bool
@@ -248,6 +236,7 @@ class Fit:
             kind=kind,
             groups=groups,
             new_groups=new_groups,
+            scale=scale,
             hdi_prob=hdi_prob,
             summary=summary,
             random_seed=random_seed,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayeslme.errors import BayeslmeError, UnseenLevelsError
+from bayeslme.errors import BayeslmeError, DataError, UnseenLevelsError
 from bayeslme.families import get_family, inverse_link
 from bayeslme.formula.newdata import NewData, build_new_data
 from bayeslme.results import predict, variance
@@ -62,7 +62,10 @@ def fitted_new_data(fit: Fit) -> NewData:
     factors = tuple(
         NewFactor(f.name, tuple(f.levels[i] for i in f.index), f.index, f.Z) for f in fit.design.factors
     )
-    return NewData(fit.design.X, factors, pd.RangeIndex(fit.design.n_obs), fit.design.y)
+    design = fit.design
+    return NewData(
+        design.X, factors, pd.RangeIndex(design.n_obs), design.y, offset=design.offset, trials=design.trials
+    )
 
 
 def flat_draws(fit: Fit, name: str) -> np.ndarray:
@@ -115,7 +118,8 @@ def eta_draws(
                 cov = factor_covariance(fit, factor.name)
                 u, codes = predict.draw_new_effects(u, codes, cov, rng or np.random.default_rng())
             terms.append((factor.Z, codes, u))
-    return predict.linear_predictor(new.X, b, terms)
+    eta = predict.linear_predictor(new.X, b, terms)
+    return eta if new.offset is None else eta + new.offset
 
 
 def prediction_draws(
@@ -125,18 +129,32 @@ def prediction_draws(
     kind: str = "mean",
     groups: str = "conditional",
     new_groups: str = "sample",
+    scale: str = "response",
     random_seed: int | None = None,
 ) -> tuple[np.ndarray, pd.Index]:
     """Prediction draws, shape (flattened draws, rows), and the row labels."""
     _check_choice("kind", kind, KINDS)
+    _check_choice("scale", scale, ("response", "link"))
+    if scale == "link" and kind == "response":
+        raise BayeslmeError(
+            "scale='link' applies to kind='mean' only; observations live on the response scale"
+        )
     _check_choice("groups", groups, GROUPS)
     _check_choice("new_groups", new_groups, NEW_GROUPS)
     new = fitted_new_data(fit) if newdata is None else build_new_data(fit.design, newdata)
     rng = np.random.default_rng(random_seed)
     eta = eta_draws(fit, new, groups=groups, new_groups=new_groups, rng=rng)
+    if scale == "link":
+        return eta, new.row_labels
     mean = inverse_link(fit.spec.link, eta)
     if kind == "response":
-        mean = get_family(fit.spec.family).draw_response(mean, family_params(fit), rng)
+        family = get_family(fit.spec.family)
+        if family.needs_trials and new.trials is None:
+            raise DataError(
+                "kind='response' for a binomial model needs the number of trials: include the "
+                "columns of the formula's response (cbind(...) or trials(...)) in newdata"
+            )
+        mean = family.draw_response(mean, family_params(fit), rng, trials=new.trials)
     return mean, new.row_labels
 
 
@@ -150,12 +168,13 @@ def predict_fit(
     hdi_prob: float,
     summary: bool,
     random_seed: int | None,
+    scale: str = "response",
 ) -> pd.DataFrame | xr.DataArray:
     """Implementation of :meth:`bayeslme.Fit.predict`."""
     if not 0 < hdi_prob < 1:
         raise BayeslmeError(f"hdi_prob must be in (0, 1), got {hdi_prob!r}")
     values, rows = prediction_draws(
-        fit, newdata, kind=kind, groups=groups, new_groups=new_groups, random_seed=random_seed
+        fit, newdata, kind=kind, groups=groups, new_groups=new_groups, scale=scale, random_seed=random_seed
     )
     if not summary:
         chains, draws = fit.posterior.sizes["chain"], fit.posterior.sizes["draw"]

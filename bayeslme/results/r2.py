@@ -51,37 +51,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from bayeslme.families import get_family, inverse_link
+from bayeslme.families import inverse_link
 from bayeslme.results.summaries import summarize_draws
-from bayeslme.results.variance import design_moment, random_effect_variance
 
 if TYPE_CHECKING:
     from bayeslme.results.fit import Fit
 
-__all__ = ["bayes_r2", "nakagawa_r2", "r2_draws", "r2_table"]
-
-
-def nakagawa_r2(
-    fixed_fit: np.ndarray, v_random: np.ndarray, v_residual: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Marginal and conditional R² per draw.
-
-    Parameters
-    ----------
-    fixed_fit : ndarray, shape (draws, n)
-        Fixed-effects linear predictor :math:`X\\beta` per draw.
-    v_random : ndarray, shape (draws,)
-        Summed group-effect variance (Johnson 2014).
-    v_residual : ndarray, shape (draws,)
-        Residual variance on the latent scale.
-
-    Returns
-    -------
-    marginal, conditional : ndarray, shape (draws,)
-    """
-    v_fixed = fixed_fit.var(axis=1, ddof=1) if fixed_fit.shape[1] > 1 else np.zeros(fixed_fit.shape[0])
-    total = v_fixed + v_random + v_residual
-    return v_fixed / total, (v_fixed + v_random) / total
+__all__ = ["bayes_r2", "r2_draws", "r2_table"]
 
 
 def bayes_r2(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -104,33 +80,20 @@ def bayes_r2(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
 
 
 def r2_draws(fit: Fit) -> dict[str, np.ndarray]:
-    """Per-draw marginal, conditional and Bayesian R² of ``fit``, shapes (chain, draw)."""
-    from bayeslme.results.prediction import (
-        eta_draws,
-        factor_covariance,
-        family_params,
-        fitted_new_data,
-        flat_draws,
-        per_draw,
-    )
+    """Per-draw marginal, conditional and Bayesian R² of ``fit``, shapes (chain, draw).
+
+    Marginal and conditional R² come from :meth:`Fit.latent_variances`
+    (:mod:`bayeslme.results.latent`), so every family uses its own
+    distribution-specific variance; Bayesian R² is computed on the response scale.
+    """
+    from bayeslme.results.prediction import eta_draws, fitted_new_data
 
     chains, draws = fit.posterior.sizes["chain"], fit.posterior.sizes["draw"]
-    n_draws = chains * draws
-    design = fit.design
-    b = flat_draws(fit, "b") if fit.spec.fixed else np.zeros((n_draws, 0))
-    fixed = b @ design.X.T if design.X.shape[1] else np.zeros((n_draws, design.n_obs))
-    v_random = np.zeros(n_draws)
-    for factor in design.factors:
-        cov = factor_covariance(fit, factor.name)
-        v_random = v_random + random_effect_variance(cov, design_moment(factor.Z))
-    family = get_family(fit.spec.family)
-    params = family_params(fit)
+    marginal, conditional = fit.latent_variances().r2()
     eta = eta_draws(fit, fitted_new_data(fit), groups="conditional", new_groups="error", rng=None)
-    v_resid = per_draw(family.latent_residual_variance(params, eta), n_draws)
-    marginal, conditional = nakagawa_r2(fixed, v_random, v_resid)
-    bayes = bayes_r2(design.y, inverse_link(fit.spec.link, eta))
+    bayes = bayes_r2(fit.design.y, inverse_link(fit.spec.link, eta))
     out = {"marginal": marginal, "conditional": conditional, "bayes": bayes}
-    return {key: value.reshape(chains, draws) for key, value in out.items()}
+    return {key: np.asarray(value).reshape(chains, draws) for key, value in out.items()}
 
 
 def r2_table(fit: Fit, *, prob: float = 0.95) -> pd.DataFrame:

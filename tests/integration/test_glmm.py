@@ -89,7 +89,7 @@ def test_tables_and_labels(glmm_fit):
 def test_r2_latent(glmm_fit):
     family, fit = glmm_fit
     r2 = fit.r2()
-    assert list(r2.index) == ["marginal", "conditional"]
+    assert list(r2.index) == ["marginal", "conditional", "bayes"]
     assert 0 < r2.loc["marginal", "mean"] < r2.loc["conditional", "mean"] < 1
     parts = fit.latent_variances()
     assert parts.fixed.shape == parts.random.shape == parts.residual.shape == (2, 150)
@@ -107,6 +107,28 @@ def test_posterior_predictive_draws_with_hooks(glmm_fit):
     draws = get_family(family).draw_response(mean, params, np.random.default_rng(0), trials=fit.design.trials)
     assert draws.shape == (20, fit.spec.n_obs)
     assert np.isfinite(get_family(family).log_likelihood(fit.design.y, mean, params, fit.design.trials)).all()
+
+
+# 2 x 150 draws are too few for stable PSIS tails: the Pareto-k warning is expected here.
+@pytest.mark.filterwarnings("ignore:Estimated shape parameter of Pareto:UserWarning")
+def test_predict_scales_and_loo(glmm_fit):
+    family, fit = glmm_fit
+    link = fit.predict(scale="link", summary=False).values.reshape(-1, fit.spec.n_obs)
+    mean = fit.predict(summary=False).values.reshape(-1, fit.spec.n_obs)
+    # the response-scale mean is the inverse link of the link-scale prediction, offset included
+    assert_allclose(mean, inverse_link(fit.spec.link, link))
+    if fit.design.offset is not None:
+        b = fit.draws("b").reshape(-1, 2)
+        u = fit.draws("g__u").reshape(-1, 8, fit.draws("g__u").shape[-1])
+        assert_allclose(link[0], linear_predictor(fit, b[0], u[0]))
+    replicated = fit.predict(kind="response", random_seed=1, summary=False).values
+    assert replicated.shape[-1] == fit.spec.n_obs and np.isfinite(replicated).all()
+    if family in ("bernoulli", "binomial", "poisson", "negativebinomial"):
+        assert (replicated >= 0).all() and np.array_equal(replicated, np.round(replicated))
+    with pytest.raises(bl.errors.BayeslmeError, match="scale='link' applies to kind='mean'"):
+        fit.predict(kind="response", scale="link")
+    loo = fit.loo()
+    assert np.isfinite(loo.elpd)
 
 
 def test_save_load_keeps_trials_and_offset(tmp_path, glmm_fit):

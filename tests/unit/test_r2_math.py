@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.testing import assert_allclose
 
-from bayeslme.results.r2 import bayes_r2, nakagawa_r2
+from bayeslme.results.latent import latent_r2
+from bayeslme.results.r2 import bayes_r2
 
 
 def test_nakagawa_r2_by_hand():
     fixed = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
     v_random = np.array([2.0, 1.0])
     v_resid = np.array([1.0, 3.0])
-    marginal, conditional = nakagawa_r2(fixed, v_random, v_resid)
+    marginal, conditional = latent_r2(fixed.var(axis=1, ddof=1), v_random, v_resid)
     # var([1, 2, 3], ddof=1) = 1
     assert_allclose(marginal, [1 / 4, 0.0])
     assert_allclose(conditional, [3 / 4, 1 / 4])
