@@ -41,7 +41,6 @@ def test_unknown_method_raises(sleepstudy):
 
 @pytest.mark.parametrize("extra", ["numpyro", "blackjax"])
 def test_missing_jax_sampler_names_the_extra(extra):
-    pytest.importorskip("numpy")
     if __import__("importlib.util").util.find_spec(extra) is not None:
         pytest.skip(f"{extra} is installed")
     with pytest.raises(SamplerError, match=rf"pip install 'bayeslme\[{extra}\]'"):
