@@ -73,3 +73,11 @@ def test_pymc_sampler_backend(sleepstudy):
     assert fit.info["sampler"] == "pymc"
     assert fit.info["compile_seconds"] is None
     assert fit.draws("Subject__u").shape == (2, 100, 18, 2)
+
+
+def test_collapsed_fit_saves_and_loads(collapsed_fit, tmp_path):
+    path = tmp_path / "collapsed.nc"
+    collapsed_fit.save(path)
+    loaded = bl.load(path)
+    assert loaded.info["method"] == "collapsed"
+    assert_array_equal(loaded.draws("Subject__u"), collapsed_fit.draws("Subject__u"))
