@@ -121,15 +121,57 @@ def conditional_effects(
     G, k = stats.Zy.shape
     u = np.empty((n_draws, G, k))
     z = np.empty((n_draws, G, k))
-    eye = np.eye(k)
-    for d in range(n_draws):
-        r = stats.Zy - stats.ZX @ theta[d]  # (G, k): Z_i' r_i
-        w = r @ L[d]  # L' Z_i' r_i
-        M = sigma[d] ** 2 * eye + L[d].T @ stats.ZZ @ L[d]
-        C = np.linalg.cholesky(M)
-        mean = np.linalg.solve(M, w[..., None])[..., 0]
-        noise = rng.standard_normal((G, k, 1))
-        # s C^{-T} e has covariance s^2 (C C^T)^{-1} = s^2 M^{-1}
-        z[d] = mean + sigma[d] * np.linalg.solve(np.swapaxes(C, 1, 2), noise)[..., 0]
-        u[d] = z[d] @ L[d].T
+    chunk = max(1, _CHUNK_ELEMENTS // max(G * k * k, 1))
+    for lo in range(0, n_draws, chunk):
+        hi = min(lo + chunk, n_draws)
+        z[lo:hi] = _conditional_z(stats, theta[lo:hi], L[lo:hi], sigma[lo:hi], rng)
+        u[lo:hi] = z[lo:hi] @ np.swapaxes(L[lo:hi], 1, 2)
     return u, z
+
+
+_CHUNK_ELEMENTS = 2_000_000  # draws are processed in chunks of about this many floats
+
+
+def _conditional_z(
+    stats: GroupStats, theta: np.ndarray, L: np.ndarray, sigma: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """:func:`conditional_effects` for a chunk of D draws, vectorised over draws and groups."""
+    G, k = stats.Zy.shape
+    r = stats.Zy[None] - np.einsum("gkp,dp->dgk", stats.ZX, theta, optimize=True)  # Z_i' r_i
+    w = np.einsum("dgc,dca->dga", r, L, optimize=True)  # L' Z_i' r_i
+    ZZL = np.einsum("gcf,dfb->dgcb", stats.ZZ, L, optimize=True)
+    M = np.einsum("dca,dgcb->dgab", L, ZZL, optimize=True) + sigma[:, None, None, None] ** 2 * np.eye(k)
+    C = _cholesky_small(M)
+    # z = C^{-T} (C^{-1} w + s e): mean M^{-1} w, covariance s^2 (C C^T)^{-1} = s^2 M^{-1}
+    noise = rng.standard_normal(w.shape)
+    return _back_substitute(C, _forward_substitute(C, w) + sigma[:, None, None] * noise)
+
+
+def _cholesky_small(M: np.ndarray) -> np.ndarray:
+    """Cholesky factors of many small matrices, looping over the k x k entries only."""
+    k = M.shape[-1]
+    C = np.zeros_like(M)
+    for j in range(k):
+        C[..., j, j] = np.sqrt(M[..., j, j] - np.sum(C[..., j, :j] ** 2, axis=-1))
+        for i in range(j + 1, k):
+            dot = np.sum(C[..., i, :j] * C[..., j, :j], axis=-1)
+            C[..., i, j] = (M[..., i, j] - dot) / C[..., j, j]
+    return C
+
+
+def _forward_substitute(C: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve ``C x = b`` for lower-triangular ``C`` (batched)."""
+    x = np.zeros_like(b)
+    for i in range(b.shape[-1]):
+        x[..., i] = (b[..., i] - np.sum(C[..., i, :i] * x[..., :i], axis=-1)) / C[..., i, i]
+    return x
+
+
+def _back_substitute(C: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve ``C^T x = b`` for lower-triangular ``C`` (batched)."""
+    k = b.shape[-1]
+    x = np.zeros_like(b)
+    for i in reversed(range(k)):
+        rest = np.sum(C[..., i + 1 :, i] * x[..., i + 1 :], axis=-1)
+        x[..., i] = (b[..., i] - rest) / C[..., i, i]
+    return x
