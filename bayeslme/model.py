@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -99,6 +100,7 @@ class GLMM:
         sampler: str = "auto",
         target_accept: float = 0.9,
         progressbar: bool = True,
+        method: str = "auto",
     ) -> Fit:
         """Sample the posterior with NUTS.
 
@@ -114,6 +116,12 @@ class GLMM:
             NUTS target acceptance rate; raise it if there are divergences.
         progressbar : bool
             Show sampling progress.
+        method : {"auto", "collapsed", "noncentered"}
+            ``"collapsed"`` integrates the group effects out of a Gaussian
+            likelihood (one grouping factor) and draws them afterwards from
+            their exact conditional distribution: same posterior, sampling
+            cost independent of the number of rows. ``"auto"`` uses it where
+            it applies and the non-centered model otherwise.
 
         Returns
         -------
@@ -124,6 +132,7 @@ class GLMM:
         ConvergenceWarning
             When diagnostics (divergences, R-hat, ESS, tree depth, E-BFMI) flag problems.
         """
+        from bayeslme.backend.build import build_model, finish_idata, resolve_method
         from bayeslme.backend.sampling import SamplerSettings, run_sampler
         from bayeslme.results.diagnostics import check_diagnostics
 
@@ -136,9 +145,17 @@ class GLMM:
             random_seed=random_seed,
             progressbar=progressbar,
         )
-        model = self.build()
-        idata, timing = run_sampler(model, settings)
+        method = resolve_method(self.spec, method)
+        start = time.perf_counter()
+        model, cache_key = build_model(self.spec, self.design, method)
+        build_seconds = time.perf_counter() - start
+        idata, timing = run_sampler(model, settings, cache_key=cache_key)
+        start = time.perf_counter()
+        idata = finish_idata(idata, self.spec, self.design, method, random_seed)
         info = {
+            "method": method,
+            "build_seconds": build_seconds,
+            "postprocess_seconds": time.perf_counter() - start,
             "draws": draws,
             "tune": tune,
             "chains": chains,

@@ -22,12 +22,11 @@ formula has one; binomial trials enter as ``pm.Data("trials")``.
 
 from __future__ import annotations
 
-import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
+from bayeslme.backend.components import column_means, factor_scales, fixed_coefficients, scaled_cholesky
 from bayeslme.backend.likelihoods import add_likelihood
-from bayeslme.backend.prior_vars import location_vector, scale_vector
 from bayeslme.formula.design import Design
 from bayeslme.spec import FactorSpec, ModelSpec
 
@@ -75,50 +74,15 @@ def build_pymc_model(spec: ModelSpec, design: Design) -> pm.Model:
 
 def _fixed_predictor(spec: ModelSpec, design: Design) -> pt.TensorVariable:
     X = pm.Data("X", design.X, dims=("obs", "fixed"))
-    if not spec.fixed:
+    theta = fixed_coefficients(spec)
+    if theta is None:
         return pt.zeros(design.n_obs)
-    if not spec.has_intercept:
-        beta = location_vector("b", [spec.priors[f"b[{n}]"] for n in spec.fixed], dims="fixed")
-        return X @ beta
-    slopes = [j for j, name in enumerate(spec.fixed) if name != "Intercept"]
-    intercept_c = location_vector("Intercept_centered", [spec.priors["Intercept"]])[0]
-    if not slopes:
-        pm.Deterministic("b", intercept_c[None], dims="fixed")
-        return intercept_c + pt.zeros(design.n_obs)
-    means = np.array([spec.x_means[j] for j in slopes])
-    beta = location_vector("b_slopes", [spec.priors[f"b[{spec.fixed[j]}]"] for j in slopes])
-    intercept = intercept_c - pt.dot(means, beta)
-    full = pt.zeros(len(spec.fixed))
-    full = pt.set_subtensor(full[spec.fixed.index("Intercept")], intercept)
-    full = pt.set_subtensor(full[np.array(slopes)], beta)
-    pm.Deterministic("b", full, dims="fixed")
-    return intercept_c + (X[:, slopes] - means) @ beta
+    return (X - column_means(spec)) @ theta
 
 
 def _group_effects(spec: ModelSpec, factor: FactorSpec) -> pt.TensorVariable:
     name = factor.name
-    sd = scale_vector(
-        f"{name}__sd",
-        [spec.priors[f"sd[{name}|{effect}]"] for effect in factor.effects],
-        dims=f"{name}__effect",
-    )
+    sd, chols = factor_scales(spec, factor)
     z = pm.Normal(f"{name}__z", 0.0, 1.0, dims=(name, f"{name}__effect"))
-    columns = []
-    correlations = []
-    start = 0
-    for k, block in enumerate(factor.blocks):
-        width = len(block.effects)
-        z_block = z[:, start : start + width]
-        if block.correlated:
-            eta = spec.priors[f"cor[{name}]"]["eta"]
-            chol = pm.LKJCorr(f"{name}__L{k}", n=width, eta=eta)
-            z_block = z_block @ chol.T
-            corr = chol @ chol.T
-            rows, cols = np.triu_indices(width, k=1)
-            correlations.append(corr[rows, cols])
-        columns.append(z_block)
-        start += width
-    u = pt.concatenate(columns, axis=1) * sd
-    if correlations:
-        pm.Deterministic(f"{name}__cor", pt.concatenate(correlations), dims=f"{name}__cor_pair")
+    u = z @ scaled_cholesky(factor, sd, chols).T
     return pm.Deterministic(f"{name}__u", u, dims=(name, f"{name}__effect"))

@@ -7,17 +7,20 @@ import logging
 import time
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pymc as pm
 import xarray as xr
 
 from bayeslme.errors import SamplerError
 
-__all__ = ["SAMPLERS", "SamplerSettings", "run_sampler"]
+__all__ = ["SAMPLERS", "SamplerSettings", "clear_compile_cache", "run_sampler"]
 
 _log = logging.getLogger("bayeslme")
 
 SAMPLERS = ("auto", "nutpie", "pymc", "numpyro", "blackjax")
+_COMPILED: dict[tuple, Any] = {}
 _EXTRA = {"nutpie": "nutpie", "numpyro": "numpyro", "blackjax": "blackjax"}
 
 
@@ -64,34 +67,110 @@ class SamplerSettings:
         return self.sampler
 
 
-def run_sampler(model: pm.Model, settings: SamplerSettings) -> tuple[xr.DataTree, dict[str, float]]:
+def run_sampler(
+    model: pm.Model, settings: SamplerSettings, *, cache_key: tuple | None = None
+) -> tuple[xr.DataTree, dict[str, Any]]:
     """Sample ``model`` with NUTS.
+
+    Parameters
+    ----------
+    model : pymc.Model
+    settings : SamplerSettings
+    cache_key : tuple, optional
+        For nutpie: compiled models are kept for the session under this key
+        plus the name and shape of every ``pm.Data`` container, and a later
+        call with the same key only swaps in the new data
+        (``CompiledPyMCModel.with_data``) instead of recompiling.
 
     Returns
     -------
     idata : xarray.DataTree
         Posterior, sample stats, observed and constant data.
-    timing : dict
-        Wall seconds of the whole call under ``"sampling_wall"``.
+    info : dict
+        ``sampler``; ``compile_seconds`` (nutpie only; ``None`` for the other
+        samplers, whose compilation is inside ``sampling_seconds``);
+        ``sampling_seconds``; ``compile_cached`` (whether a compiled model was reused).
     """
     sampler = settings.resolved_sampler()
-    start = time.perf_counter()
     with warnings.catch_warnings():
         # PyMC's own convergence messages are replaced by ours (diagnostics.py).
         warnings.filterwarnings("ignore", message=".*Reliable r-hat and ESS.*")
         warnings.filterwarnings("ignore", message=".*could not link to a BLAS.*")
-        idata = pm.sample(
-            draws=settings.draws,
-            tune=settings.tune,
-            chains=settings.chains,
-            random_seed=settings.random_seed,
-            progressbar=settings.progressbar,
-            nuts_sampler=sampler,
-            target_accept=settings.target_accept,
-            compute_convergence_checks=False,
-            model=model,
-            quiet=not settings.progressbar,
-        )
+        if sampler == "nutpie":
+            idata, info = _run_nutpie(model, settings, cache_key)
+        else:
+            idata, info = _run_pymc(model, settings, sampler)
+    _log.info(
+        "sampled with %s: compile %s s, sampling %.1f s",
+        sampler,
+        "n/a" if info["compile_seconds"] is None else f"{info['compile_seconds']:.1f}",
+        info["sampling_seconds"],
+    )
+    return idata, {"sampler": sampler, **info}
+
+
+def clear_compile_cache() -> None:
+    """Forget every compiled model kept by :func:`run_sampler`."""
+    _COMPILED.clear()
+
+
+def _run_pymc(model: pm.Model, settings: SamplerSettings, sampler: str) -> tuple[xr.DataTree, dict]:
+    start = time.perf_counter()
+    idata = pm.sample(
+        draws=settings.draws,
+        tune=settings.tune,
+        chains=settings.chains,
+        random_seed=settings.random_seed,
+        progressbar=settings.progressbar,
+        nuts_sampler=sampler,
+        target_accept=settings.target_accept,
+        compute_convergence_checks=False,
+        model=model,
+        quiet=not settings.progressbar,
+    )
     elapsed = time.perf_counter() - start
-    _log.info("sampled with %s in %.1f s", sampler, elapsed)
-    return idata, {"sampling_wall": elapsed, "sampler": sampler}
+    return idata, {"compile_seconds": None, "sampling_seconds": elapsed, "compile_cached": False}
+
+
+def _run_nutpie(
+    model: pm.Model, settings: SamplerSettings, cache_key: tuple | None
+) -> tuple[xr.DataTree, dict]:
+    import nutpie
+    from pymc.backends.arviz import patch_nutpie_idata
+
+    data = {var.name: var.get_value() for var in model.data_vars}
+    key = None if cache_key is None else (cache_key, tuple((n, np.shape(v)) for n, v in sorted(data.items())))
+    start = time.perf_counter()
+    cached = key is not None and key in _COMPILED
+    if cached:
+        compiled = _COMPILED[key].with_data(**data)
+    else:
+        compiled = nutpie.compile_pymc_model(model, backend="numba")
+        if key is not None:
+            _COMPILED[key] = compiled
+    compile_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    idata = nutpie.sample(
+        compiled,
+        draws=settings.draws,
+        tune=max(settings.tune, 1),  # nuts-rs needs at least one tuning step
+        chains=settings.chains,
+        seed=_nutpie_seed(settings.random_seed, settings.chains),
+        save_warmup=False,
+        progress_bar=settings.progressbar,
+        target_accept=settings.target_accept,
+    )
+    sampling_seconds = time.perf_counter() - start
+    patch_nutpie_idata(idata, model, sampling_time=sampling_seconds)
+    return idata, {
+        "compile_seconds": compile_seconds,
+        "sampling_seconds": sampling_seconds,
+        "compile_cached": cached,
+    }
+
+
+def _nutpie_seed(random_seed: int | None, chains: int) -> int | None:
+    """The integer seed ``pm.sample(nuts_sampler="nutpie")`` would pass for ``random_seed``."""
+    if random_seed is None:
+        return None
+    return int(np.random.default_rng(random_seed).spawn(chains)[0].integers(2**30))

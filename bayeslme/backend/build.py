@@ -1,0 +1,72 @@
+"""Choose and build the PyMC model of a spec: collapsed or non-centered.
+
+``method="auto"`` uses the collapsed Gaussian model
+(:mod:`bayeslme.backend.collapsed`) where it applies (Gaussian family,
+identity link, a single grouping factor) and the non-centered model
+(:mod:`bayeslme.backend.pymc_model`) otherwise, including for crossed and
+nested factors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pymc as pm
+import xarray as xr
+
+from bayeslme.backend.collapsed import add_group_effects, build_collapsed_model, supports_collapsed
+from bayeslme.backend.pymc_model import build_pymc_model
+from bayeslme.errors import SamplerError
+from bayeslme.formula.design import Design
+from bayeslme.spec import ModelSpec
+
+__all__ = ["METHODS", "build_model", "finish_idata", "resolve_method"]
+
+METHODS = ("auto", "collapsed", "noncentered")
+
+
+def resolve_method(spec: ModelSpec, method: str) -> str:
+    """The concrete parametrisation for ``method``.
+
+    Raises
+    ------
+    SamplerError
+        For an unknown method, or ``"collapsed"`` on a model it does not support.
+    """
+    if method not in METHODS:
+        raise SamplerError(f"unknown method {method!r}; choose one of {list(METHODS)}")
+    if method == "auto":
+        return "collapsed" if supports_collapsed(spec) else "noncentered"
+    if method == "collapsed" and not supports_collapsed(spec):
+        raise SamplerError(
+            "method='collapsed' needs a Gaussian model with identity link and exactly one grouping "
+            f"factor; this model has family {spec.family!r} and factors "
+            f"{[f.name for f in spec.factors]}. Use method='noncentered' (or 'auto')"
+        )
+    return method
+
+
+def build_model(spec: ModelSpec, design: Design, method: str) -> tuple[pm.Model, tuple]:
+    """Build the model and the key under which its compiled form may be cached.
+
+    The key holds the method and the full spec (structure, levels and prior
+    values); data that enter as ``pm.Data`` are not part of it, so a refit on
+    new data with the same spec and shapes reuses the compiled model. The
+    non-centered model's response is a graph constant, so its hash is part of
+    that model's key.
+    """
+    spec_json = json.dumps(spec.to_dict(), sort_keys=True)
+    if method == "collapsed":
+        return build_collapsed_model(spec, design), (method, spec_json)
+    response = hashlib.sha1(design.y.tobytes()).hexdigest()
+    return build_pymc_model(spec, design), (method, spec_json, response)
+
+
+def finish_idata(
+    idata: xr.DataTree, spec: ModelSpec, design: Design, method: str, random_seed: int | None
+) -> xr.DataTree:
+    """Give a collapsed fit's tree the group effects and data of a non-centered one."""
+    if method == "collapsed":
+        return add_group_effects(idata, spec, design, random_seed)
+    return idata

@@ -1,0 +1,118 @@
+"""Model pieces shared by the non-centered and the collapsed PyMC models.
+
+Both models must have the same population-level variables, with the same
+names, dims and priors, so that their posteriors are interchangeable:
+
+* the fixed effects, sampled on predictors centred at ``spec.x_means`` (the
+  intercept column is not centred) and reported as ``b`` on the original
+  predictors;
+* per grouping factor, the SDs ``<f>__sd`` and, per correlated block, an LKJ
+  Cholesky factor ``<f>__L<k>`` with the correlations ``<f>__cor``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from bayeslme.backend.prior_vars import location_vector, scale_vector
+from bayeslme.spec import FactorSpec, ModelSpec
+
+__all__ = ["centered_X", "column_means", "factor_scales", "fixed_coefficients", "scaled_cholesky"]
+
+
+def column_means(spec: ModelSpec) -> np.ndarray:
+    """Centre of each fixed-effect column: ``x_means`` for slopes, 0 otherwise.
+
+    Predictors are centred only when the model has an intercept; the intercept
+    column itself is never centred.
+    """
+    if not spec.has_intercept:
+        return np.zeros(len(spec.fixed))
+    return np.array(
+        [0.0 if name == "Intercept" else m for name, m in zip(spec.fixed, spec.x_means, strict=True)]
+    )
+
+
+def centered_X(spec: ModelSpec, X: np.ndarray) -> np.ndarray:
+    """The fixed-effects matrix on the scale the coefficients are sampled on."""
+    return X - column_means(spec)
+
+
+def fixed_coefficients(spec: ModelSpec) -> pt.TensorVariable | None:
+    """Coefficients of :func:`centered_X`; registers ``b`` on the original predictors.
+
+    Returns ``None`` for a model without fixed effects. With an intercept,
+    ``Intercept_centered`` and ``b_slopes`` are sampled and
+    ``b[Intercept] = Intercept_centered - x_means . b_slopes``.
+    """
+    if not spec.fixed:
+        return None
+    if not spec.has_intercept:
+        return location_vector("b", [spec.priors[f"b[{n}]"] for n in spec.fixed], dims="fixed")
+    position = spec.fixed.index("Intercept")
+    slopes = np.array([j for j, name in enumerate(spec.fixed) if name != "Intercept"], dtype=int)
+    intercept_c = location_vector("Intercept_centered", [spec.priors["Intercept"]])[0]
+    theta = pt.zeros(len(spec.fixed))
+    theta = pt.set_subtensor(theta[position], intercept_c)
+    if slopes.size == 0:
+        pm.Deterministic("b", theta, dims="fixed")
+        return theta
+    beta = location_vector("b_slopes", [spec.priors[f"b[{spec.fixed[j]}]"] for j in slopes])
+    theta = pt.set_subtensor(theta[slopes], beta)
+    means = column_means(spec)[slopes]
+    pm.Deterministic("b", pt.set_subtensor(theta[position], intercept_c - pt.dot(means, beta)), dims="fixed")
+    return theta
+
+
+def factor_scales(
+    spec: ModelSpec, factor: FactorSpec
+) -> tuple[pt.TensorVariable, list[pt.TensorVariable | None]]:
+    """SDs of a factor's effects and the LKJ Cholesky factor of each block.
+
+    Registers ``<f>__sd`` (dims ``<f>__effect``), ``<f>__L<k>`` per correlated
+    block and ``<f>__cor`` (dims ``<f>__cor_pair``) when any block is
+    correlated. Uncorrelated blocks get ``None``.
+    """
+    name = factor.name
+    sd = scale_vector(
+        f"{name}__sd",
+        [spec.priors[f"sd[{name}|{effect}]"] for effect in factor.effects],
+        dims=f"{name}__effect",
+    )
+    chols: list[pt.TensorVariable | None] = []
+    correlations = []
+    for k, block in enumerate(factor.blocks):
+        if not block.correlated:
+            chols.append(None)
+            continue
+        width = len(block.effects)
+        chol = pm.LKJCorr(f"{name}__L{k}", n=width, eta=spec.priors[f"cor[{name}]"]["eta"])
+        rows, cols = np.triu_indices(width, k=1)
+        correlations.append((chol @ chol.T)[rows, cols])
+        chols.append(chol)
+    if correlations:
+        pm.Deterministic(f"{name}__cor", pt.concatenate(correlations), dims=f"{name}__cor_pair")
+    return sd, chols
+
+
+def scaled_cholesky(
+    factor: FactorSpec, sd: pt.TensorVariable, chols: list[pt.TensorVariable | None]
+) -> pt.TensorVariable:
+    """Lower-triangular :math:`L` with :math:`\\Sigma = L L^\\top` for the factor's effects.
+
+    Block-diagonal, :math:`L_b = \\operatorname{diag}(s_b)\\,C_b` for a
+    correlated block with LKJ Cholesky factor :math:`C_b`, :math:`\\operatorname{diag}(s_b)`
+    otherwise. A non-centered effect is :math:`u_j = L z_j`.
+    """
+    k = len(factor.effects)
+    full = pt.zeros((k, k))
+    start = 0
+    for block, chol in zip(factor.blocks, chols, strict=True):
+        width = len(block.effects)
+        idx = slice(start, start + width)
+        part = pt.diag(sd[idx]) if chol is None else sd[idx][:, None] * chol
+        full = pt.set_subtensor(full[idx, idx], part)
+        start += width
+    return full

@@ -1,0 +1,42 @@
+"""The collapsed and non-centered parametrisations give the same posterior.
+
+Tolerances are those of issue 5: population means within 0.15 posterior SD,
+posterior SDs within 10 %, group-effect means within 0.1 posterior SD. With
+4 chains x 1000 draws the ESS of each quantity is >~ 1000 per fit, so the
+Monte Carlo error of a difference of two means is about sqrt(2/1000) = 0.045
+SD (3.3 of them inside 0.15) and that of an SD ratio about 3 %.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import bayeslme as bl
+
+SETTINGS = {"draws": 1000, "tune": 1000, "chains": 4, "progressbar": False, "target_accept": 0.95}
+
+CASES = {
+    "sleepstudy": ("Reaction ~ Days + (Days | Subject)", lambda: bl.datasets.sleepstudy(), "Subject"),
+    "simulated": (
+        "y ~ x + (x | g)",
+        lambda: bl.simulate.random_slopes(n_groups=40, n_per_group=(3, 15), seed=2).data,
+        "g",
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_collapsed_agrees_with_noncentered(case):
+    formula, load, factor = CASES[case]
+    model = bl.LMM(formula, load())
+    collapsed = model.fit(random_seed=21, method="collapsed", **SETTINGS)
+    noncentered = model.fit(random_seed=22, method="noncentered", **SETTINGS)
+
+    a, b = collapsed.summary(), noncentered.summary()
+    assert (np.abs(a["mean"] - b["mean"]) / b["sd"]).max() < 0.15
+    assert (np.abs(a["sd"] / b["sd"] - 1)).max() < 0.10
+
+    ua, ub = collapsed.random_effects(factor), noncentered.random_effects(factor)
+    assert (np.abs(ua["mean"] - ub["mean"]) / ub["sd"]).max() < 0.10

@@ -1,0 +1,79 @@
+"""Choosing the parametrisation and the sampler (no MCMC)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayeslme as bl
+from bayeslme.backend.build import build_model, resolve_method
+from bayeslme.backend.sampling import SamplerSettings, _nutpie_seed
+from bayeslme.errors import SamplerError
+
+
+@pytest.fixture(scope="module")
+def crossed():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.integers(0, 4, 40), "b": rng.integers(0, 5, 40), "y": rng.normal(size=40)})
+    return bl.LMM("y ~ 1 + (1 | a) + (1 | b)", frame)
+
+
+def test_auto_is_collapsed_for_one_gaussian_factor(sleepstudy):
+    model = bl.LMM("Reaction ~ Days + (Days | Subject)", sleepstudy)
+    assert resolve_method(model.spec, "auto") == "collapsed"
+
+
+def test_auto_falls_back_to_noncentered_for_crossed_factors(crossed):
+    assert resolve_method(crossed.spec, "auto") == "noncentered"
+
+
+def test_collapsed_on_crossed_factors_raises(crossed):
+    with pytest.raises(SamplerError, match=r"exactly one grouping factor.*\['a', 'b'\]"):
+        resolve_method(crossed.spec, "collapsed")
+
+
+def test_unknown_method_raises(sleepstudy):
+    model = bl.LMM("Reaction ~ Days + (Days | Subject)", sleepstudy)
+    with pytest.raises(SamplerError, match="unknown method 'centred'"):
+        model.fit(method="centred")
+
+
+@pytest.mark.parametrize("extra", ["numpyro", "blackjax"])
+def test_missing_jax_sampler_names_the_extra(extra):
+    if __import__("importlib.util").util.find_spec(extra) is not None:
+        pytest.skip(f"{extra} is installed")
+    with pytest.raises(SamplerError, match=rf"pip install 'bayeslme\[{extra}\]'"):
+        SamplerSettings(sampler=extra).resolved_sampler()
+
+
+def test_collapsed_model_has_the_same_population_variables(sleepstudy):
+    model = bl.LMM("Reaction ~ Days + (Days | Subject)", sleepstudy)
+    collapsed, _ = build_model(model.spec, model.design, "collapsed")
+    noncentered, _ = build_model(model.spec, model.design, "noncentered")
+    population = {"b", "Subject__sd", "Subject__cor", "Subject__L0", "sigma"}
+    assert population <= set(collapsed.named_vars)
+    assert set(noncentered.named_vars) - set(collapsed.named_vars) == {
+        "Subject__z",
+        "Subject__u",
+        "y",
+        "X",
+        "Subject__index",
+        "Subject__Z",
+    }
+    for name in population:
+        assert collapsed.named_vars_to_dims.get(name) == noncentered.named_vars_to_dims.get(name)
+
+
+def test_collapsed_cache_key_ignores_data_but_noncentered_key_includes_response(sleepstudy):
+    model = bl.LMM("Reaction ~ Days + (Days | Subject)", sleepstudy)
+    _, key_c = build_model(model.spec, model.design, "collapsed")
+    _, key_n = build_model(model.spec, model.design, "noncentered")
+    assert key_c[0] == "collapsed" and len(key_c) == 2
+    assert len(key_n) == 3
+
+
+def test_nutpie_seed_is_deterministic():
+    assert _nutpie_seed(3, 4) == _nutpie_seed(3, 4)
+    assert _nutpie_seed(3, 4) != _nutpie_seed(4, 4)
+    assert _nutpie_seed(None, 4) is None
