@@ -11,6 +11,7 @@ __all__ = [
     "BayeslmeError",
     "ConvergenceWarning",
     "DataError",
+    "DataWarning",
     "DroppedRowsWarning",
     "FamilyError",
     "FileFormatError",
@@ -76,6 +77,10 @@ class FileFormatError(BayeslmeError):
 
 class DroppedRowsWarning(UserWarning):
     """Rows with missing values in model columns were dropped before fitting."""
+
+
+class DataWarning(UserWarning):
+    """Data that can be fitted but look like a mistake (e.g. one observation per group level)."""
 
 
 class ConvergenceWarning(UserWarning):

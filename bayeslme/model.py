@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-from bayeslme.errors import DataError
+from bayeslme.errors import DataError, PriorError
 from bayeslme.families import Family, get_family
-from bayeslme.formula.design import Design, build_design
+from bayeslme.formula.design import Design, build_design, numeric_group_columns
 from bayeslme.formula.parse import parse_formula
 from bayeslme.priors import Prior
 from bayeslme.results.fit import Fit
 from bayeslme.spec import ModelSpec, build_spec
 
 __all__ = ["GLMM", "LMM"]
+
+_log = logging.getLogger("bayeslme")
 
 
 class GLMM:
@@ -51,11 +54,19 @@ class GLMM:
         link: str | None = None,
         priors: Mapping[str, Prior] | None = None,
     ):
+        if priors is not None and not isinstance(priors, Mapping):
+            raise PriorError(
+                f"priors must be a dict mapping keys such as 'b' or 'sd[g]' to bayeslme.Prior, "
+                f"got {type(priors).__name__}"
+            )
         self.family: Family = get_family(family)
         self.link: str = self.family.check_link(link)
         self.formula = parse_formula(formula)
         self.design: Design = build_design(self.formula, data)
         _check_response(self.design, self.family)
+        numeric = numeric_group_columns(self.design)
+        if numeric:
+            _log.info("numeric grouping columns %s are read as category labels", numeric)
         self.spec: ModelSpec = build_spec(
             self.design,
             family=self.family.name,
@@ -133,9 +144,11 @@ class GLMM:
 
     def __repr__(self) -> str:
         factors = ", ".join(f"{f.name} ({len(f.levels)} levels)" for f in self.spec.factors)
+        numeric = numeric_group_columns(self.design)
+        note = f", numeric grouping columns read as labels: {numeric}" if numeric else ""
         return (
             f"{type(self).__name__}({self.spec.formula!r}, family={self.spec.family!r}, "
-            f"n_obs={self.spec.n_obs}, groups=[{factors}])"
+            f"n_obs={self.spec.n_obs}, groups=[{factors}]{note})"
         )
 
 

@@ -17,11 +17,19 @@ import formulae
 import numpy as np
 import pandas as pd
 
-from bayeslme.errors import DataError, DroppedRowsWarning, FormulaError
+from bayeslme.errors import DataError, DataWarning, DroppedRowsWarning, FormulaError
 from bayeslme.formula.centering import CenteringState, add_centering_columns
 from bayeslme.formula.parse import FormulaSpec
 
-__all__ = ["Block", "Design", "DroppedRows", "FactorDesign", "build_design", "factor_labels"]
+__all__ = [
+    "Block",
+    "Design",
+    "DroppedRows",
+    "FactorDesign",
+    "build_design",
+    "factor_labels",
+    "numeric_group_columns",
+]
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,8 @@ def build_design(formula: FormulaSpec, data: pd.DataFrame) -> Design:
         y = y[:, 0]
     X = np.asarray(fixed_dm.common.design_matrix, dtype=float)
     fixed_names = tuple(fixed_dm.common.as_dataframe().columns)
+    _check_evaluated(y, [formula.response], frame)
+    _check_evaluated(X, list(fixed_names), frame)
     _check_collinear(X, fixed_names)
     factors, term_matrices = _build_factors(formula, frame)
     return Design(
@@ -225,6 +235,23 @@ def sorted_levels(frame: pd.DataFrame, columns: tuple[str, ...]) -> tuple[str, .
     return tuple(dict.fromkeys(labels.tolist()))
 
 
+def numeric_group_columns(design: Design) -> list[str]:
+    """Grouping columns stored as numbers, which are read as category labels.
+
+    A column of subject ids such as ``308, 309, ...`` defines groups by its
+    distinct values; their size or order carries no meaning. Reports mention
+    these columns so that a numeric column given as a factor by mistake is
+    noticed.
+    """
+    columns = dict.fromkeys(column for factor in design.factors for column in factor.columns)
+    return [
+        column
+        for column in columns
+        if pd.api.types.is_numeric_dtype(design.data[column])
+        and not pd.api.types.is_bool_dtype(design.data[column])
+    ]
+
+
 def _as_labels(series: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(series) and np.all(np.mod(series.to_numpy(), 1) == 0):
         series = series.astype(np.int64)
@@ -283,9 +310,34 @@ def _check_finite(frame: pd.DataFrame, used: list[str]) -> None:
 
 def _evaluate(text: str, frame: pd.DataFrame, original: str) -> Any:
     try:
-        return formulae.design_matrices(text, frame, na_action="error")
+        # Invalid values (log of a negative, ...) are reported by _check_evaluated, by column.
+        with np.errstate(all="ignore"):
+            return formulae.design_matrices(text, frame, na_action="error")
+    except KeyError as err:  # formulae looks up names it cannot find among columns or functions
+        name = str(err.args[0]) if err.args else "?"
+        hint = f"; numpy functions are written np.{name}(...)" if hasattr(np, name) else ""
+        position = original.find(name)
+        raise FormulaError(
+            f"unknown function or variable {name!r} in the formula: it is neither a data column "
+            f"nor a function formulae knows{hint}",
+            original,
+            position if position >= 0 else None,
+        ) from err
     except Exception as err:  # formulae raises several error types while evaluating
         raise FormulaError(f"cannot evaluate {text!r} on the data: {err}", original) from err
+
+
+def _check_evaluated(values: np.ndarray, names: list[str], frame: pd.DataFrame) -> None:
+    """Raise if a transformed column (``np.log(y)``, ...) produced NaN or infinite values."""
+    matrix = values.reshape(values.shape[0], -1)
+    bad = ~np.isfinite(matrix)
+    for j in np.flatnonzero(bad.any(axis=0)):
+        name = names[j] if len(names) == matrix.shape[1] else names[0]
+        rows = frame.index[bad[:, j]][:5].tolist()
+        raise DataError(
+            f"{name!r} evaluates to NaN or infinite values in {int(bad[:, j].sum())} rows (rows {rows}); "
+            "check the transformation's domain (e.g. log of values <= 0)"
+        )
 
 
 def _check_collinear(X: np.ndarray, names: tuple[str, ...]) -> None:
@@ -302,11 +354,32 @@ def _check_collinear(X: np.ndarray, names: tuple[str, ...]) -> None:
         if np.linalg.matrix_rank(X[:, kept + [j]] / scale[kept + [j]]) > len(kept):
             kept.append(j)
         else:
-            culprits.append(names[j])
+            culprits.append(_dependence(X / scale, kept, j, names))
     raise DataError(
-        f"fixed-effect columns are perfectly collinear: {culprits} can be written as a "
-        "combination of the other columns; remove them from the formula"
+        f"fixed-effect columns are perfectly collinear: {'; '.join(culprits)}; remove one of them "
+        "from the formula"
     )
+
+
+def _dependence(X: np.ndarray, kept: list[int], j: int, names: tuple[str, ...]) -> str:
+    """``"'x2' = combination of ['x']"``: which earlier columns column ``j`` depends on."""
+    if not np.any(X[:, j]):
+        return f"{names[j]!r} is all zeros"
+    coef = np.linalg.lstsq(X[:, kept], X[:, j], rcond=None)[0]
+    involved = [names[k] for k, c in zip(kept, coef, strict=True) if abs(c) > 1e-8]
+    return f"{names[j]!r} is a linear combination of {involved}"
+
+
+def _warn_singletons(name: str, index: np.ndarray, n_levels: int) -> None:
+    counts = np.bincount(index, minlength=n_levels)
+    if np.all(counts == 1):
+        warnings.warn(
+            f"grouping factor {name!r} has exactly one observation per level ({n_levels} levels): "
+            "its group effects cannot be told apart from the residual and rest on the prior alone; "
+            "check that the right column is the grouping factor",
+            DataWarning,
+            stacklevel=5,
+        )
 
 
 def _build_factors(
@@ -336,6 +409,7 @@ def _factor_design(name: str, terms: list, frame: pd.DataFrame, formula: Formula
         )
     labels = factor_labels(frame, columns)
     index = pd.Categorical(labels, categories=list(levels)).codes.astype(np.int64)
+    _warn_singletons(name, index, len(levels))
     blocks: list[Block] = []
     effects: list[str] = []
     matrices: list[np.ndarray] = []

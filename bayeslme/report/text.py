@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from bayeslme.formula.design import numeric_group_columns
+
 if TYPE_CHECKING:
     from bayeslme.results.fit import Fit
 
@@ -28,6 +30,9 @@ def fit_text(fit: Fit, *, prob: float = 0.95) -> str:
         f"  sampler: {info.get('sampler', '?')}, {info.get('chains', '?')} chains x "
         f"{info.get('draws', '?')} draws (tune {info.get('tune', '?')})",
     ]
+    numeric = numeric_group_columns(fit.design)
+    if numeric:
+        lines.append(f"  numeric grouping columns read as category labels: {numeric}")
     if fit.design.dropped.count:
         lines.append(
             f"  dropped rows with missing values: {fit.design.dropped.count} {fit.design.dropped.by_column}"
