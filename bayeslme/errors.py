@@ -18,6 +18,7 @@ __all__ = [
     "FormulaError",
     "PriorError",
     "SamplerError",
+    "SingularFitWarning",
     "UnseenLevelsError",
 ]
 
@@ -85,3 +86,7 @@ class DataWarning(UserWarning):
 
 class ConvergenceWarning(UserWarning):
     """The sampler's diagnostics suggest the posterior was not explored reliably."""
+
+
+class SingularFitWarning(UserWarning):
+    """A group-effect SD whose posterior piles up at zero: the data support no variation there."""

@@ -115,9 +115,11 @@ class GLMM:
         -----
         ConvergenceWarning
             When diagnostics (divergences, R-hat, ESS, tree depth, E-BFMI) flag problems.
+        SingularFitWarning
+            When a group-effect SD piles up at zero (see :attr:`Fit.singular`).
         """
         from bayeslme.backend.sampling import SamplerSettings, run_sampler
-        from bayeslme.results.diagnostics import check_diagnostics
+        from bayeslme.results.diagnostics import check_diagnostics, check_singular
 
         settings = SamplerSettings(
             draws=draws,
@@ -140,6 +142,7 @@ class GLMM:
         }
         result = Fit(spec=self.spec, design=self.design, idata=idata, info=info)
         check_diagnostics(result.diagnostics)
+        check_singular(result.singular)
         return result
 
     def __repr__(self) -> str:

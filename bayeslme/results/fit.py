@@ -18,7 +18,7 @@ import xarray as xr
 from bayeslme.errors import BayeslmeError
 from bayeslme.formula.design import Design
 from bayeslme.results import effects, variance
-from bayeslme.results.diagnostics import Diagnostics, compute_diagnostics
+from bayeslme.results.diagnostics import Diagnostics, compute_diagnostics, singular_components
 from bayeslme.results.summaries import summarize_draws
 from bayeslme.spec import FactorSpec, ModelSpec
 
@@ -142,6 +142,16 @@ class Fit:
         return compute_diagnostics(
             self.posterior, self.idata["sample_stats"].to_dataset(), self.population_var_names()
         )
+
+    @property
+    def singular(self) -> list[str]:
+        """Group-effect SDs whose posterior piles up at zero (a singular, boundary fit).
+
+        See :func:`bayeslme.results.diagnostics.at_boundary` for the criterion.
+        Empty when the fit is not singular.
+        """
+        sds = {f.name: self.draws(f"{f.name}__sd") for f in self.spec.factors}
+        return singular_components(self.spec, sds)
 
     # ---- persistence -----------------------------------------------------------------
     def save(self, path: str) -> None:
