@@ -33,6 +33,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _read_csv(path: str) -> pd.DataFrame:
+    from bayeslme.errors import DataError
+
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise DataError(f"cannot read {path!r} as CSV: {err}") from err
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayeslme`` command."""
     args = _parser().parse_args(argv)
@@ -46,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             model = bl.LMM("Reaction ~ Days + (Days | Subject)", data)
             factor = "Subject"
         else:
-            data = pd.read_csv(args.data)
+            data = _read_csv(args.data)
             model = bl.GLMM(args.formula, data, family=args.family)
             factor = model.spec.factors[0].name if model.spec.factors else None
         fit = model.fit(

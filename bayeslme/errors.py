@@ -11,12 +11,14 @@ __all__ = [
     "BayeslmeError",
     "ConvergenceWarning",
     "DataError",
+    "DataWarning",
     "DroppedRowsWarning",
     "FamilyError",
     "FileFormatError",
     "FormulaError",
     "PriorError",
     "SamplerError",
+    "SingularFitWarning",
     "UnseenLevelsError",
 ]
 
@@ -78,5 +80,13 @@ class DroppedRowsWarning(UserWarning):
     """Rows with missing values in model columns were dropped before fitting."""
 
 
+class DataWarning(UserWarning):
+    """Data that can be fitted but look like a mistake (e.g. one observation per group level)."""
+
+
 class ConvergenceWarning(UserWarning):
     """The sampler's diagnostics suggest the posterior was not explored reliably."""
+
+
+class SingularFitWarning(UserWarning):
+    """A group-effect SD whose posterior piles up at zero: the data support no variation there."""

@@ -27,7 +27,13 @@ _MARKER = "bayeslme_format_version"
 
 
 def save_fit(fit: Fit, path: str | os.PathLike) -> None:
-    """Write ``fit`` to ``path`` (netCDF4 via h5netcdf)."""
+    """Write ``fit`` to ``path`` (netCDF4 via h5netcdf).
+
+    Raises
+    ------
+    FileFormatError
+        When the file cannot be written (missing folder, no permission).
+    """
     from bayeslme.formula.design import used_columns
 
     groups = {}
@@ -48,7 +54,13 @@ def save_fit(fit: Fit, path: str | os.PathLike) -> None:
         }
     )
     tree = xr.DataTree.from_dict({"/": root, **groups})
-    tree.to_netcdf(path, engine="h5netcdf", mode="w")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileFormatError(f"cannot write {str(path)!r}: the folder {folder!r} does not exist")
+    try:
+        tree.to_netcdf(path, engine="h5netcdf", mode="w")
+    except OSError as err:
+        raise FileFormatError(f"cannot write {str(path)!r}: {err}") from err
 
 
 def load(path: str | os.PathLike) -> Fit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import warnings
 from collections.abc import Mapping
@@ -9,15 +10,17 @@ from typing import Any
 
 import pandas as pd
 
-from bayeslme.errors import DataError
+from bayeslme.errors import DataError, PriorError
 from bayeslme.families import Family, get_family
-from bayeslme.formula.design import Design, build_design
+from bayeslme.formula.design import Design, build_design, numeric_group_columns
 from bayeslme.formula.parse import parse_formula
 from bayeslme.priors import Prior
 from bayeslme.results.fit import Fit
 from bayeslme.spec import ModelSpec, build_spec
 
 __all__ = ["GLMM", "LMM"]
+
+_log = logging.getLogger("bayeslme")
 
 
 class GLMM:
@@ -69,11 +72,19 @@ class GLMM:
         link: str | None = None,
         priors: Mapping[str, Prior] | None = None,
     ):
+        if priors is not None and not isinstance(priors, Mapping):
+            raise PriorError(
+                f"priors must be a dict mapping keys such as 'b' or 'sd[g]' to bayeslme.Prior, "
+                f"got {type(priors).__name__}"
+            )
         self.family: Family = get_family(family)
         self.link: str = self.family.check_link(link)
         self.formula = parse_formula(formula)
         self.design: Design = build_design(self.formula, data, family=self.family.name)
         _check_response(self.design, self.family)
+        numeric = numeric_group_columns(self.design)
+        if numeric:
+            _log.info("numeric grouping columns %s are read as category labels", numeric)
         scale = self.family.response_scale(self.design.y, self.link, self.design.trials, self.design.offset)
         self.spec: ModelSpec = build_spec(
             self.design,
@@ -131,10 +142,12 @@ class GLMM:
         -----
         ConvergenceWarning
             When diagnostics (divergences, R-hat, ESS, tree depth, E-BFMI) flag problems.
+        SingularFitWarning
+            When a group-effect SD piles up at zero (see :attr:`Fit.singular`).
         """
         from bayeslme.backend.build import build_model, finish_idata, resolve_method
         from bayeslme.backend.sampling import SamplerSettings, run_sampler
-        from bayeslme.results.diagnostics import check_diagnostics
+        from bayeslme.results.diagnostics import check_diagnostics, check_singular
 
         settings = SamplerSettings(
             draws=draws,
@@ -165,13 +178,16 @@ class GLMM:
         }
         result = Fit(spec=self.spec, design=self.design, idata=idata, info=info)
         check_diagnostics(result.diagnostics)
+        check_singular(result.singular)
         return result
 
     def __repr__(self) -> str:
         factors = ", ".join(f"{f.name} ({len(f.levels)} levels)" for f in self.spec.factors)
+        numeric = numeric_group_columns(self.design)
+        note = f", numeric grouping columns read as labels: {numeric}" if numeric else ""
         return (
             f"{type(self).__name__}({self.spec.formula!r}, family={self.spec.family!r}, "
-            f"n_obs={self.spec.n_obs}, groups=[{factors}])"
+            f"n_obs={self.spec.n_obs}, groups=[{factors}]{note})"
         )
 
 

@@ -17,12 +17,22 @@ import formulae
 import numpy as np
 import pandas as pd
 
-from bayeslme.errors import DataError, DroppedRowsWarning, FormulaError
+from bayeslme.errors import DataError, DataWarning, DroppedRowsWarning, FormulaError
 from bayeslme.formula.centering import CenteringState, add_centering_columns
+from bayeslme.formula.evaluate import check_evaluated as _check_evaluated
+from bayeslme.formula.evaluate import evaluate_formula as _evaluate
 from bayeslme.formula.parse import FormulaSpec
 from bayeslme.formula.response import evaluate_offset, evaluate_response, response_texts, split_offsets
 
-__all__ = ["Block", "Design", "DroppedRows", "FactorDesign", "build_design", "factor_labels"]
+__all__ = [
+    "Block",
+    "Design",
+    "DroppedRows",
+    "FactorDesign",
+    "build_design",
+    "factor_labels",
+    "numeric_group_columns",
+]
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,8 @@ def build_design(formula: FormulaSpec, data: pd.DataFrame, *, family: str = "gau
     y = response.y
     X = np.asarray(fixed_dm.common.design_matrix, dtype=float)
     fixed_names = tuple(fixed_dm.common.as_dataframe().columns)
+    _check_evaluated(y, [formula.response], frame)
+    _check_evaluated(X, list(fixed_names), frame)
     _check_collinear(X, fixed_names)
     factors, term_matrices = _build_factors(formula, frame)
     return Design(
@@ -238,6 +250,23 @@ def sorted_levels(frame: pd.DataFrame, columns: tuple[str, ...]) -> tuple[str, .
     return tuple(dict.fromkeys(labels.tolist()))
 
 
+def numeric_group_columns(design: Design) -> list[str]:
+    """Grouping columns stored as numbers, which are read as category labels.
+
+    A column of subject ids such as ``308, 309, ...`` defines groups by its
+    distinct values; their size or order carries no meaning. Reports mention
+    these columns so that a numeric column given as a factor by mistake is
+    noticed.
+    """
+    columns = dict.fromkeys(column for factor in design.factors for column in factor.columns)
+    return [
+        column
+        for column in columns
+        if pd.api.types.is_numeric_dtype(design.data[column])
+        and not pd.api.types.is_bool_dtype(design.data[column])
+    ]
+
+
 def _as_labels(series: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(series) and np.all(np.mod(series.to_numpy(), 1) == 0):
         series = series.astype(np.int64)
@@ -294,13 +323,6 @@ def _check_finite(frame: pd.DataFrame, used: list[str]) -> None:
                 )
 
 
-def _evaluate(text: str, frame: pd.DataFrame, original: str) -> Any:
-    try:
-        return formulae.design_matrices(text, frame, na_action="error")
-    except Exception as err:  # formulae raises several error types while evaluating
-        raise FormulaError(f"cannot evaluate {text!r} on the data: {err}", original) from err
-
-
 def _check_collinear(X: np.ndarray, names: tuple[str, ...]) -> None:
     if X.shape[1] == 0:
         return
@@ -315,11 +337,32 @@ def _check_collinear(X: np.ndarray, names: tuple[str, ...]) -> None:
         if np.linalg.matrix_rank(X[:, kept + [j]] / scale[kept + [j]]) > len(kept):
             kept.append(j)
         else:
-            culprits.append(names[j])
+            culprits.append(_dependence(X / scale, kept, j, names))
     raise DataError(
-        f"fixed-effect columns are perfectly collinear: {culprits} can be written as a "
-        "combination of the other columns; remove them from the formula"
+        f"fixed-effect columns are perfectly collinear: {'; '.join(culprits)}; remove one of them "
+        "from the formula"
     )
+
+
+def _dependence(X: np.ndarray, kept: list[int], j: int, names: tuple[str, ...]) -> str:
+    """``"'x2' = combination of ['x']"``: which earlier columns column ``j`` depends on."""
+    if not np.any(X[:, j]):
+        return f"{names[j]!r} is all zeros"
+    coef = np.linalg.lstsq(X[:, kept], X[:, j], rcond=None)[0]
+    involved = [names[k] for k, c in zip(kept, coef, strict=True) if abs(c) > 1e-8]
+    return f"{names[j]!r} is a linear combination of {involved}"
+
+
+def _warn_singletons(name: str, index: np.ndarray, n_levels: int) -> None:
+    counts = np.bincount(index, minlength=n_levels)
+    if np.all(counts == 1):
+        warnings.warn(
+            f"grouping factor {name!r} has exactly one observation per level ({n_levels} levels): "
+            "its group effects cannot be told apart from the residual and rest on the prior alone; "
+            "check that the right column is the grouping factor",
+            DataWarning,
+            stacklevel=5,
+        )
 
 
 def _build_factors(
@@ -349,6 +392,7 @@ def _factor_design(name: str, terms: list, frame: pd.DataFrame, formula: Formula
         )
     labels = factor_labels(frame, columns)
     index = pd.Categorical(labels, categories=list(levels)).codes.astype(np.int64)
+    _warn_singletons(name, index, len(levels))
     blocks: list[Block] = []
     effects: list[str] = []
     matrices: list[np.ndarray] = []

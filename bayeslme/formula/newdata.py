@@ -171,6 +171,15 @@ def _check_missing(data: pd.DataFrame, columns: list[str]) -> None:
     if bad:
         detail = ", ".join(f"{name!r} ({count} rows)" for name, count in bad.items())
         raise DataError(f"newdata has missing values in predictor columns: {detail}; fill or drop those rows")
+    for name in columns:
+        column = data[name]
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            infinite = ~np.isfinite(column.to_numpy(dtype=float))
+            if infinite.any():
+                rows = data.index[infinite][:5].tolist()
+                raise DataError(
+                    f"newdata column {name!r} has {int(infinite.sum())} infinite values (rows {rows})"
+                )
 
 
 def _check_categories(design: Design, data: pd.DataFrame, columns: list[str]) -> None:

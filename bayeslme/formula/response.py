@@ -32,11 +32,11 @@ import re
 import warnings
 from dataclasses import dataclass
 
-import formulae
 import numpy as np
 import pandas as pd
 
 from bayeslme.errors import DataError, FamilyError, FormulaError
+from bayeslme.formula.evaluate import check_evaluated, evaluate_formula
 from bayeslme.formula.parse import FormulaSpec
 
 __all__ = ["Response", "evaluate_offset", "evaluate_response", "response_texts", "split_offsets"]
@@ -218,12 +218,11 @@ def _evaluate_expression(expr: str, frame: pd.DataFrame, formula_text: str) -> n
             raise DataError(f"response column {expr!r} must be numeric, got dtype {column.dtype}")
         return column.to_numpy(dtype=float)
     text = expr if re.match(rf"^{_NAME}\(.*\)$", expr) else f"I({expr})"
-    try:
-        dm = formulae.design_matrices(f"{text} ~ 1", frame, na_action="error")
-    except Exception as err:  # formulae raises several error types while evaluating
-        raise FormulaError(f"cannot evaluate the response {expr!r}: {err}", formula_text) from err
+    dm = evaluate_formula(f"{text} ~ 1", frame, formula_text)
     values = np.asarray(dm.response.design_matrix, dtype=float)
-    return values[:, 0] if values.ndim == 2 else values
+    values = values[:, 0] if values.ndim == 2 else values
+    check_evaluated(values, [expr], frame)
+    return values
 
 
 def _bernoulli_values(frame: pd.DataFrame, name: str, formula_text: str) -> tuple[np.ndarray, str | None]:

@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from bayeslme.formula.design import numeric_group_columns
+from bayeslme.results.diagnostics import singular_message
+
 if TYPE_CHECKING:
     from bayeslme.results.fit import Fit
 
@@ -28,6 +31,9 @@ def fit_text(fit: Fit, *, prob: float = 0.95) -> str:
         f"  sampler: {info.get('sampler', '?')}, {info.get('chains', '?')} chains x "
         f"{info.get('draws', '?')} draws (tune {info.get('tune', '?')})",
     ]
+    numeric = numeric_group_columns(fit.design)
+    if numeric:
+        lines.append(f"  numeric grouping columns read as category labels: {numeric}")
     if fit.design.dropped.count:
         lines.append(
             f"  dropped rows with missing values: {fit.design.dropped.count} {fit.design.dropped.by_column}"
@@ -38,6 +44,9 @@ def fit_text(fit: Fit, *, prob: float = 0.95) -> str:
     else:
         lines.append("  diagnostics: PROBLEMS")
         lines += [f"    - {p}" for p in diagnostics.problems()]
+    singular = fit.singular
+    if singular:
+        lines.append(f"  singular fit: {singular_message(singular)}")
     lines += ["", "Fixed effects:", _format(fit.fixed_effects(prob=prob))]
     if spec.factors:
         scale = "" if spec.link == "identity" else f" (on the {spec.link} scale)"

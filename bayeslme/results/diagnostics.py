@@ -10,9 +10,18 @@ import pandas as pd
 import xarray as xr
 from arviz_stats.base import array_stats
 
-from bayeslme.errors import ConvergenceWarning
+from bayeslme.errors import ConvergenceWarning, SingularFitWarning
+from bayeslme.spec import ModelSpec
 
-__all__ = ["Diagnostics", "check_diagnostics", "compute_diagnostics"]
+__all__ = [
+    "Diagnostics",
+    "at_boundary",
+    "check_diagnostics",
+    "check_singular",
+    "compute_diagnostics",
+    "singular_components",
+    "singular_message",
+]
 
 RHAT_LIMIT = 1.01
 ESS_PER_CHAIN = 100
@@ -129,3 +138,86 @@ def check_diagnostics(diagnostics: Diagnostics) -> None:
     problems = diagnostics.problems()
     if problems:
         warnings.warn("sampling problems:\n  - " + "\n  - ".join(problems), ConvergenceWarning, stacklevel=3)
+
+
+SINGULAR_SHAPE_RATIO = 0.12
+SINGULAR_PRIOR_FRACTION = 0.05
+
+
+def at_boundary(draws: np.ndarray, prior_scale: float) -> bool:
+    r"""Whether draws of a standard deviation pile up at zero.
+
+    Two conditions, both required, on the posterior quantiles :math:`q_p`:
+
+    1. *Mode at the boundary:* :math:`q_{0.05} < 0.12\, q_{0.5}`. For any
+       density that does not increase away from zero the CDF is concave, so
+       :math:`F(0.1 q_{0.5}) \ge 0.1 F(q_{0.5}) = 0.05`, that is
+       :math:`q_{0.05} \le 0.1 q_{0.5}` (uniform: exactly 0.1; half-normal:
+       0.093). Densities with an interior mode lie well above (gamma with
+       shape 2: 0.21); 0.12 leaves room for Monte Carlo error in the quantiles.
+       The default SD priors (half-normal, half-Student-t) are flat at zero, so
+       there the posterior has the likelihood's shape and its mode is at zero
+       when the likelihood is largest at zero: the case lme4 reports as a
+       singular (boundary) fit (``isSingular``).
+    2. *Near zero on the prior's scale:* :math:`q_{0.05} < 0.05\, s` with
+       :math:`s` the prior scale. The default half-t(3, s) prior's own 5%
+       quantile is :math:`0.066 s`, so a posterior that merely repeats the
+       prior is not flagged; one the data pulled toward zero is.
+
+    Parameters
+    ----------
+    draws : ndarray
+        Posterior draws of one SD (any shape; flattened).
+    prior_scale : float
+        Scale of the SD's prior (:attr:`bayeslme.Prior.scale`).
+
+    Returns
+    -------
+    bool
+    """
+    values = np.ravel(np.asarray(draws, dtype=float))
+    q05, q50 = np.quantile(values, [0.05, 0.5])
+    if q50 <= 0:
+        return True
+    mode_at_zero = q05 < SINGULAR_SHAPE_RATIO * q50
+    near_zero = q05 < SINGULAR_PRIOR_FRACTION * prior_scale
+    return bool(mode_at_zero and near_zero)
+
+
+def singular_components(spec: ModelSpec, sds: dict[str, np.ndarray]) -> list[str]:
+    """Group-effect SDs whose posterior piles up at zero (see :func:`at_boundary`).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    sds : dict
+        Per factor name, SD draws shaped (chain, draw, effects).
+
+    Returns
+    -------
+    list of str
+        Labels ``"sd[factor|effect]"`` of the flagged SDs, in spec order.
+    """
+    flagged = []
+    for factor in spec.factors:
+        for e, effect in enumerate(factor.effects):
+            key = f"sd[{factor.name}|{effect}]"
+            if at_boundary(sds[factor.name][..., e], spec.priors[key].scale):
+                flagged.append(key)
+    return flagged
+
+
+def singular_message(flagged: list[str]) -> str:
+    """Plain-words explanation of a singular fit, with what to try."""
+    return (
+        f"singular (boundary) fit: the posterior of {', '.join(flagged)} piles up at zero, so the data "
+        "show little or no variation between groups for these effects (like lme4's isSingular). "
+        "Consider removing these group effects, or correlations involving them, from the formula; "
+        "if the variation is expected, more groups are needed to estimate it"
+    )
+
+
+def check_singular(flagged: list[str]) -> None:
+    """Emit a :class:`SingularFitWarning` naming the SDs that pile up at zero."""
+    if flagged:
+        warnings.warn(singular_message(flagged), SingularFitWarning, stacklevel=3)

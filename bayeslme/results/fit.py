@@ -19,7 +19,7 @@ from bayeslme.errors import BayeslmeError
 from bayeslme.families import get_family
 from bayeslme.formula.design import Design
 from bayeslme.results import effects, latent, variance
-from bayeslme.results.diagnostics import Diagnostics, compute_diagnostics
+from bayeslme.results.diagnostics import Diagnostics, compute_diagnostics, singular_components
 from bayeslme.results.summaries import summarize_draws
 from bayeslme.spec import FactorSpec, ModelSpec
 
@@ -343,6 +343,16 @@ class Fit:
         else:
             values = self.posterior_predictive(random_seed=random_seed, store=False).values
         return ppc_table(self.design.y, values.reshape(-1, values.shape[-1]), statistics, prob=prob)
+
+    @property
+    def singular(self) -> list[str]:
+        """Group-effect SDs whose posterior piles up at zero (a singular, boundary fit).
+
+        See :func:`bayeslme.results.diagnostics.at_boundary` for the criterion.
+        Empty when the fit is not singular.
+        """
+        sds = {f.name: self.draws(f"{f.name}__sd") for f in self.spec.factors}
+        return singular_components(self.spec, sds)
 
     # ---- persistence -----------------------------------------------------------------
     def save(self, path: str) -> None:

@@ -103,7 +103,7 @@ def test_everything_missing(frame):
 
 def test_collinear_columns_named(frame):
     frame["x2"] = 2 * frame["x"]
-    with pytest.raises(DataError, match=r"collinear: \['x2'\]"):
+    with pytest.raises(DataError, match=r"collinear: 'x2' is a linear combination of \['x'\]"):
         design("y ~ x + x2 + (1 | g)", frame)
 
 

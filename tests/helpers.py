@@ -1,0 +1,62 @@
+"""Test helpers: fits built from synthetic draws, so results code runs without MCMC."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+import bayeslme as bl
+
+
+def synthetic_fit(
+    model: bl.GLMM,
+    *,
+    chains: int = 2,
+    draws: int = 100,
+    seed: int = 0,
+    posterior: dict[str, np.ndarray] | None = None,
+    sample_stats: dict[str, np.ndarray] | None = None,
+) -> bl.Fit:
+    """A :class:`bayeslme.Fit` of ``model`` whose draws are independent normals.
+
+    ``posterior`` and ``sample_stats`` replace chosen variables (arrays shaped
+    (chain, draw, ...)); everything else is well-mixed noise, so the default
+    fit has no convergence problems.
+    """
+    rng = np.random.default_rng(seed)
+    spec = model.spec
+    shape = (chains, draws)
+    variables = {"b": (("chain", "draw", "fixed"), rng.normal(size=shape + (len(spec.fixed),)))}
+    coords = {"chain": np.arange(chains), "draw": np.arange(draws), "fixed": list(spec.fixed)}
+    for factor in spec.factors:
+        k = len(factor.effects)
+        dim = f"{factor.name}__effect"
+        coords[factor.name] = list(factor.levels)
+        coords[dim] = list(factor.effects)
+        variables[f"{factor.name}__sd"] = (("chain", "draw", dim), 1 + 0.1 * rng.normal(size=shape + (k,)))
+        u = rng.normal(size=shape + (len(factor.levels), k))
+        variables[f"{factor.name}__u"] = (("chain", "draw", factor.name, dim), u)
+        if factor.pairs():
+            pair_dim = f"{factor.name}__cor_pair"
+            coords[pair_dim] = factor.pair_labels()
+            cor = np.tanh(0.2 * rng.normal(size=shape + (len(factor.pairs()),)))
+            variables[f"{factor.name}__cor"] = (("chain", "draw", pair_dim), cor)
+    if "sigma" in spec.priors:
+        variables["sigma"] = (("chain", "draw"), 1 + 0.1 * rng.normal(size=shape))
+    for name, values in (posterior or {}).items():
+        variables[name] = (variables[name][0], np.asarray(values, dtype=float))
+    stats = {
+        "diverging": (("chain", "draw"), np.zeros(shape, dtype=bool)),
+        "energy": (("chain", "draw"), rng.normal(size=shape)),
+        "reached_max_treedepth": (("chain", "draw"), np.zeros(shape, dtype=bool)),
+    }
+    for name, values in (sample_stats or {}).items():
+        stats[name] = (("chain", "draw"), np.asarray(values))
+    idata = xr.DataTree.from_dict(
+        {
+            "/posterior": xr.Dataset(variables, coords=coords),
+            "/sample_stats": xr.Dataset(stats, coords={"chain": coords["chain"], "draw": coords["draw"]}),
+        }
+    )
+    info = {"draws": draws, "chains": chains, "tune": 0, "sampler": "synthetic", "random_seed": seed}
+    return bl.Fit(spec=spec, design=model.design, idata=idata, info=info)
