@@ -52,8 +52,10 @@ def test_agrees_with_brms_under_brms_priors(sleepstudy):
         "sigma": bl.Prior("halfstudent_t", nu=3, sigma=59.3),
         "cor": bl.Prior("lkj", eta=1.0),
     }
+    # The non-centered model is checked here; the collapsed path is checked
+    # against it in test_collapsed_agreement.py.
     fit = bl.LMM("Reaction ~ Days + (Days | Subject)", sleepstudy, priors=priors).fit(
-        draws=1000, tune=1000, chains=4, random_seed=2, progressbar=False
+        draws=1000, tune=1000, chains=4, random_seed=2, progressbar=False, method="noncentered"
     )
     assert fit.diagnostics.divergences == 0
     summary = fit.summary()
