@@ -66,13 +66,15 @@ def test_refit_on_new_same_shape_data_uses_new_data(collapsed_fit, sleepstudy):
             assert abs(before["mean"] - after["mean"]) < 0.4 * before["sd"]
 
 
-def test_pymc_sampler_backend(sleepstudy):
-    fit = bl.LMM(FORMULA, sleepstudy).fit(
-        draws=100, tune=100, chains=2, random_seed=1, sampler="pymc", progressbar=False
-    )
+def test_pymc_sampler_backend_is_seeded(sleepstudy):
+    tiny = {"draws": 50, "tune": 50, "chains": 2, "random_seed": 1, "sampler": "pymc", "progressbar": False}
+    fit = bl.LMM(FORMULA, sleepstudy).fit(**tiny)
+    again = bl.LMM(FORMULA, sleepstudy).fit(**tiny)
     assert fit.info["sampler"] == "pymc"
     assert fit.info["compile_seconds"] is None
-    assert fit.draws("Subject__u").shape == (2, 100, 18, 2)
+    assert fit.draws("Subject__u").shape == (2, 50, 18, 2)
+    assert_array_equal(fit.draws("b"), again.draws("b"))
+    assert_array_equal(fit.draws("Subject__u"), again.draws("Subject__u"))
 
 
 def test_collapsed_fit_saves_and_loads(collapsed_fit, tmp_path):
