@@ -83,3 +83,14 @@ def test_collapsed_fit_saves_and_loads(collapsed_fit, tmp_path):
     loaded = bl.load(path)
     assert loaded.info["method"] == "collapsed"
     assert_array_equal(loaded.draws("Subject__u"), collapsed_fit.draws("Subject__u"))
+
+
+def test_uncorrelated_blocks_collapsed():
+    data = bl.simulate.random_slopes(n_groups=12, n_per_group=8, seed=4).data
+    fit = bl.LMM("y ~ x + (x || g)", data).fit(
+        draws=100, tune=100, chains=2, random_seed=2, method="collapsed", progressbar=False
+    )
+    u, z, sd = fit.draws("g__u"), fit.draws("g__z"), fit.draws("g__sd")
+    # Independent effects: u = z * sd effect by effect.
+    np.testing.assert_allclose(u, z * sd[:, :, None, :])
+    assert "g__cor" not in fit.posterior

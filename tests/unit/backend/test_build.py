@@ -77,3 +77,15 @@ def test_nutpie_seed_is_deterministic():
     assert _nutpie_seed(3, 4) == _nutpie_seed(3, 4)
     assert _nutpie_seed(3, 4) != _nutpie_seed(4, 4)
     assert _nutpie_seed(None, 4) is None
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ["y ~ x + (1 | g)", "y ~ x + (x || g)", "y ~ 0 + x + (x | g)", "y ~ 1 + (1 + x | g)"],
+)
+def test_collapsed_model_builds_with_finite_logp(formula):
+    data = bl.simulate.random_slopes(n_groups=8, n_per_group=5, seed=1).data
+    model = bl.LMM(formula, data)
+    pymc_model, _ = build_model(model.spec, model.design, "collapsed")
+    logp = pymc_model.compile_logp()(pymc_model.initial_point())
+    assert np.isfinite(logp)
