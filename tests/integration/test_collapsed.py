@@ -94,3 +94,27 @@ def test_uncorrelated_blocks_collapsed():
     # Independent effects: u = z * sd effect by effect.
     np.testing.assert_allclose(u, z * sd[:, :, None, :])
     assert "g__cor" not in fit.posterior
+
+
+def test_cached_refit_on_new_data_equals_fresh_compile():
+    from bayeslme.backend.sampling import clear_compile_cache
+
+    tiny = {
+        "draws": 100,
+        "tune": 100,
+        "chains": 2,
+        "random_seed": 5,
+        "method": "collapsed",
+        "progressbar": False,
+    }
+    first = bl.simulate.random_slopes(n_groups=10, n_per_group=6, seed=1).data
+    second = bl.simulate.random_slopes(n_groups=10, n_per_group=6, seed=2, intercept=50.0, sigma=3.0).data
+    bl.LMM("y ~ x + (x | g)", first).fit(**tiny)
+    cached = bl.LMM("y ~ x + (x | g)", second).fit(**tiny)
+    assert cached.info["compile_cached"]
+    clear_compile_cache()
+    fresh = bl.LMM("y ~ x + (x | g)", second).fit(**tiny)
+    assert not fresh.info["compile_cached"]
+    # New statistics, prior scales and centring means all reached the cached model.
+    for name in ("b", "g__sd", "sigma", "g__u"):
+        assert_array_equal(cached.draws(name), fresh.draws(name))
