@@ -16,6 +16,7 @@ import pymc as pm
 import xarray as xr
 
 from bayeslme.backend.collapsed import add_group_effects, build_collapsed_model, supports_collapsed
+from bayeslme.backend.prior_vars import graph_constants
 from bayeslme.backend.pymc_model import build_pymc_model
 from bayeslme.errors import SamplerError
 from bayeslme.formula.design import Design
@@ -50,17 +51,28 @@ def resolve_method(spec: ModelSpec, method: str) -> str:
 def build_model(spec: ModelSpec, design: Design, method: str) -> tuple[pm.Model, tuple]:
     """Build the model and the key under which its compiled form may be cached.
 
-    The key holds the method and the full spec (structure, levels and prior
-    values); data that enter as ``pm.Data`` are not part of it, so a refit on
-    new data with the same spec and shapes reuses the compiled model. The
-    non-centered model's response is a graph constant, so its hash is part of
-    that model's key.
+    Values that enter as ``pm.Data`` are not part of the key (the sampler adds
+    their names and shapes). In the collapsed model these are the sufficient
+    statistics, the prior locations and scales and the centring means, so its
+    key holds only the graph's structure: formula, family, fixed and factor
+    names, levels and each prior's family and shape parameters. A refit of the
+    same formula on new data with the same levels therefore reuses the
+    compiled model even though the default priors are rescaled to the new
+    response. The non-centered model keeps priors and the response as graph
+    constants, so its key holds the full spec and a hash of ``y``.
     """
-    spec_json = json.dumps(spec.to_dict(), sort_keys=True)
     if method == "collapsed":
-        return build_collapsed_model(spec, design), (method, spec_json)
+        return build_collapsed_model(spec, design), (method, _graph_key(spec))
+    spec_json = json.dumps(spec.to_dict(), sort_keys=True)
     response = hashlib.sha1(design.y.tobytes()).hexdigest()
     return build_pymc_model(spec, design), (method, spec_json, response)
+
+
+def _graph_key(spec: ModelSpec) -> str:
+    structure = spec.to_dict()
+    del structure["x_means"]
+    structure["priors"] = {key: graph_constants(prior) for key, prior in spec.priors.items()}
+    return json.dumps(structure, sort_keys=True)
 
 
 def finish_idata(

@@ -90,19 +90,21 @@ def build_collapsed_model(spec: ModelSpec, design: Design) -> pm.Model:
     -------
     pymc.Model
         Same population variables as the non-centered model; the likelihood is
-        a ``pm.Potential`` named ``y_marginal``. Sufficient statistics enter as
-        ``pm.Data`` containers named ``stats_*``.
+        a ``pm.Potential`` named ``y_marginal``. Sufficient statistics, prior
+        parameters and centring means enter as ``pm.Data`` containers, so
+        the compiled model can be reused for new data (see
+        :func:`bayeslme.backend.build.build_model`).
     """
     stats = design_stats(spec, design)
     factor_spec = spec.factors[0]
     with pm.Model(coords=model_coords(spec, design.n_obs)) as model:
         data = {name: pm.Data(name, value) for name, value in stats.arrays().items()}
-        theta = fixed_coefficients(spec)
+        theta = fixed_coefficients(spec, shared=True)
         if theta is None:
             theta = pt.zeros(0)
-        sd, chols = factor_scales(spec, factor_spec)
+        sd, chols = factor_scales(spec, factor_spec, shared=True)
         L = scaled_cholesky(factor_spec, sd, chols)
-        sigma = scalar_scale("sigma", spec.priors["sigma"])
+        sigma = scalar_scale("sigma", spec.priors["sigma"], shared=True)
         loglik = collapsed_loglik(data, theta, L, sigma, n_obs=stats.n_obs, k=len(factor_spec.effects))
         pm.Potential("y_marginal", loglik)
     return model

@@ -40,34 +40,38 @@ def centered_X(spec: ModelSpec, X: np.ndarray) -> np.ndarray:
     return X - column_means(spec)
 
 
-def fixed_coefficients(spec: ModelSpec) -> pt.TensorVariable | None:
+def fixed_coefficients(spec: ModelSpec, *, shared: bool = False) -> pt.TensorVariable | None:
     """Coefficients of :func:`centered_X`; registers ``b`` on the original predictors.
 
     Returns ``None`` for a model without fixed effects. With an intercept,
     ``Intercept_centered`` and ``b_slopes`` are sampled and
-    ``b[Intercept] = Intercept_centered - x_means . b_slopes``.
+    ``b[Intercept] = Intercept_centered - x_means . b_slopes``. With
+    ``shared=True`` prior parameters and ``x_means`` enter as ``pm.Data``.
     """
     if not spec.fixed:
         return None
     if not spec.has_intercept:
-        return location_vector("b", [spec.priors[f"b[{n}]"] for n in spec.fixed], dims="fixed")
+        priors = [spec.priors[f"b[{n}]"] for n in spec.fixed]
+        return location_vector("b", priors, dims="fixed", shared=shared)
     position = spec.fixed.index("Intercept")
     slopes = np.array([j for j, name in enumerate(spec.fixed) if name != "Intercept"], dtype=int)
-    intercept_c = location_vector("Intercept_centered", [spec.priors["Intercept"]])[0]
+    intercept_c = location_vector("Intercept_centered", [spec.priors["Intercept"]], shared=shared)[0]
     theta = pt.zeros(len(spec.fixed))
     theta = pt.set_subtensor(theta[position], intercept_c)
     if slopes.size == 0:
         pm.Deterministic("b", theta, dims="fixed")
         return theta
-    beta = location_vector("b_slopes", [spec.priors[f"b[{spec.fixed[j]}]"] for j in slopes])
+    beta = location_vector("b_slopes", [spec.priors[f"b[{spec.fixed[j]}]"] for j in slopes], shared=shared)
     theta = pt.set_subtensor(theta[slopes], beta)
     means = column_means(spec)[slopes]
+    if shared:
+        means = pm.Data("x_means", means)
     pm.Deterministic("b", pt.set_subtensor(theta[position], intercept_c - pt.dot(means, beta)), dims="fixed")
     return theta
 
 
 def factor_scales(
-    spec: ModelSpec, factor: FactorSpec
+    spec: ModelSpec, factor: FactorSpec, *, shared: bool = False
 ) -> tuple[pt.TensorVariable, list[pt.TensorVariable | None]]:
     """SDs of a factor's effects and the LKJ Cholesky factor of each block.
 
@@ -80,6 +84,7 @@ def factor_scales(
         f"{name}__sd",
         [spec.priors[f"sd[{name}|{effect}]"] for effect in factor.effects],
         dims=f"{name}__effect",
+        shared=shared,
     )
     chols: list[pt.TensorVariable | None] = []
     correlations = []

@@ -10,36 +10,45 @@ import pytensor.tensor as pt
 
 from bayeslme.priors import Prior
 
-__all__ = ["location_vector", "scale_vector"]
+__all__ = ["graph_constants", "location_vector", "scale_vector", "scalar_scale"]
 
 
-def location_vector(name: str, priors: Sequence[Prior], dims: str | None = None) -> pt.TensorVariable:
+def location_vector(
+    name: str, priors: Sequence[Prior], dims: str | None = None, *, shared: bool = False
+) -> pt.TensorVariable:
     """A vector of location parameters, one prior each, grouped by family.
 
     Coefficients sharing a prior family become one vectorised random variable;
-    mixed families are assembled in order.
+    mixed families are assembled in order. With ``shared=True`` the prior
+    parameters enter as ``pm.Data`` (``<name>__prior_mu`` ...), so a compiled
+    model can be reused with other prior values.
     """
     groups = _group_by(priors, key=lambda p: p.dist)
     if len(groups) == 1:
         ((dist, indices),) = groups.items()
-        return _location_rv(name, dist, [priors[i] for i in indices], dims=dims)
+        return _location_rv(name, dist, [priors[i] for i in indices], dims=dims, shared=shared)
     parts = pt.zeros(len(priors))
     for dist, indices in groups.items():
-        rv = _location_rv(f"{name}_{dist}", dist, [priors[i] for i in indices], shape=len(indices))
+        rv = _location_rv(
+            f"{name}_{dist}", dist, [priors[i] for i in indices], shape=len(indices), shared=shared
+        )
         parts = pt.set_subtensor(parts[np.array(indices)], rv)
     return pm.Deterministic(name, parts, dims=dims)
 
 
-def scale_vector(name: str, priors: Sequence[Prior], dims: str | None = None) -> pt.TensorVariable:
+def scale_vector(
+    name: str, priors: Sequence[Prior], dims: str | None = None, *, shared: bool = False
+) -> pt.TensorVariable:
     """A vector of positive scales, each written as ``scale * unit`` variable.
 
     Parametrising each SD as its prior scale times a unit-scale variable gives
     the same prior as the scaled distribution, puts every sampled parameter on
     a comparable scale, and avoids the initial-point failures seen with
-    vector-valued ``sd_dist`` arguments.
+    vector-valued ``sd_dist`` arguments. With ``shared=True`` the scales enter
+    as ``pm.Data`` named ``<name>__prior_scale``.
     """
     groups = _group_by(priors, key=lambda p: (p.dist, _shape_params(p)))
-    scales = np.array([p.scale for p in priors])
+    scales = _constant(f"{name}__prior_scale", [p.scale for p in priors], shared)
     if len(groups) == 1:
         (((dist, shape), indices),) = groups.items()
         unit = _unit_rv(f"{name}_unit", dist, shape, dims=dims, size=len(priors))
@@ -51,10 +60,29 @@ def scale_vector(name: str, priors: Sequence[Prior], dims: str | None = None) ->
     return pm.Deterministic(name, units * scales, dims=dims)
 
 
-def scalar_scale(name: str, prior: Prior) -> pt.TensorVariable:
+def scalar_scale(name: str, prior: Prior, *, shared: bool = False) -> pt.TensorVariable:
     """One positive scale parameter stored under ``name``."""
     unit = _unit_rv(f"{name}_unit", prior.dist, _shape_params(prior))
-    return pm.Deterministic(name, unit * prior.scale)
+    return pm.Deterministic(name, unit * _constant(f"{name}__prior_scale", prior.scale, shared))
+
+
+def _constant(name: str, values, shared: bool):
+    """Prior parameter values: a numpy constant, or a ``pm.Data`` container when ``shared``."""
+    values = np.asarray(values, dtype=float)
+    return pm.Data(name, values) if shared else values
+
+
+def graph_constants(prior: Prior) -> tuple:
+    """What of ``prior`` stays a graph constant when built with ``shared=True``.
+
+    The family and its shape parameters (Student-t ``nu`` of a scale prior,
+    gamma ``alpha``, LKJ ``eta``); locations and scales are data.
+    """
+    if prior.dist == "lkj":
+        return (prior.dist, prior["eta"])
+    if prior.dist in ("normal", "student_t", "flat"):
+        return (prior.dist,)
+    return (prior.dist, *_shape_params(prior))
 
 
 def _group_by(priors: Sequence[Prior], key) -> dict:
@@ -72,15 +100,15 @@ def _shape_params(prior: Prior) -> tuple[float, ...]:
     return ()
 
 
-def _location_rv(name, dist, priors, dims=None, shape=None):
+def _location_rv(name, dist, priors, dims=None, shape=None, shared=False):
     kwargs = {"dims": dims} if dims is not None else {"shape": shape or len(priors)}
     if dist == "flat":
         return pm.Flat(name, **kwargs)
-    mu = np.array([p["mu"] for p in priors])
-    sigma = np.array([p["sigma"] for p in priors])
+    mu = _constant(f"{name}__prior_mu", [p["mu"] for p in priors], shared)
+    sigma = _constant(f"{name}__prior_sigma", [p["sigma"] for p in priors], shared)
     if dist == "normal":
         return pm.Normal(name, mu=mu, sigma=sigma, **kwargs)
-    nu = np.array([p["nu"] for p in priors])
+    nu = _constant(f"{name}__prior_nu", [p["nu"] for p in priors], shared)
     return pm.StudentT(name, nu=nu, mu=mu, sigma=sigma, **kwargs)
 
 

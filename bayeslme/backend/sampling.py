@@ -143,11 +143,16 @@ def _run_nutpie(
     start = time.perf_counter()
     cached = key is not None and key in _COMPILED
     if cached:
-        compiled = _COMPILED[key].with_data(**data)
+        compiled, compiled_from = _COMPILED[key]
+        # nutpie's initial-point function reads the data of the model it was
+        # compiled from (prior locations set the starting point): update both.
+        for var in compiled_from.data_vars:
+            var.set_value(data[var.name])
+        compiled = compiled.with_data(**data)
     else:
         compiled = nutpie.compile_pymc_model(model, backend="numba")
         if key is not None:
-            _COMPILED[key] = compiled
+            _COMPILED[key] = (compiled, model)
     compile_seconds = time.perf_counter() - start
     start = time.perf_counter()
     idata = nutpie.sample(

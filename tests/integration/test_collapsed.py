@@ -66,13 +66,15 @@ def test_refit_on_new_same_shape_data_uses_new_data(collapsed_fit, sleepstudy):
             assert abs(before["mean"] - after["mean"]) < 0.4 * before["sd"]
 
 
-def test_pymc_sampler_backend(sleepstudy):
-    fit = bl.LMM(FORMULA, sleepstudy).fit(
-        draws=100, tune=100, chains=2, random_seed=1, sampler="pymc", progressbar=False
-    )
+def test_pymc_sampler_backend_is_seeded(sleepstudy):
+    tiny = {"draws": 50, "tune": 50, "chains": 2, "random_seed": 1, "sampler": "pymc", "progressbar": False}
+    fit = bl.LMM(FORMULA, sleepstudy).fit(**tiny)
+    again = bl.LMM(FORMULA, sleepstudy).fit(**tiny)
     assert fit.info["sampler"] == "pymc"
     assert fit.info["compile_seconds"] is None
-    assert fit.draws("Subject__u").shape == (2, 100, 18, 2)
+    assert fit.draws("Subject__u").shape == (2, 50, 18, 2)
+    assert_array_equal(fit.draws("b"), again.draws("b"))
+    assert_array_equal(fit.draws("Subject__u"), again.draws("Subject__u"))
 
 
 def test_collapsed_fit_saves_and_loads(collapsed_fit, tmp_path):
@@ -81,3 +83,38 @@ def test_collapsed_fit_saves_and_loads(collapsed_fit, tmp_path):
     loaded = bl.load(path)
     assert loaded.info["method"] == "collapsed"
     assert_array_equal(loaded.draws("Subject__u"), collapsed_fit.draws("Subject__u"))
+
+
+def test_uncorrelated_blocks_collapsed():
+    data = bl.simulate.random_slopes(n_groups=12, n_per_group=8, seed=4).data
+    fit = bl.LMM("y ~ x + (x || g)", data).fit(
+        draws=100, tune=100, chains=2, random_seed=2, method="collapsed", progressbar=False
+    )
+    u, z, sd = fit.draws("g__u"), fit.draws("g__z"), fit.draws("g__sd")
+    # Independent effects: u = z * sd effect by effect.
+    np.testing.assert_allclose(u, z * sd[:, :, None, :])
+    assert "g__cor" not in fit.posterior
+
+
+def test_cached_refit_on_new_data_equals_fresh_compile():
+    from bayeslme.backend.sampling import clear_compile_cache
+
+    tiny = {
+        "draws": 100,
+        "tune": 100,
+        "chains": 2,
+        "random_seed": 5,
+        "method": "collapsed",
+        "progressbar": False,
+    }
+    first = bl.simulate.random_slopes(n_groups=10, n_per_group=6, seed=1).data
+    second = bl.simulate.random_slopes(n_groups=10, n_per_group=6, seed=2, intercept=50.0, sigma=3.0).data
+    bl.LMM("y ~ x + (x | g)", first).fit(**tiny)
+    cached = bl.LMM("y ~ x + (x | g)", second).fit(**tiny)
+    assert cached.info["compile_cached"]
+    clear_compile_cache()
+    fresh = bl.LMM("y ~ x + (x | g)", second).fit(**tiny)
+    assert not fresh.info["compile_cached"]
+    # New statistics, prior scales and centring means all reached the cached model.
+    for name in ("b", "g__sd", "sigma", "g__u"):
+        assert_array_equal(cached.draws(name), fresh.draws(name))

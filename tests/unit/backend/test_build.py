@@ -77,3 +77,24 @@ def test_nutpie_seed_is_deterministic():
     assert _nutpie_seed(3, 4) == _nutpie_seed(3, 4)
     assert _nutpie_seed(3, 4) != _nutpie_seed(4, 4)
     assert _nutpie_seed(None, 4) is None
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ["y ~ x + (1 | g)", "y ~ x + (x || g)", "y ~ 0 + x + (x | g)", "y ~ 1 + (1 + x | g)"],
+)
+def test_collapsed_model_builds_with_finite_logp(formula):
+    data = bl.simulate.random_slopes(n_groups=8, n_per_group=5, seed=1).data
+    model = bl.LMM(formula, data)
+    pymc_model, _ = build_model(model.spec, model.design, "collapsed")
+    logp = pymc_model.compile_logp()(pymc_model.initial_point())
+    assert np.isfinite(logp)
+
+
+def test_collapsed_key_is_shared_by_new_data_with_the_same_levels():
+    first = bl.simulate.random_slopes(n_groups=8, n_per_group=5, seed=1).data
+    second = bl.simulate.random_slopes(n_groups=8, n_per_group=5, seed=2, intercept=50.0).data
+    a, b = bl.LMM("y ~ x + (x | g)", first), bl.LMM("y ~ x + (x | g)", second)
+    assert a.spec.priors["Intercept"] != b.spec.priors["Intercept"]  # default priors follow the data
+    assert build_model(a.spec, a.design, "collapsed")[1] == build_model(b.spec, b.design, "collapsed")[1]
+    assert build_model(a.spec, a.design, "noncentered")[1] != build_model(b.spec, b.design, "noncentered")[1]
