@@ -70,7 +70,7 @@ CONSTRUCTOR_ERRORS = [
         FORMULA,
         edited(y=lambda d: d["y"].map("{:.2f}".format)),
         DataError,
-        r"response 'y' must be numeric",
+        r"response (column )?'y' must be numeric",
     ),
     (
         "duplicate-columns",
