@@ -228,6 +228,7 @@ def run_sbc(
     seed: int = 0,
     sampler: str = "auto",
     target_accept: float = 0.9,
+    fit_options: dict | None = None,
 ) -> SBCResult:
     """Run SBC on ``model``'s design and priors.
 
@@ -246,6 +247,9 @@ def run_sbc(
         Sampler settings of each fit.
     seed : int
         Seeds the prior draws and, per data set, the sampler.
+    fit_options : dict, optional
+        Further keyword arguments of :meth:`GLMM.fit`, e.g. a model
+        parametrisation, so that every path can be calibrated.
 
     Returns
     -------
@@ -270,6 +274,7 @@ def run_sbc(
                 sampler=sampler,
                 target_accept=target_accept,
                 progressbar=False,
+                **(fit_options or {}),
             )
         posterior = _posterior_values(fit, model.spec)
         truth = true_values(model.spec, params)

@@ -88,6 +88,17 @@ def histograms(result: SBCResult, title: str, path: Path, bins: int) -> None:
     plt.close(fig)
 
 
+def combine(paths: list[str], args: argparse.Namespace, out: Path) -> None:
+    frames = [pd.read_csv(path) for path in paths]
+    ranks = pd.concat(frames, ignore_index=True)
+    result = SBCResult(ranks.drop(columns="divergences"), args.n_draws, ranks["divergences"].to_numpy())
+    name = Path(paths[0]).stem.replace("_ranks", "")
+    histograms(result, name, out / f"{name}_ranks_combined.png", args.bins)
+    print(f"\n### {name}: {len(ranks)} data sets from {len(paths)} runs\n")
+    print(f"data sets with divergences: {int((result.divergences > 0).sum())}\n")
+    print(markdown(result.table(bins=args.bins)), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
@@ -100,9 +111,18 @@ def main() -> None:
     parser.add_argument("--sampler", default="pymc")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", default="benchmarks/sbc_out")
+    parser.add_argument(
+        "--combine",
+        nargs="+",
+        metavar="CSV",
+        help="summarise rank CSVs of one model written by earlier runs (other seeds) and exit",
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.combine:
+        combine(args.combine, args, out)
+        return
     for name in args.models:
         start = time.perf_counter()
         result = run_sbc(

@@ -64,12 +64,12 @@ def test_round_trip_keeps_spec_design_and_info(tiny_fit, loaded):
 @pytest.mark.skipif(not hasattr(bl.Fit, "predict"), reason="Fit.predict not implemented yet")
 def test_round_trip_gives_identical_predictions(tiny_fit, loaded):
     new = tiny_fit.design.data.head(5)
-    np.testing.assert_array_equal(np.asarray(tiny_fit.predict(new)), np.asarray(loaded.predict(new)))
+    pd.testing.assert_frame_equal(tiny_fit.predict(new), loaded.predict(new), check_exact=True)
 
 
 @pytest.mark.skipif(not hasattr(bl.Fit, "r2"), reason="Fit.r2 not implemented yet")
 def test_round_trip_gives_identical_r2(tiny_fit, loaded):
-    pd.testing.assert_frame_equal(pd.DataFrame(tiny_fit.r2()), pd.DataFrame(loaded.r2()))
+    pd.testing.assert_frame_equal(tiny_fit.r2(), loaded.r2(), check_exact=True)
 
 
 def test_file_is_netcdf_with_json_spec_and_no_pickle(saved, tiny_fit):

@@ -408,12 +408,26 @@ needs_predict = pytest.mark.skipif(not hasattr(bl.Fit, "predict"), reason="Fit.p
 
 @needs_predict
 def test_predict_rejects_nan_in_newdata(fake_fit):
-    newdata = with_value("x", 0, np.nan)
-    with pytest.raises(DataError, match=r"'x'"):
-        fake_fit.predict(newdata)
+    with pytest.raises(DataError, match=r"missing values in predictor columns: 'x' \(1 rows\)"):
+        fake_fit.predict(with_value("x", 0, np.nan))
 
 
 @needs_predict
 def test_predict_rejects_inf_in_newdata(fake_fit):
-    with pytest.raises(DataError, match=r"'x'"):
+    with pytest.raises(DataError, match=r"newdata column 'x' has 1 infinite values \(rows \[0\]\)"):
         fake_fit.predict(with_value("x", 0, np.inf))
+
+
+@needs_predict
+def test_predict_level_only_in_newdata(fake_fit):
+    from bayeslme.errors import UnseenLevelsError
+
+    newdata = frame().assign(g=["a", "zz", "c"] * 4)
+    with pytest.raises(UnseenLevelsError, match=r"levels of 'g'.*\['zz'\]"):
+        fake_fit.predict(newdata, new_groups="error")
+
+
+@needs_predict
+def test_predict_empty_newdata(fake_fit):
+    with pytest.raises(DataError, match=r"newdata has zero rows"):
+        fake_fit.predict(frame().iloc[:0])
