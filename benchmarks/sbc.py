@@ -38,10 +38,10 @@ def design(name: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
         g = np.repeat([f"g{k:02d}" for k in range(15)], 6)
         return "y ~ x + (x | g)", pd.DataFrame({"x": rng.uniform(0, 4, g.size), "g": g})
     if name == "crossed":  # crossed factors: 8 subjects x 6 items, fully crossed, one row each
-        a, b = np.meshgrid([f"s{k}" for k in range(8)], [f"i{k}" for k in range(6)], indexing="ij")
-        frame = pd.DataFrame({"a": a.ravel(), "b": b.ravel()})
+        subj, item = np.meshgrid([f"s{k}" for k in range(8)], [f"i{k}" for k in range(6)], indexing="ij")
+        frame = pd.DataFrame({"subj": subj.ravel(), "item": item.ravel()})
         frame["x"] = rng.normal(size=len(frame))
-        return "y ~ x + (1 | a) + (1 | b)", frame
+        return "y ~ x + (1 | subj) + (1 | item)", frame
     raise SystemExit(f"unknown model {name!r}")
 
 

@@ -382,7 +382,21 @@ def _build_factors(
     return factors, tuple(matrices)
 
 
+# Names of model variables and dimensions; a grouping factor becomes a dimension of the same name.
+RESERVED_NAMES = frozenset(
+    {"b", "b_slopes", "Intercept_centered", "X", "y", "obs", "fixed", "chain", "draw", "sample"}
+    | {"sigma", "nu", "alpha", "phi", "trials", "offset"}
+)
+
+
 def _factor_design(name: str, terms: list, frame: pd.DataFrame, formula: FormulaSpec) -> FactorDesign:
+    if name in RESERVED_NAMES:
+        raise FormulaError(
+            f"grouping factor {name!r} has the name of a model parameter or dimension; rename the "
+            f"column (reserved names: {sorted(RESERVED_NAMES)})",
+            formula.text,
+            formula.text.find(name, formula.text.find("|")),
+        )
     columns = terms[0][0].factor_columns
     levels = sorted_levels(frame, columns)
     if len(levels) < 2:

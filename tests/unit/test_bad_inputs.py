@@ -126,6 +126,13 @@ CONSTRUCTOR_ERRORS = [
     ("no-tilde", "y + x", frame(), FormulaError, r"no '~'"),
     ("no-grouping-factor", "y ~ x + (1 | )", frame(), FormulaError, r"no grouping factor"),
     ("formula-not-string", None, frame(), FormulaError, r"non-empty string"),
+    (
+        "factor-named-like-a-parameter",
+        "y ~ x + (1 | b)",
+        edited(b=lambda d: d["g"]),
+        FormulaError,
+        r"grouping factor 'b' has the name of a model parameter",
+    ),
 ]
 
 
