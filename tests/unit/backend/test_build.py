@@ -15,8 +15,8 @@ from bayeslme.errors import SamplerError
 @pytest.fixture(scope="module")
 def crossed():
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"a": rng.integers(0, 4, 40), "b": rng.integers(0, 5, 40), "y": rng.normal(size=40)})
-    return bl.LMM("y ~ 1 + (1 | a) + (1 | b)", frame)
+    frame = pd.DataFrame({"a": rng.integers(0, 4, 40), "batch": rng.integers(0, 5, 40), "y": rng.normal(size=40)})
+    return bl.LMM("y ~ 1 + (1 | a) + (1 | batch)", frame)
 
 
 def test_auto_is_collapsed_for_one_gaussian_factor(sleepstudy):
