@@ -29,7 +29,7 @@ def test_auto_falls_back_to_noncentered_for_crossed_factors(crossed):
 
 
 def test_collapsed_on_crossed_factors_raises(crossed):
-    with pytest.raises(SamplerError, match=r"exactly one grouping factor.*\['a', 'b'\]"):
+    with pytest.raises(SamplerError, match=r"exactly one grouping factor.*\['a', 'batch'\]"):
         resolve_method(crossed.spec, "collapsed")
 
 
