@@ -71,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bayeslme.report.text import fit_text
 
     print(fit_text(fit, prob=args.prob))
+    print("\nR² (marginal: fixed effects; conditional: fixed + group effects; bayes: Gelman et al. 2019):")
+    print(fit.r2(prob=args.prob).round(3).to_string())
     if factor is not None:
         table = fit.coef(factor, prob=args.prob)["mean"]
         coef = table.unstack()[list(dict.fromkeys(table.index.get_level_values(1)))]

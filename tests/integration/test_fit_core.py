@@ -132,6 +132,7 @@ def test_cli_fit_prints_tables(crossed_data, tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "Fixed effects:" in out and "Per-donor coefficients" in out and "d5" in out
+    assert "R² (marginal" in out and "conditional" in out
 
 
 def test_cli_reports_bad_formula(tmp_path, capsys, crossed_data):
