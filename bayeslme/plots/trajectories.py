@@ -70,9 +70,12 @@ def plot_trajectories_draws(
             x_obs, y_obs = observed[j]
             ax.plot(x_obs, y_obs, "o", color="k", markersize=3)
         ax.set_title(str(labels[j]), fontsize=9)
-    for ax in axes[:n_levels]:
-        if ax.get_subplotspec() is None or ax.get_subplotspec().is_last_row():
+    for j, ax in enumerate(axes[:n_levels]):
+        spec = ax.get_subplotspec()
+        cols = spec.get_gridspec().ncols if spec is not None else 1
+        if j + cols >= n_levels:  # nothing below this panel: it carries the x axis
+            ax.xaxis.set_tick_params(labelbottom=True)
             ax.set_xlabel(xlabel)
-        if ax.get_subplotspec() is None or ax.get_subplotspec().is_first_col():
+        if spec is None or spec.is_first_col():
             ax.set_ylabel(ylabel)
     return axes
