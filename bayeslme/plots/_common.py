@@ -22,7 +22,13 @@ def new_axes(n: int, *, ncols: int | None = None, size: tuple[float, float] = (3
     ncols = ncols or min(n, 4)
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows), squeeze=False, sharex=sharex, sharey=sharex
+        nrows,
+        ncols,
+        figsize=(size[0] * ncols, size[1] * nrows),
+        squeeze=False,
+        sharex=sharex,
+        sharey=sharex,
+        layout="constrained",
     )
     flat = axes.ravel()
     for extra in flat[n:]:
