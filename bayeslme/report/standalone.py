@@ -34,7 +34,7 @@ def _plots(fit: Fit) -> list[tuple[str, str]]:
     import matplotlib.pyplot as plt
 
     figures = []
-    makers = [("Variance components", lambda: fit.plot_variance_components())]
+    makers = [("Posterior densities of SDs and correlations", lambda: fit.plot_variance_components())]
     for factor in fit.spec.factors:
         makers.append((f"Group effects: {factor.name}", lambda f=factor.name: fit.plot_random_effects(f)))
     factor = fit.spec.factors[0].name if fit.spec.factors else None
