@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--seed", type=int, default=1)
         sub.add_argument("--prob", type=float, default=0.95, help="interval probability")
         sub.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+        sub.add_argument("--report", help="write a self-contained HTML report (tables and plots) here")
     return parser
 
 
@@ -78,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         coef = table.unstack()[list(dict.fromkeys(table.index.get_level_values(1)))]
         print(f"\nPer-{factor} coefficients (posterior means, fixed + group effect):")
         print(coef.round(2).to_string())
+    if args.report:
+        fit.report(args.report, prob=args.prob)
+        print(f"\nreport written to {args.report}")
     if getattr(args, "save", None):
         fit.save(args.save)
         print(f"\nsaved to {args.save}")

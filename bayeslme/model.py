@@ -190,6 +190,17 @@ class GLMM:
             f"n_obs={self.spec.n_obs}, groups=[{factors}]{note})"
         )
 
+    def __str__(self) -> str:
+        from bayeslme.report.text import model_text
+
+        return model_text(self.spec)
+
+    def _repr_html_(self) -> str:
+        from bayeslme.report.html import sections_html
+        from bayeslme.report.tables import model_sections
+
+        return sections_html(model_sections(self.spec))
+
 
 class LMM(GLMM):
     """A Bayesian linear mixed model (Gaussian response, identity link).

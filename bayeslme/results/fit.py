@@ -384,3 +384,192 @@ class Fit:
         from bayeslme.report.text import fit_text
 
         return fit_text(self)
+
+    # ---- notebook reporting and plots (issue 6) ---------------------------------------
+    def _repr_html_(self) -> str:
+        from bayeslme.report.html import sections_html
+        from bayeslme.report.tables import fit_sections
+
+        return sections_html(fit_sections(self))
+
+    def report(self, path: str, *, prob: float = 0.95) -> Any:
+        """Write a self-contained HTML report (tables and inlined PNG plots) to ``path``.
+
+        Returns
+        -------
+        pathlib.Path
+            The written file.
+        """
+        from bayeslme.report.standalone import write_report
+
+        return write_report(self, path, prob=prob)
+
+    def plot_random_effects(self, factor: str, effect: str | None = None, *, prob: float = 0.95, ax=None):
+        """Caterpillar plot of each level's group effect with its interval, sorted by the mean.
+
+        Parameters
+        ----------
+        factor : str
+            Grouping factor.
+        effect : str, optional
+            One effect of the factor (e.g. ``"Intercept"``); all effects, one panel
+            each, by default.
+        prob : float
+            Interval probability.
+        ax : matplotlib.axes.Axes, optional
+            Where to draw (only with a single effect).
+
+        Returns
+        -------
+        matplotlib.axes.Axes or ndarray of Axes
+            One axes per effect shown.
+        """
+        from bayeslme.plots._common import new_axes
+        from bayeslme.plots.random_effects import plot_caterpillar_draws
+
+        spec = self._factor(factor)
+        chosen = [effect] if effect is not None else list(spec.effects)
+        unknown = [e for e in chosen if e not in spec.effects]
+        if unknown:
+            raise BayeslmeError(f"factor {factor!r} has effects {list(spec.effects)}, not {unknown}")
+        if ax is not None and len(chosen) > 1:
+            raise BayeslmeError(f"ax takes one panel; pass effect= one of {list(spec.effects)}")
+        u = self.draws(f"{spec.name}__u")
+        u = u.reshape(-1, *u.shape[2:])
+        axes = (
+            [ax] if ax is not None else new_axes(len(chosen), size=(4.0, max(2.5, 0.22 * len(spec.levels))))
+        )
+        for panel, name in zip(axes, chosen, strict=True):
+            plot_caterpillar_draws(
+                u[:, :, spec.effects.index(name)],
+                spec.levels,
+                prob=prob,
+                xlabel=f"{name} | {factor}",
+                ax=panel,
+            )
+        return axes[0] if len(chosen) == 1 else axes
+
+    def plot_variance_components(self, *, axes=None):
+        """Posterior densities of every group-effect SD and correlation (and ``sigma``).
+
+        Returns
+        -------
+        ndarray of matplotlib.axes.Axes
+            One panel per quantity, titled like :meth:`summary` rows.
+        """
+        from bayeslme.plots.variance_components import plot_densities_draws
+
+        draws: dict[str, np.ndarray] = {}
+        for name in self.population_var_names():
+            if name == "b":
+                continue
+            values = self.draws(name)
+            values = values.reshape(-1, int(np.prod(values.shape[2:], dtype=int)))
+            for label, column in zip(self._labels(name), values.T, strict=True):
+                draws[label] = column
+        return plot_densities_draws(draws, axes=axes)
+
+    def plot_trajectories(
+        self, factor: str, *, x: str, prob: float = 0.95, max_panels: int | None = None, axes=None
+    ):
+        """Small multiples of each level's data, fitted line and band, with the population line.
+
+        Lines are computed from the draws as ``sum_k (b_k + u_jk) v_k(x)`` with other
+        predictors at their means (see :mod:`bayeslme.results.lines`): exact when ``x``
+        enters the formula only as itself; on the link scale for non-Gaussian families.
+
+        Parameters
+        ----------
+        factor : str
+            Grouping factor: one panel per level.
+        x : str
+            Numeric predictor on the x axis (a coefficient of the model).
+        prob : float
+            Band probability.
+        max_panels : int, optional
+            Show only the first levels.
+        axes : sequence of Axes, optional
+
+        Returns
+        -------
+        ndarray of matplotlib.axes.Axes
+        """
+        from bayeslme.plots.trajectories import plot_trajectories_draws
+        from bayeslme.results.lines import level_lines, population_line
+
+        spec = self._factor(factor)
+        data = self.design.data
+        if x not in data.columns:
+            raise BayeslmeError(f"{x!r} is not a column of the fitted data")
+        xs = data[x].to_numpy(dtype=float)
+        grid = np.linspace(xs.min(), xs.max(), 50)
+        b = self.draws("b") if self.spec.fixed else np.zeros(self.draws(f"{spec.name}__u").shape[:2] + (0,))
+        lines = level_lines(self.spec, spec, b, self.draws(f"{spec.name}__u"), x, grid)
+        population = population_line(self.spec, b, x, grid) if x in self.spec.fixed else None
+        index = self.design.factor(spec.name).index
+        n = len(spec.levels) if max_panels is None else min(max_panels, len(spec.levels))
+        identity = self.spec.link == "identity"
+        observed = [(xs[index == j], self.design.y[index == j]) for j in range(n)] if identity else None
+        ylabel = self.spec.response if identity else f"{self.spec.response} ({self.spec.link} scale)"
+        return plot_trajectories_draws(
+            grid,
+            lines[:, :n],
+            spec.levels[:n],
+            population=population,
+            observed=observed,
+            prob=prob,
+            xlabel=x,
+            ylabel=ylabel,
+            axes=axes,
+        )
+
+    def plot_r2(self, *, ax=None):
+        """Posterior densities of marginal and conditional R² (see :meth:`r2`)."""
+        from bayeslme.plots.r2 import plot_r2_draws
+        from bayeslme.results.r2 import r2_draws
+
+        draws = r2_draws(self)
+        return plot_r2_draws(np.asarray(draws["marginal"]), np.asarray(draws["conditional"]), ax=ax)
+
+    def plot_ppc(self, *, n_lines: int = 50, random_seed: int | None = 0, ax=None):
+        """Posterior predictive density check: observed vs replicated responses."""
+        from bayeslme.plots.ppc import plot_ppc_draws
+
+        replicated = self.posterior_predictive(random_seed=random_seed, store=False).values
+        replicated = replicated.reshape(-1, replicated.shape[-1])
+        ax = plot_ppc_draws(self.design.y, replicated, n_lines=n_lines, ax=ax)
+        ax.set_xlabel(self.spec.response)
+        return ax
+
+    def plot_predictions(
+        self,
+        x: str,
+        *,
+        by: str | None = None,
+        kind: str = "mean",
+        n_grid: int = 30,
+        prob: float = 0.95,
+        ax=None,
+    ):
+        """Predictions over one predictor, others at their mean, one line per level of ``by``.
+
+        Without ``by`` the line is the population prediction (group effects set
+        to zero); with ``by`` each level of that grouping factor gets its own line.
+        """
+        from bayeslme.plots.predictions import plot_predictions_draws
+
+        data = self.design.data
+        xs = data[x].to_numpy(dtype=float)
+        grid = np.linspace(xs.min(), xs.max(), n_grid)
+        base = {c: data[c].mean() for c in data.columns if pd.api.types.is_numeric_dtype(data[c])}
+        base.update({c: data[c].iloc[0] for c in data.columns if c not in base})
+        series = {}
+        levels = self._factor(by).levels if by is not None else [None]
+        for level in levels:
+            frame = pd.DataFrame({**base, x: grid})
+            if level is not None:
+                frame[by] = level
+            groups = "conditional" if by is not None else "population"
+            draws = self.predict(frame, kind=kind, groups=groups, summary=False, random_seed=0)
+            series[str(level) if level is not None else "population"] = np.asarray(draws).reshape(-1, n_grid)
+        return plot_predictions_draws(grid, series, prob=prob, xlabel=x, ylabel=self.spec.response, ax=ax)

@@ -15,7 +15,9 @@ from bayeslme.errors import SamplerError
 @pytest.fixture(scope="module")
 def crossed():
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"a": rng.integers(0, 4, 40), "batch": rng.integers(0, 5, 40), "y": rng.normal(size=40)})
+    frame = pd.DataFrame(
+        {"a": rng.integers(0, 4, 40), "batch": rng.integers(0, 5, 40), "y": rng.normal(size=40)}
+    )
     return bl.LMM("y ~ 1 + (1 | a) + (1 | batch)", frame)
 
 

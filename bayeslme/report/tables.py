@@ -1,0 +1,142 @@
+"""The one source of report content: sections of lines and tables.
+
+The terminal text (:mod:`bayeslme.report.text`), the notebook HTML repr and the
+standalone report (:mod:`bayeslme.report.html`, :mod:`bayeslme.report.standalone`)
+all render the :class:`Section` lists built here, so they always show the same
+numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from bayeslme.formula.design import numeric_group_columns
+from bayeslme.results.diagnostics import singular_message
+
+if TYPE_CHECKING:
+    from bayeslme.results.fit import Fit
+    from bayeslme.spec import ModelSpec
+
+__all__ = ["Section", "fit_sections", "model_sections"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled part of a report.
+
+    Attributes
+    ----------
+    title : str
+        Heading.
+    lines : list of str
+        Plain sentences shown before the table.
+    table : pandas.DataFrame, optional
+        Numbers of the section.
+    warning : bool
+        Whether the lines are a warning the user must act on.
+    """
+
+    title: str
+    lines: list[str] = field(default_factory=list)
+    table: pd.DataFrame | None = None
+    warning: bool = False
+
+
+def _groups(spec: ModelSpec) -> str:
+    return ", ".join(f"{f.name} ({len(f.levels)} levels)" for f in spec.factors) or "none"
+
+
+def model_sections(spec: ModelSpec) -> list[Section]:
+    """Formula, family, data size, groups and priors of a model (no draws needed)."""
+    priors = pd.DataFrame(
+        {"prior": [str(p) for p in spec.priors.values()]},
+        index=pd.Index(list(spec.priors), name="parameter"),
+    )
+    effects = pd.DataFrame(
+        {
+            "levels": [len(f.levels) for f in spec.factors],
+            "effects": [", ".join(f.effects) for f in spec.factors],
+            "correlated": [bool(f.pairs()) for f in spec.factors],
+        },
+        index=pd.Index([f.name for f in spec.factors], name="group"),
+    )
+    model = Section(
+        "Model",
+        [
+            f"formula: {spec.formula}",
+            f"family: {spec.family} (link: {spec.link}); observations: {spec.n_obs}",
+            f"groups: {_groups(spec)}",
+        ],
+        effects if spec.factors else None,
+    )
+    return [model, Section("Priors", [], priors)]
+
+
+def _sampler_lines(fit: Fit) -> list[str]:
+    info = fit.info
+    lines = [
+        f"sampler: {info.get('sampler', '?')}, {info.get('chains', '?')} chains x "
+        f"{info.get('draws', '?')} draws (tune {info.get('tune', '?')}, "
+        f"target_accept {info.get('target_accept', '?')}, seed {info.get('random_seed', '?')})"
+    ]
+    if fit.design.dropped.count:
+        lines.append(
+            f"dropped rows with missing values: {fit.design.dropped.count} {fit.design.dropped.by_column}"
+        )
+    numeric = numeric_group_columns(fit.design)
+    if numeric:
+        lines.append(f"numeric grouping columns read as category labels: {numeric}")
+    return lines
+
+
+def diagnostics_section(fit: Fit) -> Section:
+    """Divergences, max R-hat and min ESS at a glance, with plain-words advice."""
+    diagnostics = fit.diagnostics
+    glance = (
+        f"divergences {diagnostics.divergences}, max R-hat {diagnostics.max_rhat:.3f}, "
+        f"min ESS bulk {diagnostics.min_ess_bulk:.0f}, tail {diagnostics.min_ess_tail:.0f}"
+    )
+    singular = fit.singular
+    extra = [f"singular fit: {singular_message(singular)}"] if singular else []
+    if diagnostics.ok and not singular:
+        return Section("Diagnostics", [f"ok: {glance}"])
+    if diagnostics.ok:
+        return Section("Diagnostics", [f"ok: {glance}", *extra], warning=True)
+    return Section("Diagnostics", [f"PROBLEMS: {glance}", *diagnostics.problems(), *extra], warning=True)
+
+
+def fit_sections(fit: Fit, *, prob: float = 0.95) -> list[Section]:
+    """All sections of a fit: header, sampler, diagnostics, fixed effects, variance, R².
+
+    R² rows are described in :mod:`bayeslme.results.r2`.
+    """
+    spec = fit.spec
+    header = Section(
+        "Fit",
+        [
+            f"formula: {spec.formula}",
+            f"family: {spec.family} (link: {spec.link}); observations: {spec.n_obs}; groups: {_groups(spec)}",
+            *_sampler_lines(fit),
+        ],
+    )
+    sections = [header, diagnostics_section(fit), Section("Fixed effects", [], fit.fixed_effects(prob=prob))]
+    if spec.factors:
+        scale = "" if spec.link == "identity" else f" (on the {spec.link} scale)"
+        sections.append(
+            Section(
+                f"Variance components{scale}",
+                ["SDs, correlations, variances and ICC of the group effects"],
+                fit.variance_components(prob=prob),
+            )
+        )
+    sections.append(
+        Section(
+            "R²",
+            ["marginal: fixed effects only; conditional: with group effects; bayes: Gelman et al. (2019)"],
+            fit.r2(prob=prob),
+        )
+    )
+    return sections
