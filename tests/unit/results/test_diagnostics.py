@@ -179,4 +179,4 @@ def test_report_lists_diagnostic_problems():
     diverging[0, 0] = True
     fit = synthetic_fit(model, sample_stats={"diverging": diverging})
     text = repr(fit)
-    assert "diagnostics: PROBLEMS" in text and "1 divergent transitions" in text
+    assert "Diagnostics:" in text and "PROBLEMS:" in text and "1 divergent transitions" in text
