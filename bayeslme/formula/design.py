@@ -165,7 +165,7 @@ def build_design(formula: FormulaSpec, data: pd.DataFrame, *, family: str = "gau
     _check_frame(data)
     used = used_columns(formula, data)
     frame, dropped = _drop_missing(data, used)
-    _check_finite(frame, used)
+    check_finite(frame, used)
     frame, centering = add_centering_columns(frame, formula.centering)
     fixed_text, offsets = split_offsets(formula.fixed)
     response = evaluate_response(formula, frame, family)
@@ -310,7 +310,8 @@ def _drop_missing(data: pd.DataFrame, used: list[str]) -> tuple[pd.DataFrame, Dr
     return data.loc[keep], dropped
 
 
-def _check_finite(frame: pd.DataFrame, used: list[str]) -> None:
+def check_finite(frame: pd.DataFrame, used: list[str], *, label: str = "column") -> None:
+    """Raise :class:`DataError` naming the first numeric column with infinite values."""
     for name in used:
         column = frame[name]
         if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
@@ -318,7 +319,7 @@ def _check_finite(frame: pd.DataFrame, used: list[str]) -> None:
             if bad.any():
                 rows = frame.index[bad][:5].tolist()
                 raise DataError(
-                    f"column {name!r} has {int(bad.sum())} infinite values (rows {rows}); "
+                    f"{label} {name!r} has {int(bad.sum())} infinite values (rows {rows}); "
                     "remove or replace them"
                 )
 

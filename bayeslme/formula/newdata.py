@@ -16,7 +16,7 @@ import pandas as pd
 
 from bayeslme.errors import DataError, UnseenLevelsError
 from bayeslme.formula.centering import add_centering_columns
-from bayeslme.formula.design import Design, factor_labels, used_columns
+from bayeslme.formula.design import Design, check_finite, factor_labels, used_columns
 from bayeslme.formula.response import binomial_parts, evaluate_offset, split_offsets
 
 __all__ = ["NewData", "NewFactor", "build_new_data"]
@@ -171,15 +171,7 @@ def _check_missing(data: pd.DataFrame, columns: list[str]) -> None:
     if bad:
         detail = ", ".join(f"{name!r} ({count} rows)" for name, count in bad.items())
         raise DataError(f"newdata has missing values in predictor columns: {detail}; fill or drop those rows")
-    for name in columns:
-        column = data[name]
-        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-            infinite = ~np.isfinite(column.to_numpy(dtype=float))
-            if infinite.any():
-                rows = data.index[infinite][:5].tolist()
-                raise DataError(
-                    f"newdata column {name!r} has {int(infinite.sum())} infinite values (rows {rows})"
-                )
+    check_finite(data, columns, label="newdata column")
 
 
 def _check_categories(design: Design, data: pd.DataFrame, columns: list[str]) -> None:

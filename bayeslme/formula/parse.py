@@ -129,7 +129,7 @@ def parse_formula(text: str) -> FormulaSpec:
 
     fixed_pieces: list[str] = []
     group_terms: list[GroupTerm] = []
-    for piece, offset in _split_top_level(rhs, "+"):
+    for piece, offset in split_top_level(rhs, "+"):
         stripped = piece.strip()
         position = rhs_start + offset + (len(piece) - len(piece.lstrip()))
         if stripped.startswith("(") and stripped.endswith(")") and _top_level_find(stripped[1:-1], "|") >= 0:
@@ -186,7 +186,7 @@ def _expand_factor(factor_text: str, text: str, position: int) -> list[tuple[str
 
 def _split_uncorrelated(expr: str) -> list[str]:
     """Split ``1 + x + z`` of an ``||`` term into independent single terms."""
-    pieces = [p.strip() for p, _ in _split_top_level(expr, "+")]
+    pieces = [p.strip() for p, _ in split_top_level(expr, "+")]
     no_intercept = any(p in ("0", "-1") for p in pieces) or any(
         p.endswith("- 1") or p.endswith("-1") for p in pieces
     )
@@ -235,7 +235,7 @@ def _top_level_find(text: str, token: str) -> int:
     return -1
 
 
-def _split_top_level(text: str, separator: str) -> list[tuple[str, int]]:
+def split_top_level(text: str, separator: str) -> list[tuple[str, int]]:
     """Split on ``separator`` outside parentheses; return pieces and their offsets."""
     pieces: list[tuple[str, int]] = []
     depth, start = 0, 0

@@ -37,7 +37,7 @@ import pandas as pd
 
 from bayeslme.errors import DataError, FamilyError, FormulaError
 from bayeslme.formula.evaluate import check_evaluated, evaluate_formula
-from bayeslme.formula.parse import FormulaSpec
+from bayeslme.formula.parse import FormulaSpec, split_top_level
 
 __all__ = ["Response", "evaluate_offset", "evaluate_response", "response_texts", "split_offsets"]
 
@@ -304,14 +304,4 @@ def _split_comma(text: str) -> list[str]:
 
 
 def _split_top(text: str, separator: str) -> list[str]:
-    pieces, depth, start = [], 0, 0
-    for i, char in enumerate(text):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif depth == 0 and char == separator:
-            pieces.append(text[start:i])
-            start = i + 1
-    pieces.append(text[start:])
-    return pieces
+    return [piece for piece, _ in split_top_level(text, separator)]
