@@ -222,14 +222,12 @@ def _default_priors(
     design: Design, center: float, scale: float, family_priors: dict[str, Prior]
 ) -> dict[str, Prior]:
     priors: dict[str, Prior] = {}
-    centred = design.has_intercept
     for j, name in enumerate(design.fixed_names):
         if name == "Intercept":
             priors["Intercept"] = Prior("normal", mu=center, sigma=2.5 * scale)
         else:
             column = design.X[:, j]
-            mu = 0.0 if centred else 0.0
-            priors[f"b[{name}]"] = Prior("normal", mu=mu, sigma=2.5 * scale / _column_scale(column))
+            priors[f"b[{name}]"] = Prior("normal", mu=0.0, sigma=2.5 * scale / _column_scale(column))
     for factor in design.factors:
         for e, effect in enumerate(factor.effects):
             z = factor.Z[:, e]
