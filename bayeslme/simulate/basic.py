@@ -1,4 +1,4 @@
-"""Seeded simulators of mixed-model data with known truth, for tests and examples."""
+"""General-purpose simulators: correlated random slopes (Gaussian) and GLMMs of every family."""
 
 from __future__ import annotations
 
