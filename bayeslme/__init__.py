@@ -8,7 +8,7 @@ Examples
 >>> fit.variance_components()  # doctest: +SKIP
 """
 
-from bayeslme import datasets, errors, simulate
+from bayeslme import datasets, dyadic, errors, simulate
 from bayeslme.io import load
 from bayeslme.model import GLMM, LMM
 from bayeslme.priors import Prior
@@ -17,4 +17,16 @@ from bayeslme.results.fit import Fit
 
 __version__ = "0.1.0"
 
-__all__ = ["GLMM", "LMM", "Fit", "Prior", "__version__", "compare", "datasets", "errors", "load", "simulate"]
+__all__ = [
+    "GLMM",
+    "LMM",
+    "Fit",
+    "Prior",
+    "__version__",
+    "compare",
+    "datasets",
+    "dyadic",
+    "errors",
+    "load",
+    "simulate",
+]

@@ -7,5 +7,6 @@ gallery's study designs each have their own module.
 """
 
 from bayeslme.simulate.basic import SimulatedData, glmm, random_slopes
+from bayeslme.simulate.dyads import couples_adherence
 
-__all__ = ["SimulatedData", "glmm", "random_slopes"]
+__all__ = ["SimulatedData", "couples_adherence", "glmm", "random_slopes"]
