@@ -184,6 +184,11 @@ def apim_formula(
     return f"{response} ~ {fixed} + (1 | {dyad})"
 
 
+def _label(value: object) -> str:
+    """``repr`` of an identifier as the user wrote it (``1``, not ``np.int64(1)``)."""
+    return repr(value.item() if hasattr(value, "item") else value)
+
+
 def _check_columns(data: pd.DataFrame, keys: list[str], predictors: list[str]) -> None:
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
@@ -214,14 +219,14 @@ def _partners(data: pd.DataFrame, dyad: str, person: str) -> dict:
         if len(dyads) > 1:
             shown = ", ".join(repr(d) for d in dyads)
             raise DataError(
-                f"person {who!r} appears in more than one dyad ({shown}); a person belongs to one dyad"
+                f"person {_label(who)} appears in more than one dyad ({shown}); a person belongs to one dyad"
             )
     partner_of = {}
     for which, members in pairs.groupby(dyad, sort=False)[person]:
         people = list(members)
         if len(people) != 2:
             raise DataError(
-                f"dyad {which!r} has {len(people)} person(s) ({', '.join(repr(p) for p in people)}); "
+                f"dyad {_label(which)} has {len(people)} person(s) ({', '.join(_label(p) for p in people)}); "
                 "every dyad needs exactly two"
             )
         partner_of[people[0]], partner_of[people[1]] = people[1], people[0]
@@ -231,7 +236,7 @@ def _partners(data: pd.DataFrame, dyad: str, person: str) -> dict:
 def _check_roles(data: pd.DataFrame, dyad: str, person: str, role: str) -> None:
     roles = pd.unique(data[role])
     if len(roles) != 2:
-        shown = ", ".join(repr(r) for r in roles)
+        shown = ", ".join(_label(r) for r in roles)
         raise DataError(
             f"role column {role!r} must have exactly two roles for distinguishable dyads, found {len(roles)} "
             f"({shown}); leave role out for indistinguishable dyads"
@@ -239,13 +244,13 @@ def _check_roles(data: pd.DataFrame, dyad: str, person: str, role: str) -> None:
     per_person = data.groupby(person, sort=False)[role].nunique()
     changing = per_person[per_person > 1]
     if len(changing):
-        raise DataError(f"person {changing.index[0]!r} has more than one value in role column {role!r}")
+        raise DataError(f"person {_label(changing.index[0])} has more than one value in role column {role!r}")
     pairs = data[[dyad, person, role]].drop_duplicates()
     repeated = pairs[pairs.duplicated([dyad, role], keep=False)]
     if len(repeated):
         first = repeated.iloc[0]
         raise DataError(
-            f"dyad {first[dyad]!r} has two persons with role {first[role]!r}; "
+            f"dyad {_label(first[dyad])} has two persons with role {_label(first[role])}; "
             f"distinguishable dyads need one person of each role in column {role!r}"
         )
 
@@ -258,10 +263,10 @@ def _check_unique_rows(data: pd.DataFrame, dyad: str, person: str, occasion: str
     first = repeated.iloc[0]
     if occasion is None:
         raise DataError(
-            f"person {first[person]!r} of dyad {first[dyad]!r} has more than one row; "
+            f"person {_label(first[person])} of dyad {_label(first[dyad])} has more than one row; "
             "pass occasion= (e.g. the day column) for repeated measures"
         )
     raise DataError(
-        f"person {first[person]!r} of dyad {first[dyad]!r} has more than one row for "
-        f"{occasion} {first[occasion]!r}; each person needs at most one row per occasion"
+        f"person {_label(first[person])} of dyad {_label(first[dyad])} has more than one row for "
+        f"{occasion} {_label(first[occasion])}; each person needs at most one row per occasion"
     )
