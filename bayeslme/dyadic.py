@@ -217,9 +217,11 @@ def _partners(data: pd.DataFrame, dyad: str, person: str) -> dict:
     dyads_per_person = pairs.groupby(person, sort=False)[dyad].unique()
     for who, dyads in dyads_per_person.items():
         if len(dyads) > 1:
-            shown = ", ".join(repr(d) for d in dyads)
+            shown = ", ".join(_label(d) for d in dyads)
             raise DataError(
-                f"person {_label(who)} appears in more than one dyad ({shown}); a person belongs to one dyad"
+                f"person {_label(who)} appears in more than one dyad ({shown}); a person belongs to one "
+                "dyad. If person ids are numbered within each dyad (1, 2), make them unique first, "
+                f"e.g. data[{person!r}] = data[{dyad!r}].astype(str) + '_' + data[{person!r}].astype(str)"
             )
     partner_of = {}
     for which, members in pairs.groupby(dyad, sort=False)[person]:

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import bayeslme as bl
 from bayeslme import dyadic
-from bayeslme.errors import DataError
+from bayeslme.errors import DataError, DroppedRowsWarning
 
 
 def _cross_sectional() -> pd.DataFrame:
@@ -132,3 +133,17 @@ def test_diary_errors(change, message):
 def test_not_a_frame():
     with pytest.raises(DataError, match="pandas DataFrame"):
         dyadic.apim({"a": [1]}, dyad="a", person="a", predictors="a")
+
+
+def test_ids_numbered_within_dyad_get_a_hint():
+    data = pd.DataFrame({"couple": [1, 1, 2, 2], "id": [1, 2, 1, 2], "quality": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(DataError, match=r"person 1 appears in more than one dyad \(1, 2\).*make them unique"):
+        dyadic.apim(data, dyad="couple", person="id", predictors="quality")
+
+
+def test_model_drops_rows_without_partner_value_with_a_warning():
+    data = _diary().drop(index=3).assign(y=np.arange(7.0))
+    prepared = dyadic.apim(data, dyad="couple", person="id", predictors="quality", occasion="day")
+    with pytest.warns(DroppedRowsWarning, match="dropped 1 of 7 rows.*quality_partner"):
+        model = bl.LMM(dyadic.apim_formula("y", "quality", dyad="couple"), prepared)
+    assert model.design.n_obs == 6
