@@ -118,12 +118,12 @@ def apim(
     if role is not None:
         _check_roles(data, dyad, person, role)
     _check_unique_rows(data, dyad, person, occasion)
-    out = data.copy()
-    matched = data[[person] + ([occasion] if occasion else []) + names].copy()
-    matched[person] = matched[person].map(partner_of)
-    rename = {x: f"{x}{PARTNER}" for x in names}
     on = [person] + ([occasion] if occasion else [])
-    partners = data[on].merge(matched.rename(columns=rename), on=on, how="left")
+    # each row, relabelled as its partner's, is looked up by (partner, occasion)
+    partner_rows = data[on + names].rename(columns={x: f"{x}{PARTNER}" for x in names})
+    partner_rows[person] = partner_rows[person].map(partner_of)
+    partners = data[on].merge(partner_rows, on=on, how="left")
+    out = data.copy()
     for x in names:
         out[f"{x}{ACTOR}"] = data[x].to_numpy()
         out[f"{x}{PARTNER}"] = partners[f"{x}{PARTNER}"].to_numpy(dtype=float)
