@@ -8,4 +8,10 @@ gallery's study designs each have their own module.
 
 from bayeslme.simulate.basic import SimulatedData, glmm, random_slopes
 
+# Gallery designs: ChIP-seq donor/batch, within vs between, personalized nutrition.
+from bayeslme.simulate.chipseq import chipseq
+from bayeslme.simulate.ecological import ecological
+from bayeslme.simulate.nutrition import nutrition
+
 __all__ = ["SimulatedData", "glmm", "random_slopes"]
+__all__ += ["chipseq", "ecological", "nutrition"]
