@@ -158,6 +158,36 @@ class Fit:
         b = self.draws("b") if self.spec.fixed else np.zeros(self.draws(f"{spec.name}__u").shape[:2] + (0,))
         return effects.coefficients_table(self.spec, spec, b, self.draws(f"{spec.name}__u"), prob=prob)
 
+    def coef_draws(self, factor: str) -> xr.DataArray:
+        """Posterior draws of each level's own coefficients (fixed + group effect).
+
+        The draws behind :meth:`coef`, for questions a summary cannot answer,
+        such as the probability that a person's slope is negative:
+        ``(fit.coef_draws("person").sel(coefficient="x") < 0).mean(("chain", "draw"))``.
+
+        Parameters
+        ----------
+        factor : str
+            Grouping factor.
+
+        Returns
+        -------
+        xarray.DataArray
+            Dims ``(chain, draw, <factor>, coefficient)``, labelled by level and
+            coefficient name.
+        """
+        spec = self._factor(factor)
+        u = self.draws(f"{spec.name}__u")
+        b = self.draws("b") if self.spec.fixed else np.zeros(u.shape[:2] + (0,))
+        values, names = effects.coefficient_draws(self.spec, spec, b, u)
+        coords = {
+            "chain": self.posterior["chain"].values,
+            "draw": self.posterior["draw"].values,
+            spec.name: list(spec.levels),
+            "coefficient": names,
+        }
+        return xr.DataArray(values, dims=list(coords), coords=coords, name="coef")
+
     def summary(self, *, prob: float = 0.95) -> pd.DataFrame:
         """All population-level parameters in one table."""
         parts = []

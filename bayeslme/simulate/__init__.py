@@ -7,6 +7,17 @@ gallery's study designs each have their own module.
 """
 
 from bayeslme.simulate.basic import SimulatedData, glmm, random_slopes
+from bayeslme.simulate.chipseq import chipseq
 from bayeslme.simulate.dyads import couples_adherence
+from bayeslme.simulate.ecological import ecological
+from bayeslme.simulate.nutrition import nutrition
 
-__all__ = ["SimulatedData", "couples_adherence", "glmm", "random_slopes"]
+__all__ = [
+    "SimulatedData",
+    "chipseq",
+    "couples_adherence",
+    "ecological",
+    "glmm",
+    "nutrition",
+    "random_slopes",
+]
