@@ -8,4 +8,15 @@ gallery's study designs each have their own module.
 
 from bayeslme.simulate.basic import SimulatedData, glmm, random_slopes
 
-__all__ = ["SimulatedData", "glmm", "random_slopes"]
+# Clustered gallery designs (village trial, single-cell donors, EEG trials).
+from bayeslme.simulate.clusters import eeg_trials, single_cell, village_trial
+
+__all__ = [
+    "SimulatedData",
+    "glmm",
+    "random_slopes",
+    # clusters
+    "eeg_trials",
+    "single_cell",
+    "village_trial",
+]
