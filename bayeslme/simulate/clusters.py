@@ -143,10 +143,10 @@ def eeg_trials(
     within: float = -8.0,
     between: float = 6.0,
     sd_intercept: float = 1.5,
-    sd_slope: float = 3.0,
+    sd_slope: float = 5.0,
     mean_rt: float = 0.5,
     sd_subject_rt: float = 0.1,
-    sd_trial_rt: float = 0.1,
+    sd_trial_rt: float = 0.15,
     sigma: float = 5.0,
     seed: int = 0,
 ) -> SimulatedData:
