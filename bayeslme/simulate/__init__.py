@@ -8,6 +8,7 @@ gallery's study designs each have their own module.
 
 from bayeslme.simulate.basic import SimulatedData, glmm, random_slopes
 from bayeslme.simulate.chipseq import chipseq
+from bayeslme.simulate.clusters import eeg_trials, single_cell, village_trial
 from bayeslme.simulate.dyads import couples_adherence
 from bayeslme.simulate.ecological import ecological
 from bayeslme.simulate.nutrition import nutrition
@@ -16,8 +17,11 @@ __all__ = [
     "SimulatedData",
     "chipseq",
     "couples_adherence",
+    "eeg_trials",
     "ecological",
     "glmm",
     "nutrition",
     "random_slopes",
+    "single_cell",
+    "village_trial",
 ]
