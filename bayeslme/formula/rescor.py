@@ -206,7 +206,7 @@ def build_rescor_design(term: RescorTerm, frame: pd.DataFrame) -> RescorDesign:
             g = labels[group[order][k]]
             raise DataError(
                 f"ar(): rows {int(order[k])} and {int(order[k + 1])} of group {g!r} ({term.group or 'all rows'}) "
-                f"share time {term.time} = {time[order][k]!r}; AR residuals need one row per time point"
+                f"share time {term.time} = {np.asarray(time[order][k]).item()!r}; AR residuals need one row per time point"
             )
     sizes = np.bincount(group, minlength=len(labels)).astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])

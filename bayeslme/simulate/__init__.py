@@ -6,6 +6,7 @@ The general-purpose simulators live in :mod:`bayeslme.simulate.basic`; the
 gallery's study designs each have their own module.
 """
 
+from bayeslme.simulate.autocorrelated import blood_pressure_ar1
 from bayeslme.simulate.basic import SimulatedData, glmm, random_slopes
 
-__all__ = ["SimulatedData", "glmm", "random_slopes"]
+__all__ = ["SimulatedData", "blood_pressure_ar1", "glmm", "random_slopes"]
