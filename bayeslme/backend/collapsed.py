@@ -66,8 +66,11 @@ __all__ = [
 
 
 def supports_collapsed(spec: ModelSpec) -> bool:
-    """Whether ``spec`` can use the collapsed path: Gaussian, identity link, one factor,
-    independent residuals (no ``ar()`` / ``cosy()`` term)."""
+    """Whether ``spec`` can use the collapsed path.
+
+    It needs a Gaussian family, identity link, one factor and independent
+    residuals (no ``ar()`` / ``cosy()`` term).
+    """
     return (
         spec.family == "gaussian"
         and spec.link == "identity"

@@ -144,7 +144,9 @@ def parse_formula(text: str) -> FormulaSpec:
                     "a formula takes at most one residual correlation term (ar() or cosy())", text, position
                 )
             rescor = parse_rescor_term(stripped, text, position)
-        elif stripped.startswith("(") and stripped.endswith(")") and _top_level_find(stripped[1:-1], "|") >= 0:
+        elif (
+            stripped.startswith("(") and stripped.endswith(")") and _top_level_find(stripped[1:-1], "|") >= 0
+        ):
             group_terms.extend(_parse_group_term(stripped[1:-1], text, position))
         elif stripped:
             fixed_pieces.append(stripped)

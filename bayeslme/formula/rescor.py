@@ -117,7 +117,9 @@ def parse_rescor_term(piece: str, text: str, position: int) -> RescorTerm:
     if time is not None and not _NAME_RE.match(time):
         raise FormulaError(f"{kind}() time {time!r} must be a column name", text, position)
     if kind == "ar" and time is None:
-        raise FormulaError("ar() needs a time column to order the rows: ar(time = day, gr = patient)", text, position)
+        raise FormulaError(
+            "ar() needs a time column to order the rows: ar(time = day, gr = patient)", text, position
+        )
     group = values.get("gr", "")
     columns = tuple(c.strip() for c in group.split(":")) if group else ()
     for column in columns:
@@ -204,9 +206,11 @@ def build_rescor_design(term: RescorTerm, frame: pd.DataFrame) -> RescorDesign:
         if tied.any():
             k = int(np.argmax(tied))
             g = labels[group[order][k]]
+            where = term.group or "all rows"
+            value = np.asarray(time[order][k]).item()
             raise DataError(
-                f"ar(): rows {int(order[k])} and {int(order[k + 1])} of group {g!r} ({term.group or 'all rows'}) "
-                f"share time {term.time} = {np.asarray(time[order][k]).item()!r}; AR residuals need one row per time point"
+                f"ar(): rows {int(order[k])} and {int(order[k + 1])} of group {g!r} ({where}) share "
+                f"time {term.time} = {value!r}; AR residuals need one row per time point"
             )
     sizes = np.bincount(group, minlength=len(labels)).astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
