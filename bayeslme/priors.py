@@ -15,6 +15,9 @@ Prior keys
     correlated block(s).
 ``"sigma"``
     Residual standard deviation (Gaussian and Student-t families).
+``"ar"``, ``"cosy"``
+    Residual correlation of an ``ar()`` or ``cosy()`` term
+    (``Prior("uniform", lower=..., upper=...)`` inside the allowed range).
 
 Defaults (Gaussian), with :math:`s_y` the sample SD of the response and
 :math:`s_x` the SD of a predictor column:
@@ -27,6 +30,8 @@ Defaults (Gaussian), with :math:`s_y` the sample SD of the response and
   (brms's choice of family).
 * cor ~ LKJ(1): uniform over correlation matrices (brms's default).
 * sigma ~ half-Student-t(3, 0, s_y).
+* ar ~ Uniform(-1, 1); cosy ~ Uniform(-1/(n_max - 1), 1), with n_max the
+  largest group of the ``cosy`` term: flat over every allowed value.
 
 For non-identity links the data scale ``s_y`` is replaced by 1 (the link
 scale); see :mod:`bayeslme.families`.
@@ -51,6 +56,7 @@ _PARAMETERS: dict[str, tuple[str, ...]] = {
     "exponential": ("lam",),
     "gamma": ("alpha", "beta"),
     "lkj": ("eta",),
+    "uniform": ("lower", "upper"),
 }
 _POSITIVE_PARAMETERS = {"sigma", "nu", "beta", "lam", "eta", "alpha"}
 LOCATION_DISTS = ("normal", "student_t", "flat")
@@ -68,7 +74,8 @@ class Prior:
         for location parameters; ``halfnormal(sigma)``,
         ``halfstudent_t(nu, sigma)``, ``halfcauchy(beta)``,
         ``exponential(lam)``, ``gamma(alpha, beta)`` for scales; ``lkj(eta)``
-        for correlations.
+        for correlation matrices; ``uniform(lower, upper)`` for residual
+        correlations.
     **params : float
         The distribution's parameters, all required.
 
@@ -105,6 +112,8 @@ class Prior:
             if name in _POSITIVE_PARAMETERS and value <= 0:
                 raise PriorError(f"prior {dist!r} parameter {name!r} must be positive, got {value}")
             values.append((name, value))
+        if dist == "uniform" and values[0][1] >= values[1][1]:
+            raise PriorError(f"prior 'uniform' needs lower < upper, got {values[0][1]} and {values[1][1]}")
         object.__setattr__(self, "dist", dist)
         object.__setattr__(self, "params", tuple(values))
 

@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from bayeslme.errors import PriorError
+from bayeslme.errors import DataError, FamilyError, PriorError
 from bayeslme.formula.design import Design
+from bayeslme.formula.rescor import RescorDesign, correlation_bounds
 from bayeslme.priors import LOCATION_DISTS, SCALE_DISTS, Prior, check_kind
 
-__all__ = ["BlockSpec", "FactorSpec", "ModelSpec", "build_spec"]
+__all__ = ["BlockSpec", "FactorSpec", "ModelSpec", "RescorSpec", "build_spec"]
 
 SPEC_VERSION = 1
 
@@ -59,6 +60,34 @@ class FactorSpec:
 
 
 @dataclass(frozen=True)
+class RescorSpec:
+    """A residual correlation term: ``ar`` (AR(1)) or ``cosy`` (compound symmetry).
+
+    Attributes
+    ----------
+    kind : {"ar", "cosy"}
+        Also the name of the correlation parameter in the posterior.
+    time : str or None
+        Column ordering the rows of a group.
+    group_columns : tuple of str
+        Columns defining the groups (empty: one series).
+    lower, upper : float
+        Open range of the correlation allowed by the data's group sizes.
+    """
+
+    kind: str
+    time: str | None
+    group_columns: tuple[str, ...]
+    lower: float
+    upper: float
+
+    def __str__(self) -> str:
+        args = [f"time = {self.time}"] if self.time else []
+        args += [f"gr = {':'.join(self.group_columns)}"] if self.group_columns else []
+        return f"{self.kind}({', '.join(args)})"
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """Family, fixed and group structure, and resolved priors of a model.
 
@@ -80,6 +109,8 @@ class ModelSpec:
         One resolved prior per parameter key (see :mod:`bayeslme.priors`).
     n_obs : int
         Rows used in the fit.
+    rescor : RescorSpec or None
+        Residual correlation term, if the formula has one.
     """
 
     formula: str
@@ -91,6 +122,7 @@ class ModelSpec:
     factors: tuple[FactorSpec, ...]
     priors: Mapping[str, Prior]
     n_obs: int
+    rescor: RescorSpec | None = None
 
     @property
     def has_intercept(self) -> bool:
@@ -130,6 +162,7 @@ class ModelSpec:
             ],
             "priors": {key: prior.to_dict() for key, prior in self.priors.items()},
             "n_obs": self.n_obs,
+            "rescor": None if self.rescor is None else _rescor_dict(self.rescor),
         }
 
     @classmethod
@@ -154,7 +187,26 @@ class ModelSpec:
             factors=factors,
             priors={key: Prior.from_dict(value) for key, value in data["priors"].items()},
             n_obs=int(data["n_obs"]),
+            rescor=_rescor_from_dict(data.get("rescor")),
         )
+
+
+def _rescor_dict(rescor: RescorSpec) -> dict[str, Any]:
+    return {
+        "kind": rescor.kind,
+        "time": rescor.time,
+        "group_columns": list(rescor.group_columns),
+        "lower": rescor.lower,
+        "upper": rescor.upper,
+    }
+
+
+def _rescor_from_dict(data: dict[str, Any] | None) -> RescorSpec | None:
+    if data is None:
+        return None
+    return RescorSpec(
+        data["kind"], data["time"], tuple(data["group_columns"]), float(data["lower"]), float(data["upper"])
+    )
 
 
 def build_spec(
@@ -193,7 +245,12 @@ def build_spec(
         for f in design.factors
     )
     defaults = _default_priors(design, center, scale, dict(family_priors or {}))
+    rescor = None if design.rescor is None else _rescor_spec(design.rescor, family)
+    if rescor is not None:
+        defaults[rescor.kind] = Prior("uniform", lower=rescor.lower, upper=rescor.upper)
     resolved = _apply_overrides(defaults, dict(priors or {}), factors, design.fixed_names)
+    if rescor is not None:
+        _check_rescor_prior(rescor, resolved[rescor.kind])
     x_means = tuple(float(v) for v in design.X.mean(axis=0)) if design.X.size else ()
     return ModelSpec(
         formula=design.formula.text,
@@ -205,7 +262,33 @@ def build_spec(
         factors=factors,
         priors=resolved,
         n_obs=design.n_obs,
+        rescor=rescor,
     )
+
+
+def _rescor_spec(rescor: RescorDesign, family: str) -> RescorSpec:
+    term = rescor.term
+    if family != "gaussian":
+        raise FamilyError(
+            f"{term}: residual correlation terms need the Gaussian family (LMM); this model has "
+            f"family {family!r}"
+        )
+    if term.kind == "cosy" and rescor.max_size < 2:
+        raise DataError(
+            f"{term}: every group {term.group!r} has a single row, so there is no residual "
+            "correlation to estimate; check the gr column"
+        )
+    lower, upper = correlation_bounds(term.kind, rescor.max_size)
+    return RescorSpec(term.kind, term.time, term.group_columns, lower, upper)
+
+
+def _check_rescor_prior(rescor: RescorSpec, prior: Prior) -> None:
+    low, high = prior["lower"], prior["upper"]
+    if low < rescor.lower - 1e-12 or high > rescor.upper + 1e-12:
+        raise PriorError(
+            f"prior for {rescor.kind!r} must lie within ({rescor.lower:.4g}, {rescor.upper:.4g}), "
+            f"the range where the residual correlation matrix is valid; got {prior}"
+        )
 
 
 def _response_scale(y: np.ndarray) -> tuple[float, float]:
@@ -263,6 +346,8 @@ def _allowed(key: str) -> tuple[str, ...]:
         return LOCATION_DISTS
     if base == "cor":
         return ("lkj",)
+    if base in ("ar", "cosy"):
+        return ("uniform",)
     return SCALE_DISTS
 
 

@@ -39,6 +39,11 @@ def resolve_method(spec: ModelSpec, method: str) -> str:
         raise SamplerError(f"unknown method {method!r}; choose one of {list(METHODS)}")
     if method == "auto":
         return "collapsed" if supports_collapsed(spec) else "noncentered"
+    if method == "collapsed" and spec.rescor is not None:
+        raise SamplerError(
+            f"method='collapsed' does not support the residual correlation term {spec.rescor} (its "
+            "group sums assume independent residuals); use method='noncentered' (or 'auto')"
+        )
     if method == "collapsed" and not supports_collapsed(spec):
         raise SamplerError(
             "method='collapsed' needs a Gaussian model with identity link and exactly one grouping "

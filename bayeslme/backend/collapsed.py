@@ -66,8 +66,17 @@ __all__ = [
 
 
 def supports_collapsed(spec: ModelSpec) -> bool:
-    """Whether ``spec`` can use the collapsed path: Gaussian, identity link, one factor."""
-    return spec.family == "gaussian" and spec.link == "identity" and len(spec.factors) == 1
+    """Whether ``spec`` can use the collapsed path.
+
+    It needs a Gaussian family, identity link, one factor and independent
+    residuals (no ``ar()`` / ``cosy()`` term).
+    """
+    return (
+        spec.family == "gaussian"
+        and spec.link == "identity"
+        and len(spec.factors) == 1
+        and spec.rescor is None
+    )
 
 
 def design_stats(spec: ModelSpec, design: Design) -> GroupStats:

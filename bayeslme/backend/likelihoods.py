@@ -7,13 +7,19 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayeslme.backend.prior_vars import scalar_scale
+from bayeslme.backend.rescor import add_correlated_normal
+from bayeslme.formula.rescor import RescorDesign
 from bayeslme.spec import ModelSpec
 
 __all__ = ["add_likelihood"]
 
 
 def add_likelihood(
-    spec: ModelSpec, eta: pt.TensorVariable, y: np.ndarray, trials: np.ndarray | None = None
+    spec: ModelSpec,
+    eta: pt.TensorVariable,
+    y: np.ndarray,
+    trials: np.ndarray | None = None,
+    rescor: RescorDesign | None = None,
 ) -> None:
     """Add the observed response variable ``y`` to the current model.
 
@@ -27,11 +33,17 @@ def add_likelihood(
         Observed response (successes for binomial).
     trials : ndarray, optional
         Number of trials per row (binomial).
+    rescor : RescorDesign, optional
+        Index arrays of a residual correlation term (Gaussian only; see
+        :mod:`bayeslme.backend.rescor`).
     """
     family, link = spec.family, spec.link
     if family == "gaussian":
         sigma = scalar_scale("sigma", spec.priors["sigma"])
-        pm.Normal("y", mu=eta, sigma=sigma, observed=y, dims="obs")
+        if spec.rescor is not None and rescor is not None:
+            add_correlated_normal(spec.rescor, rescor, eta, sigma, spec.priors[spec.rescor.kind], y)
+        else:
+            pm.Normal("y", mu=eta, sigma=sigma, observed=y, dims="obs")
     elif family == "student_t":
         sigma = scalar_scale("sigma", spec.priors["sigma"])
         nu = scalar_scale("nu", spec.priors["nu"])

@@ -68,7 +68,7 @@ def build_pymc_model(spec: ModelSpec, design: Design) -> pm.Model:
             eta = eta + (Z * u[index]).sum(axis=1)
         if design.offset is not None:
             eta = eta + pm.Data("offset", design.offset, dims="obs")
-        add_likelihood(spec, eta, design.y, design.trials)
+        add_likelihood(spec, eta, design.y, design.trials, design.rescor)
     return model
 
 

@@ -22,6 +22,7 @@ from bayeslme.formula.centering import CenteringState, add_centering_columns
 from bayeslme.formula.evaluate import check_evaluated as _check_evaluated
 from bayeslme.formula.evaluate import evaluate_formula as _evaluate
 from bayeslme.formula.parse import FormulaSpec
+from bayeslme.formula.rescor import RescorDesign, build_rescor_design
 from bayeslme.formula.response import evaluate_offset, evaluate_response, response_texts, split_offsets
 
 __all__ = [
@@ -110,6 +111,7 @@ class Design:
     term_matrices: tuple[Any, ...] = field(repr=False)
     trials: np.ndarray | None = None
     offset: np.ndarray | None = None
+    rescor: RescorDesign | None = None
 
     @property
     def n_obs(self) -> int:
@@ -177,6 +179,7 @@ def build_design(formula: FormulaSpec, data: pd.DataFrame, *, family: str = "gau
     _check_evaluated(X, list(fixed_names), frame)
     _check_collinear(X, fixed_names)
     factors, term_matrices = _build_factors(formula, frame)
+    rescor = None if formula.rescor is None else build_rescor_design(formula.rescor, frame)
     return Design(
         formula=formula,
         y=y,
@@ -190,11 +193,15 @@ def build_design(formula: FormulaSpec, data: pd.DataFrame, *, family: str = "gau
         term_matrices=term_matrices,
         trials=response.trials,
         offset=evaluate_offset(offsets, frame),
+        rescor=rescor,
     )
 
 
-def used_columns(formula: FormulaSpec, data: pd.DataFrame) -> list[str]:
+def used_columns(formula: FormulaSpec, data: pd.DataFrame, *, rescor: bool = True) -> list[str]:
     """Data columns the formula reads, in first-use order; unknown names raise.
+
+    With ``rescor=False`` the time and group columns of a residual
+    correlation term are left out (predictions of means do not need them).
 
     Raises
     ------
@@ -220,6 +227,9 @@ def used_columns(formula: FormulaSpec, data: pd.DataFrame) -> list[str]:
                 add(name)
     for term in formula.group_terms:
         for name in term.factor_columns:
+            add(name)
+    if rescor and formula.rescor is not None:
+        for name in formula.rescor.columns:
             add(name)
     for name in names:
         if name not in data.columns:
@@ -386,7 +396,7 @@ def _build_factors(
 # Names of model variables and dimensions; a grouping factor becomes a dimension of the same name.
 RESERVED_NAMES = frozenset(
     {"b", "b_slopes", "Intercept_centered", "X", "y", "obs", "fixed", "chain", "draw", "sample"}
-    | {"sigma", "nu", "alpha", "phi", "trials", "offset"}
+    | {"sigma", "nu", "alpha", "phi", "trials", "offset", "ar", "cosy"}
 )
 
 

@@ -152,7 +152,7 @@ def _response_variables(fixed_formula: str) -> tuple[str, ...]:
 def _predictor_columns(design: Design, data: pd.DataFrame, response_vars: tuple[str, ...]) -> list[str]:
     # used_columns also requires the response; lend it dummy values, then leave it out.
     filled = data.assign(**{name: 0.0 for name in response_vars if name not in data.columns})
-    names = used_columns(design.formula, filled)
+    names = used_columns(design.formula, filled, rescor=False)
     rhs = set(_rhs_variables(design))
     return [name for name in names if name not in response_vars or name in rhs]
 

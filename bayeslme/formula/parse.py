@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from bayeslme.errors import FormulaError
+from bayeslme.formula.rescor import RescorTerm, is_rescor_call, parse_rescor_term
 
 __all__ = ["CenteringTerm", "FormulaSpec", "GroupTerm", "parse_formula"]
 
@@ -81,6 +82,9 @@ class FormulaSpec:
         Normalised group terms, in formula order.
     centering : tuple of CenteringTerm
         Group-mean centering calls found anywhere in the formula.
+    rescor : RescorTerm or None
+        The residual correlation term ``ar(...)`` or ``cosy(...)``, if any
+        (see :mod:`bayeslme.formula.rescor`).
     """
 
     text: str
@@ -88,6 +92,7 @@ class FormulaSpec:
     fixed: str
     group_terms: tuple[GroupTerm, ...]
     centering: tuple[CenteringTerm, ...]
+    rescor: RescorTerm | None = None
 
     @property
     def fixed_formula(self) -> str:
@@ -129,10 +134,19 @@ def parse_formula(text: str) -> FormulaSpec:
 
     fixed_pieces: list[str] = []
     group_terms: list[GroupTerm] = []
+    rescor: RescorTerm | None = None
     for piece, offset in split_top_level(rhs, "+"):
         stripped = piece.strip()
         position = rhs_start + offset + (len(piece) - len(piece.lstrip()))
-        if stripped.startswith("(") and stripped.endswith(")") and _top_level_find(stripped[1:-1], "|") >= 0:
+        if is_rescor_call(stripped):
+            if rescor is not None:
+                raise FormulaError(
+                    "a formula takes at most one residual correlation term (ar() or cosy())", text, position
+                )
+            rescor = parse_rescor_term(stripped, text, position)
+        elif (
+            stripped.startswith("(") and stripped.endswith(")") and _top_level_find(stripped[1:-1], "|") >= 0
+        ):
             group_terms.extend(_parse_group_term(stripped[1:-1], text, position))
         elif stripped:
             fixed_pieces.append(stripped)
@@ -143,7 +157,7 @@ def parse_formula(text: str) -> FormulaSpec:
     centering = _collect_centering(text)
     fixed = _rewrite_centering(fixed)
     group_terms = [GroupTerm(_rewrite_centering(t.expr), t.factor, t.factor_columns) for t in group_terms]
-    return FormulaSpec(text, response, fixed, tuple(group_terms), centering)
+    return FormulaSpec(text, response, fixed, tuple(group_terms), centering, rescor)
 
 
 def _parse_group_term(inner: str, text: str, position: int) -> list[GroupTerm]:

@@ -49,6 +49,14 @@ def _groups(spec: ModelSpec) -> str:
     return ", ".join(f"{f.name} ({len(f.levels)} levels)" for f in spec.factors) or "none"
 
 
+def _rescor_lines(spec: ModelSpec) -> list[str]:
+    rescor = spec.rescor
+    if rescor is None:
+        return []
+    what = "AR(1)" if rescor.kind == "ar" else "compound symmetry"
+    return [f"residual correlation: {rescor} ({what}; sigma is the marginal residual SD)"]
+
+
 def model_sections(spec: ModelSpec) -> list[Section]:
     """Formula, family, data size, groups and priors of a model (no draws needed)."""
     priors = pd.DataFrame(
@@ -69,6 +77,7 @@ def model_sections(spec: ModelSpec) -> list[Section]:
             f"formula: {spec.formula}",
             f"family: {spec.family} (link: {spec.link}); observations: {spec.n_obs}",
             f"groups: {_groups(spec)}",
+            *_rescor_lines(spec),
         ],
         effects if spec.factors else None,
     )
@@ -119,11 +128,12 @@ def fit_sections(fit: Fit, *, prob: float = 0.95) -> list[Section]:
         [
             f"formula: {spec.formula}",
             f"family: {spec.family} (link: {spec.link}); observations: {spec.n_obs}; groups: {_groups(spec)}",
+            *_rescor_lines(spec),
             *_sampler_lines(fit),
         ],
     )
     sections = [header, diagnostics_section(fit), Section("Fixed effects", [], fit.fixed_effects(prob=prob))]
-    if spec.factors:
+    if spec.factors or spec.rescor is not None:
         scale = "" if spec.link == "identity" else f" (on the {spec.link} scale)"
         sections.append(
             Section(

@@ -97,14 +97,27 @@ def ppc_table(
 
 
 def log_likelihood_draws(fit: Fit) -> np.ndarray:
-    """Pointwise log-likelihood of the fitted rows, shape (chain, draw, obs)."""
-    from bayeslme.results.prediction import eta_draws, family_params, fitted_new_data
+    """Pointwise log-likelihood of the fitted rows, shape (chain, draw, obs).
+
+    With an ``ar()`` or ``cosy()`` term these are the sequential conditional
+    densities of :mod:`bayeslme.results.rescor` (each row given the earlier
+    rows of its series); they sum to the joint density, and PSIS-LOO on them
+    is an approximation.
+    """
+    from bayeslme.results.prediction import eta_draws, family_params, fitted_new_data, flat_draws
+    from bayeslme.results.rescor import pointwise_logpdf
 
     eta = eta_draws(fit, fitted_new_data(fit), groups="conditional", new_groups="error", rng=None)
     mean = inverse_link(fit.spec.link, eta)
-    values = get_family(fit.spec.family).log_likelihood(
-        fit.design.y, mean, family_params(fit), trials=fit.design.trials
-    )
+    rescor = fit.spec.rescor
+    if rescor is not None and fit.design.rescor is not None:
+        sigma = flat_draws(fit, "sigma")[:, None]
+        rho = flat_draws(fit, rescor.kind)[:, None]
+        values = pointwise_logpdf(fit.design.rescor, fit.design.y - mean, sigma, rho)
+    else:
+        values = get_family(fit.spec.family).log_likelihood(
+            fit.design.y, mean, family_params(fit), trials=fit.design.trials
+        )
     return values.reshape(fit.posterior.sizes["chain"], fit.posterior.sizes["draw"], -1)
 
 

@@ -68,6 +68,8 @@ class Fit:
             if factor.pairs():
                 names.append(f"{factor.name}__cor")
         names += [n for n in self.family_parameters() if n in self.posterior]
+        if self.spec.rescor is not None:
+            names.append(self.spec.rescor.kind)
         return names
 
     def family_parameters(self) -> list[str]:
@@ -97,6 +99,10 @@ class Fit:
     def variance_components(self, *, prob: float = 0.95) -> pd.DataFrame:
         """SDs, variances, correlations and covariances of group effects, residual SD, ICC.
 
+        A residual correlation term adds a row ``("Residual", "ar" or "cosy",
+        "")``; ``sigma`` stays the marginal residual SD, so the residual
+        variance and the ICC keep their meaning.
+
         Values are on the link scale for non-Gaussian families. Their ICC uses
         the distribution-specific latent residual variance of Nakagawa et al.
         (2017) (:meth:`bayeslme.families.Family.latent_residual_variance`), and
@@ -112,7 +118,11 @@ class Fit:
         sds, cors, moments = self._group_moments()
         if self.spec.family == "gaussian":
             residual = self.draws("sigma")
-            return variance.variance_components_table(factors, sds, cors, moments, residual, prob=prob)
+            rescor = self.spec.rescor
+            correlation = None if rescor is None else (rescor.kind, self.draws(rescor.kind))
+            return variance.variance_components_table(
+                factors, sds, cors, moments, residual, prob=prob, residual_correlation=correlation
+            )
         residual_variance = self.latent_variances().residual if factors else None
         return variance.variance_components_table(
             factors, sds, cors, moments, None, prob=prob, residual_variance=residual_variance

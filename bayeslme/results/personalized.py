@@ -129,6 +129,11 @@ def personalize_fit(
             f"personalize is exact only for identity-link models with a residual SD; the model has "
             f"family {fit.spec.family!r} with link {fit.spec.link!r}"
         )
+    if fit.spec.rescor is not None:
+        raise FamilyError(
+            f"personalize assumes independent residuals; this model has {fit.spec.rescor}. "
+            "Refit with the new individual's rows instead"
+        )
     name = _target_factor(fit, factor)
     new = build_new_data(fit.design, rows, require_response=True)
     target = next(f for f in new.factors if f.name == name)

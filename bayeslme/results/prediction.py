@@ -154,8 +154,35 @@ def prediction_draws(
                 "kind='response' for a binomial model needs the number of trials: include the "
                 "columns of the formula's response (cbind(...) or trials(...)) in newdata"
             )
+        if fit.spec.rescor is not None:
+            return mean + _correlated_residuals(fit, newdata, rng), new.row_labels
         mean = family.draw_response(mean, family_params(fit), rng, trials=new.trials)
     return mean, new.row_labels
+
+
+def _correlated_residuals(fit: Fit, newdata: pd.DataFrame | None, rng: np.random.Generator) -> np.ndarray:
+    """Residual draws of an ``ar()`` / ``cosy()`` model for the predicted rows.
+
+    Fitted rows keep their series; new rows form their own series from their
+    time and group columns (not conditioned on the fitted residuals). New rows
+    without those columns get independent residuals with the marginal SD.
+    """
+    from bayeslme.formula.rescor import build_rescor_design
+    from bayeslme.results.rescor import simulate_residuals
+
+    term = fit.design.formula.rescor
+    if newdata is None:
+        rescor = fit.design.rescor
+    elif all(column in newdata.columns for column in term.columns):
+        if newdata[list(term.columns)].isna().any().any():
+            raise DataError(f"newdata has missing values in the columns of {term}: {list(term.columns)}")
+        rescor = build_rescor_design(term, newdata.reset_index(drop=True))
+    else:
+        rescor = None
+    sigma = flat_draws(fit, "sigma")
+    if rescor is None:
+        return sigma[:, None] * rng.standard_normal((sigma.shape[0], len(newdata)))
+    return simulate_residuals(rescor, sigma, flat_draws(fit, fit.spec.rescor.kind), rng)
 
 
 def predict_fit(

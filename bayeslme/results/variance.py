@@ -100,6 +100,7 @@ def variance_components_table(
     *,
     prob: float = 0.95,
     residual_variance: np.ndarray | None = None,
+    residual_correlation: tuple[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Tidy table of every variance component with posterior summaries.
 
@@ -117,12 +118,15 @@ def variance_components_table(
     residual_variance : ndarray, optional
         Distribution-specific residual variance on the latent scale (GLMMs),
         used for the ICC when ``residual_sd`` is None.
+    residual_correlation : (name, draws), optional
+        Correlation of an ``ar()`` or ``cosy()`` term, shown as the row
+        ``("Residual", name, "")``.
 
     Returns
     -------
     pandas.DataFrame
         Index ``(group, quantity, term)`` where quantity is ``sd``, ``var``,
-        ``cor``, ``cov`` or ``icc``.
+        ``cor``, ``cov``, ``icc`` (or ``ar`` / ``cosy`` for a residual correlation).
     """
     rows: list[tuple[str, str, str]] = []
     columns: list[np.ndarray] = []
@@ -142,6 +146,9 @@ def variance_components_table(
         rows += [("Residual", "sd", ""), ("Residual", "var", "")]
         columns += [residual_sd, residual_sd**2]
         residual_variance = residual_sd**2
+        if residual_correlation is not None:
+            rows.append(("Residual", residual_correlation[0], ""))
+            columns.append(residual_correlation[1])
     if residual_variance is not None and factors:
         rows.append(("ICC", "icc", "adjusted"))
         columns.append(icc(v_random, residual_variance))

@@ -6,6 +6,7 @@ The general-purpose simulators live in :mod:`bayeslme.simulate.basic`; the
 gallery's study designs each have their own module.
 """
 
+from bayeslme.simulate.autocorrelated import blood_pressure_ar1
 from bayeslme.simulate.basic import SimulatedData, glmm, random_slopes
 from bayeslme.simulate.chipseq import chipseq
 from bayeslme.simulate.clusters import eeg_trials, single_cell, village_trial
@@ -15,6 +16,7 @@ from bayeslme.simulate.nutrition import nutrition
 
 __all__ = [
     "SimulatedData",
+    "blood_pressure_ar1",
     "chipseq",
     "couples_adherence",
     "eeg_trials",
