@@ -7,5 +7,13 @@ gallery's study designs each have their own module.
 """
 
 from bayeslme.simulate.basic import SimulatedData, glmm, random_slopes
+from bayeslme.simulate.clinical import anxiety_therapy, clinical_trial, tumor_growth
 
-__all__ = ["SimulatedData", "glmm", "random_slopes"]
+__all__ = [
+    "SimulatedData",
+    "glmm",
+    "random_slopes",
+    "anxiety_therapy",
+    "clinical_trial",
+    "tumor_growth",
+]
