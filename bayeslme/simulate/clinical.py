@@ -68,7 +68,7 @@ def clinical_trial(
     Parameters
     ----------
     n_patients : int
-        Patients; the first half get control, the rest active treatment.
+        Patients; a random half (rounded down) get active treatment, the rest control.
     visits : tuple of float
         Scheduled visit times in months; the first is baseline (always attended, on time).
     jitter : float
@@ -97,7 +97,8 @@ def clinical_trial(
     """
     rng = np.random.default_rng(seed)
     u = _group_effects(rng, n_patients, sd_intercept, sd_slope, correlation)
-    arm = (np.arange(n_patients) >= n_patients // 2).astype(int)
+    arm = np.zeros(n_patients, dtype=int)
+    arm[rng.permutation(n_patients)[: n_patients // 2]] = 1
     patient = np.repeat(np.arange(n_patients), len(visits))
     visit = np.tile(np.arange(len(visits)), n_patients)
     scheduled = np.asarray(visits, dtype=float)[visit]
