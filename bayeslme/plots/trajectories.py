@@ -34,8 +34,9 @@ def plot_trajectories_draws(
         Posterior draws of each level's fitted line.
     labels : sequence of str
         Level names, used as panel titles.
-    population : ndarray, shape (n_draws, n_grid), optional
-        Draws of the population (fixed-effects) line, drawn dashed in every panel.
+    population : ndarray, shape (n_draws, n_grid) or (n_draws, n_levels, n_grid), optional
+        Draws of the population (fixed-effects) line, drawn dashed: one line for
+        every panel, or each level's own (e.g. its treatment arm's).
     observed : sequence of (x, y) arrays, optional
         Observed points of each level.
     prob : float
@@ -59,13 +60,16 @@ def plot_trajectories_draws(
     if axes is None:
         axes = new_axes(n_levels, ncols=min(ncols, n_levels), sharex=True)
     axes = np.atleast_1d(np.asarray(axes, dtype=object)).ravel()
-    pop_mean = population.mean(axis=0) if population is not None else None
+    pop_mean = None
+    if population is not None:
+        pop_mean = np.asarray(population, dtype=float).mean(axis=0)
+        pop_mean = np.broadcast_to(pop_mean, (n_levels, grid.size))
     for j, ax in enumerate(axes[:n_levels]):
         lower, upper = interval(lines[:, j, :], prob)
         ax.fill_between(grid, lower, upper, color="C0", alpha=0.25, linewidth=0)
         ax.plot(grid, lines[:, j, :].mean(axis=0), color="C0", label=str(labels[j]))
         if pop_mean is not None:
-            ax.plot(grid, pop_mean, color="0.3", linestyle="--", linewidth=1, label="population")
+            ax.plot(grid, pop_mean[j], color="0.3", linestyle="--", linewidth=1, label="population")
         if observed is not None:
             x_obs, y_obs = observed[j]
             ax.plot(x_obs, y_obs, "o", color="k", markersize=3)

@@ -514,16 +514,21 @@ class Fit:
     ):
         """Small multiples of each level's data, fitted line and band, with the population line.
 
-        Lines are computed from the draws as ``sum_k (b_k + u_jk) v_k(x)`` with other
-        predictors at their means (see :mod:`bayeslme.results.lines`): exact when ``x``
-        enters the formula only as itself; on the link scale for non-Gaussian families.
+        Each level's line is the prediction (:meth:`predict` with ``kind="mean"``)
+        along a grid of ``x`` with the level's own values of the other columns
+        (see :func:`bayeslme.results.lines.level_grid_frame`): interactions with
+        ``x``, transformations of it and level-constant covariates such as a
+        subject's treatment arm enter as in the model. The dashed population
+        line is the same prediction without group effects, so it follows the
+        level's covariates too. Lines are on the link scale for non-Gaussian
+        families.
 
         Parameters
         ----------
         factor : str
             Grouping factor: one panel per level.
         x : str
-            Numeric predictor on the x axis (a coefficient of the model).
+            Numeric column of the fitted data on the x axis.
         prob : float
             Band probability.
         max_panels : int, optional
@@ -535,25 +540,32 @@ class Fit:
         ndarray of matplotlib.axes.Axes
         """
         from bayeslme.plots.trajectories import plot_trajectories_draws
-        from bayeslme.results.lines import level_lines, population_line
+        from bayeslme.results.lines import level_grid_frame
 
         spec = self._factor(factor)
         data = self.design.data
-        if x not in data.columns:
-            raise BayeslmeError(f"{x!r} is not a column of the fitted data")
+        if x not in data.columns or not pd.api.types.is_numeric_dtype(data[x]):
+            numeric = [c for c in data.columns if pd.api.types.is_numeric_dtype(data[c])]
+            raise BayeslmeError(
+                f"x={x!r} is not a numeric column of the fitted data; numeric columns: {numeric}"
+            )
         xs = data[x].to_numpy(dtype=float)
         grid = np.linspace(xs.min(), xs.max(), 50)
-        b = self.draws("b") if self.spec.fixed else np.zeros(self.draws(f"{spec.name}__u").shape[:2] + (0,))
-        lines = level_lines(self.spec, spec, b, self.draws(f"{spec.name}__u"), x, grid)
-        population = population_line(self.spec, b, x, grid) if x in self.spec.fixed else None
         index = self.design.factor(spec.name).index
         n = len(spec.levels) if max_panels is None else min(max_panels, len(spec.levels))
+        frame = level_grid_frame(data, index, n, x, grid)
+        lines, population = (
+            np.asarray(self.predict(frame, groups=groups, scale="link", summary=False)).reshape(
+                -1, n, grid.size
+            )
+            for groups in ("conditional", "population")
+        )
         identity = self.spec.link == "identity"
         observed = [(xs[index == j], self.design.y[index == j]) for j in range(n)] if identity else None
         ylabel = self.spec.response if identity else f"{self.spec.response} ({self.spec.link} scale)"
         return plot_trajectories_draws(
             grid,
-            lines[:, :n],
+            lines,
             spec.levels[:n],
             population=population,
             observed=observed,

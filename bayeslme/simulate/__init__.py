@@ -9,6 +9,7 @@ gallery's study designs each have their own module.
 from bayeslme.simulate.autocorrelated import blood_pressure_ar1
 from bayeslme.simulate.basic import SimulatedData, glmm, random_slopes
 from bayeslme.simulate.chipseq import chipseq
+from bayeslme.simulate.clinical import anxiety_therapy, clinical_trial, tumor_growth
 from bayeslme.simulate.clusters import eeg_trials, single_cell, village_trial
 from bayeslme.simulate.dyads import couples_adherence
 from bayeslme.simulate.ecological import ecological
@@ -16,14 +17,17 @@ from bayeslme.simulate.nutrition import nutrition
 
 __all__ = [
     "SimulatedData",
+    "anxiety_therapy",
     "blood_pressure_ar1",
     "chipseq",
+    "clinical_trial",
     "couples_adherence",
-    "eeg_trials",
     "ecological",
+    "eeg_trials",
     "glmm",
     "nutrition",
     "random_slopes",
     "single_cell",
+    "tumor_growth",
     "village_trial",
 ]

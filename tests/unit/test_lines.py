@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayeslme as bl
 from bayeslme.errors import BayeslmeError
-from bayeslme.results.lines import level_lines, population_line
+from bayeslme.results.lines import level_grid_frame, level_lines, population_line
 
 
 @pytest.fixture(scope="module")
@@ -35,3 +36,27 @@ def test_lines_need_a_coefficient_named_x(spec):
     u = np.zeros((1, 1, 18, 2))
     with pytest.raises(BayeslmeError, match="'Reaction' is not a coefficient"):
         level_lines(spec, spec.factor("Subject"), b, u, "Reaction", np.zeros(2))
+
+
+def test_level_grid_frame_keeps_each_levels_own_covariates():
+    # Trajectory lines are predictions on this frame: a treated subject's line must use
+    # treatment = 1 (not the sample mean 0.5), or interaction models plot wrong lines.
+    data = pd.DataFrame(
+        {
+            "y": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "months": [0.0, 6.0, 0.0, 3.0, 12.0],
+            "treatment": [0, 0, 1, 1, 1],
+            "dose": [1.0, 3.0, 2.0, 2.0, 2.0],
+            "arm": ["a", "b", "c", "c", "c"],
+            "patient": ["p0", "p0", "p1", "p1", "p1"],
+        }
+    )
+    index = np.array([0, 0, 1, 1, 1])
+    frame = level_grid_frame(data, index, 2, "months", np.array([0.0, 12.0]))
+    assert list(frame.columns) == list(data.columns)
+    assert frame["months"].tolist() == [0.0, 12.0, 0.0, 12.0]
+    assert frame["patient"].tolist() == ["p0", "p0", "p1", "p1"]
+    assert frame["treatment"].tolist() == [0, 0, 1, 1]
+    assert frame["dose"].tolist() == [2.0, 2.0, 2.0, 2.0]  # p0 varies: its mean; p1 constant
+    assert frame["arm"].tolist() == ["a", "a", "c", "c"]  # varies within p0: its first value
+    assert len(level_grid_frame(data, index, 1, "months", np.zeros(3))) == 3

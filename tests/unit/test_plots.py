@@ -94,6 +94,15 @@ def test_trajectories_panels_lines_points_and_band():
     assert axes[-1].get_xlabel() == "Days"
 
 
+def test_trajectories_population_line_per_level():
+    grid = np.linspace(0, 1, 5)
+    lines = np.zeros((10, 2, 5))
+    population = np.stack([np.zeros((10, 5)), np.ones((10, 5))], axis=1)  # e.g. two treatment arms
+    axes = plot_trajectories_draws(grid, lines, ["a", "b"], population=population)
+    assert axes[0].lines[1].get_ydata().tolist() == [0.0] * 5
+    assert axes[1].lines[1].get_ydata().tolist() == [1.0] * 5
+
+
 def test_r2_two_labelled_densities_on_unit_interval():
     ax = plot_r2_draws(RNG.beta(2, 8, 400), RNG.beta(8, 2, 400))
     assert [line.get_label() for line in ax.lines] == ["marginal", "conditional"]
