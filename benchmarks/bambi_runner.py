@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--target-accept", type=float, default=0.9)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--warm", action="store_true", help="fit a second time in the same process")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -51,34 +52,50 @@ def main() -> None:
 
     import_seconds = time.perf_counter() - start
 
-    start = time.perf_counter()
     data = pd.read_parquet(args.data) if args.data.endswith(".parquet") else pd.read_csv(args.data)
-    model = bmb.Model(args.formula, data, family=args.family, categorical=args.categorical or None)
-    model.build()
-    pm_model = model.backend.model
-    # The variables bambi's _run_mcmc keeps: no transformed values, no
-    # likelihood parameters that are deterministics (the per-row mean).
-    keep = [v.name for v in get_default_varnames(pm_model.unobserved_value_vars, include_transformed=False)]
-    for name, variable in pm_model.named_vars.items():
-        if name in model.family.likelihood.params and variable in pm_model.deterministics and name in keep:
-            keep.remove(name)
-    build_seconds = time.perf_counter() - start
 
-    start = time.perf_counter()
-    compiled = nutpie.compile_pymc_model(pm_model, var_names=keep, backend="numba")
-    compile_seconds = time.perf_counter() - start
+    def fit(seed: int):
+        """Build, compile and sample a fresh bambi model; (build, compile, sample) seconds and trace."""
+        start = time.perf_counter()
+        model = bmb.Model(args.formula, data, family=args.family, categorical=args.categorical or None)
+        model.build()
+        pm_model = model.backend.model
+        # The variables bambi's _run_mcmc keeps: no transformed values, no
+        # likelihood parameters that are deterministics (the per-row mean).
+        keep = [
+            v.name for v in get_default_varnames(pm_model.unobserved_value_vars, include_transformed=False)
+        ]
+        for name, variable in pm_model.named_vars.items():
+            if (
+                name in model.family.likelihood.params
+                and variable in pm_model.deterministics
+                and name in keep
+            ):
+                keep.remove(name)
+        build_seconds = time.perf_counter() - start
 
-    start = time.perf_counter()
-    trace = nutpie.sample(
-        compiled,
-        draws=args.draws,
-        tune=args.tune,
-        chains=args.chains,
-        seed=args.seed,
-        target_accept=args.target_accept,
-        progress_bar=False,
-    )
-    sampling_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        compiled = nutpie.compile_pymc_model(pm_model, var_names=keep, backend="numba")
+        compile_seconds = time.perf_counter() - start
+
+        start = time.perf_counter()
+        trace = nutpie.sample(
+            compiled,
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            seed=seed,
+            target_accept=args.target_accept,
+            progress_bar=False,
+        )
+        return build_seconds, compile_seconds, time.perf_counter() - start, trace
+
+    build_seconds, compile_seconds, sampling_seconds, trace = fit(args.seed)
+    warm_compile = warm_total = None
+    if args.warm:
+        # A second fit of the same formula in the same process, as bayeslme's "warm" columns.
+        again = fit(args.seed + 1)
+        warm_compile, warm_total = again[1], sum(again[:3])
 
     posterior = trace["posterior"]
     population = []
@@ -100,10 +117,20 @@ def main() -> None:
                 "compile": compile_seconds,
                 "sample": sampling_seconds,
                 "total": build_seconds + compile_seconds + sampling_seconds,
+                "warm_compile": warm_compile,
+                "warm_total": warm_total,
                 "population": population,
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "versions": {
-                    n: version(n) for n in ("bambi", "pymc", "pytensor", "nutpie", "formulae", "numba")
+                    n: version(n)
+                    for n in (
+                        "bambi",
+                        "pymc",
+                        "pytensor",
+                        "nutpie",
+                        "formulae",
+                        "numba",
+                    )
                 },
             }
         )

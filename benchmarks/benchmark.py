@@ -13,13 +13,15 @@ see the same machine load. Usage::
 Data sets: ``sleepstudy`` (embedded), ``sim10k`` / ``sim100k`` / ``sim1m``
 (``y ~ x + (x | g)``, 200 / 1,000 / 1,000 groups), ``cbpp`` (binomial,
 ``(1 | herd)``), ``bern10k`` (Bernoulli, ``y ~ x + (x | g)``, 200 groups of
-50) and ``crossed10k`` (Gaussian, ``y ~ x + (1 | a) + (1 | b)``, 100 x 50
+50) and ``crossed10k`` (Gaussian, ``y ~ x + (1 | subject) + (1 | item)``, 100 x 50
 levels). The last three are on bayeslme's non-centered path only.
 
 Columns: build (design + spec + PyMC model), compile (nutpie/numba), sample,
 total wall seconds (build + compile + sample + drawing the group effects),
 compile and total of a second fit of the same formula on freshly built data
-in the same process (warm compile cache; collapsed rows and sleepstudy), min
+in the same process (warm compile cache; collapsed rows and sleepstudy; for
+bambi, a second model built and compiled in the same process, sleepstudy by
+default, see --bambi-warm), min
 bulk / tail ESS and max R-hat over the population parameters that both
 packages estimate (fixed effects, group SDs, family parameters such as the
 residual SD), bulk ESS per total second, divergences, peak RSS of the process,
@@ -92,9 +94,9 @@ CASES = {
         sim={"groups": 200, "per": 50},
     ),
     "crossed10k": Case(
-        "y ~ x + (1 | a) + (1 | b)",
-        "y ~ x + (1 | a) + (1 | b)",
-        categorical=("a", "b"),
+        "y ~ x + (1 | subject) + (1 | item)",
+        "y ~ x + (1 | subject) + (1 | item)",
+        categorical=("subject", "item"),
         methods=("noncentered",),
         size=10_000,
     ),
@@ -118,7 +120,10 @@ def _bernoulli(groups: int, per: int, seed: int = 1):
 
 
 def _crossed(n_a: int = 100, n_b: int = 50, n: int = 10_000, seed: int = 1):
-    """Gaussian y ~ x + (1 | a) + (1 | b): intercept 5, slope 2, SDs 1.0 / 0.5, sigma 1."""
+    """Gaussian y ~ x + (1 | subject) + (1 | item): intercept 5, slope 2, SDs 1.0 / 0.5, sigma 1.
+
+    (``b`` would clash with bayeslme's reserved parameter name.)
+    """
     import numpy as np
     import pandas as pd
 
@@ -127,7 +132,8 @@ def _crossed(n_a: int = 100, n_b: int = 50, n: int = 10_000, seed: int = 1):
     b = rng.integers(0, n_b, size=n)
     x = rng.normal(size=n)
     y = 5 + 2 * x + rng.normal(0, 1.0, n_a)[a] + rng.normal(0, 0.5, n_b)[b] + rng.normal(size=n)
-    return pd.DataFrame({"y": y, "x": x, "a": [f"a{k:03d}" for k in a], "b": [f"b{k:02d}" for k in b]})
+    subject = [f"s{k:03d}" for k in a]
+    return pd.DataFrame({"y": y, "x": x, "subject": subject, "item": [f"i{k:02d}" for k in b]})
 
 
 def _data(name: str):
@@ -175,7 +181,10 @@ def run_one(name: str, method: str, settings: dict) -> dict:
         if name == "sleepstudy" or fit.info["method"] == "collapsed":
             start = time.perf_counter()
             again = _model(name, data).fit(method=method, progressbar=False, random_seed=2, **settings)
-            warm, warm_total = again.info["compile_seconds"], time.perf_counter() - start
+            warm, warm_total = (
+                again.info["compile_seconds"],
+                time.perf_counter() - start,
+            )
     shared = [n for n in fit.population_var_names() if not n.endswith("__cor")]
     diag = compute_diagnostics(fit.posterior, fit.idata["sample_stats"].to_dataset(), shared)
     info = fit.info
@@ -201,7 +210,14 @@ def run_one(name: str, method: str, settings: dict) -> dict:
     }
 
 
-def run_bambi(name: str, python: str, settings: dict, timeout: float, workdir: str) -> dict:
+def run_bambi(
+    name: str,
+    python: str,
+    settings: dict,
+    timeout: float,
+    workdir: str,
+    warm: bool = False,
+) -> dict:
     """Fit ``name`` with bambi + nutpie in a subprocess of ``python``; same metrics as run_one."""
     import numpy as np
     import xarray as xr
@@ -236,6 +252,7 @@ def run_bambi(name: str, python: str, settings: dict, timeout: float, workdir: s
         str(settings.get("target_accept", 0.9)),
         "--out",
         out,
+        *(["--warm"] if warm else []),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -254,8 +271,8 @@ def run_bambi(name: str, python: str, settings: dict, timeout: float, workdir: s
         "compile": result["compile"],
         "sample": result["sample"],
         "total": result["total"],
-        "warm_compile": None,
-        "warm_total": None,
+        "warm_compile": result.get("warm_compile"),
+        "warm_total": result.get("warm_total"),
         "ess_bulk": diag.min_ess_bulk,
         "ess_tail": diag.min_ess_tail,
         "ess_per_s": diag.min_ess_bulk / result["total"],
@@ -271,7 +288,16 @@ def run_bambi(name: str, python: str, settings: dict, timeout: float, workdir: s
 def _versions() -> str:
     from importlib.metadata import version
 
-    names = ["bayeslme", "pymc", "pytensor", "nutpie", "numba", "arviz", "numpy", "formulae"]
+    names = [
+        "bayeslme",
+        "pymc",
+        "pytensor",
+        "nutpie",
+        "numba",
+        "arviz",
+        "numpy",
+        "formulae",
+    ]
     parts = []
     for name in names:
         try:
@@ -332,9 +358,20 @@ def _subprocess_row(command: list[str], case: str, method: str, timeout: float) 
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
         return json.loads(done.stdout.strip().splitlines()[-1])
     except subprocess.TimeoutExpired:
-        return {"case": case, "method": method, "error": f"timed out after {timeout:.0f} s"}
+        return {
+            "case": case,
+            "method": method,
+            "error": f"timed out after {timeout:.0f} s",
+        }
     except subprocess.CalledProcessError as err:
-        return {"case": case, "method": method, "error": (err.stderr.strip().splitlines() or ["failed"])[-1]}
+        return {"case": case, "method": method, "error": _last_error(err.stderr)}
+
+
+def _last_error(stderr: str) -> str:
+    """The exception line of a traceback (its last line can be a caret marker)."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line or "Exception" in line]
+    return (errors or lines or ["failed"])[-1].replace("|", "/")[:200]
 
 
 def main() -> None:
@@ -355,6 +392,13 @@ def main() -> None:
         help="interpreter with bambi and nutpie installed; bambi rows are skipped without it",
     )
     parser.add_argument("--bambi-timeout", type=float, default=600, help="seconds per bambi row")
+    parser.add_argument(
+        "--bambi-warm",
+        nargs="*",
+        default=["sleepstudy"],
+        metavar="CASE",
+        help="cases where bambi also fits a second time in the same process (warm columns)",
+    )
     parser.add_argument("--json", default=None, metavar="FILE", help="also write the rows as JSON")
     parser.add_argument("--one", nargs=2, metavar=("CASE", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -367,7 +411,8 @@ def main() -> None:
     print(f"start: {uptime()}", flush=True)
     print(HEADER, flush=True)
     rows: list[dict] = []
-    bambi_cost: list[tuple[float, float]] = []  # (build + compile s, sampling s per row)
+    # Per (formula, family): (build + compile s, sampling s per row) of the bambi fits run so far.
+    bambi_cost: dict[tuple[str, str], list[tuple[float, float]]] = {}
     workdir = tempfile.mkdtemp(prefix="bayeslme-bench-")
     for case in args.cases:
         spec = CASES[case]
@@ -379,7 +424,13 @@ def main() -> None:
                 and args.skip_noncentered_above
                 and spec.size > args.skip_noncentered_above
             ):
-                rows.append({"case": case, "method": method, "error": "skipped (--skip-noncentered-above)"})
+                rows.append(
+                    {
+                        "case": case,
+                        "method": method,
+                        "error": "skipped (--skip-noncentered-above)",
+                    }
+                )
             else:
                 command = [sys.executable, __file__, "--one", case, method]
                 command += [
@@ -394,22 +445,34 @@ def main() -> None:
             print(_format(rows[-1:]).splitlines()[-1], flush=True)
         if args.bambi_python:
             # bambi's sampling cost grows with rows (per-row likelihood): extrapolate compile +
-            # sampling seconds per row from the largest case run so far; skip what cannot finish.
-            estimate = max((c + s * spec.size for c, s in bambi_cost), default=0.0)
+            # sampling seconds per row from the same model on other data sizes; skip what
+            # cannot finish in the budget.
+            model_key = (spec.bambi_formula, spec.family)
+            costs = bambi_cost.setdefault(model_key, [])
+            estimate = max((c + s * spec.size for c, s in costs), default=0.0)
             if estimate > args.bambi_timeout:
                 rows.append(
                     {
                         "case": case,
                         "method": "bambi",
-                        "error": f"skipped (extrapolated {estimate:.0f} s from the largest case run > "
+                        "error": f"skipped (extrapolated {estimate:.0f} s from the same model on "
+                        f"fewer rows > "
                         f"{args.bambi_timeout:.0f} s budget)",
                     }
                 )
             else:
                 try:
-                    row = run_bambi(case, args.bambi_python, settings, args.bambi_timeout, workdir)
+                    warm = case in args.bambi_warm
+                    row = run_bambi(
+                        case,
+                        args.bambi_python,
+                        settings,
+                        args.bambi_timeout,
+                        workdir,
+                        warm,
+                    )
                     rows.append(row)
-                    bambi_cost.append((row["build"] + row["compile"], row["sample"] / spec.size))
+                    costs.append((row["build"] + row["compile"], row["sample"] / spec.size))
                 except subprocess.TimeoutExpired:
                     rows.append(
                         {
@@ -418,10 +481,9 @@ def main() -> None:
                             "error": f"timed out after {args.bambi_timeout:.0f} s",
                         }
                     )
-                    bambi_cost.append((0.0, args.bambi_timeout / spec.size))
+                    costs.append((0.0, args.bambi_timeout / spec.size))
                 except subprocess.CalledProcessError as err:
-                    tail = (err.stderr.strip().splitlines() or ["failed"])[-1]
-                    rows.append({"case": case, "method": "bambi", "error": tail})
+                    rows.append({"case": case, "method": "bambi", "error": _last_error(err.stderr)})
             print(_format(rows[-1:]).splitlines()[-1], flush=True)
     print(f"end: {uptime()}")
     print()
