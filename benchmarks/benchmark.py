@@ -1,75 +1,197 @@
-"""Benchmark bayeslme's collapsed and non-centered paths side by side (a script, not a test).
+"""Benchmark bayeslme's collapsed and non-centered paths, and bambi + nutpie, side by side.
 
-Each (data set, method) row runs in its own Python process so that peak RSS
-and compile times are per row and start cold. Usage::
+A script, not a test. Each (data set, fit) row runs in its own process, so
+peak RSS and compile time are per row and start cold; for each data set the
+bayeslme rows and the bambi row run one after another (interleaved), so they
+see the same machine load. Usage::
 
     python benchmarks/benchmark.py                       # every case, default settings
     python benchmarks/benchmark.py --cases sleepstudy sim10k --draws 500 --tune 500 --chains 2
-    python benchmarks/benchmark.py --skip-noncentered-above 200000
+    python benchmarks/benchmark.py --skip-noncentered-above 200000 \\
+        --bambi-python /work/bambi-venv/bin/python
+
+Data sets: ``sleepstudy`` (embedded), ``sim10k`` / ``sim100k`` / ``sim1m``
+(``y ~ x + (x | g)``, 200 / 1,000 / 1,000 groups), ``cbpp`` (binomial,
+``(1 | herd)``), ``bern10k`` (Bernoulli, ``y ~ x + (x | g)``, 200 groups of
+50) and ``crossed10k`` (Gaussian, ``y ~ x + (1 | subject) + (1 | item)``, 100 x 50
+levels). The last three are on bayeslme's non-centered path only.
 
 Columns: build (design + spec + PyMC model), compile (nutpie/numba), sample,
 total wall seconds (build + compile + sample + drawing the group effects),
 compile and total of a second fit of the same formula on freshly built data
-in the same process (warm compile cache; collapsed rows and sleepstudy), min
-bulk / tail ESS over population parameters, bulk ESS per total second,
-divergences, max R-hat, peak RSS of the process.
-bambi is included only if importable.
+in the same process (warm compile cache; collapsed rows and sleepstudy; for
+bambi, a second model built and compiled in the same process, sleepstudy by
+default, see --bambi-warm), min
+bulk / tail ESS and max R-hat over the population parameters that both
+packages estimate (fixed effects, group SDs, family parameters such as the
+residual SD), bulk ESS per total second, divergences, peak RSS of the process,
+and bayeslme's min bulk ESS when its group-effect correlations are included
+(bambi does not estimate them).
+
+bambi rows need ``--bambi-python`` (an interpreter with bambi and nutpie,
+e.g. a separate venv: bambi pins formulae < 0.7). It runs
+``benchmarks/bambi_runner.py`` on the same data (written to a CSV) with the
+same chains, draws, tune, seed and target_accept; ESS and R-hat of its draws
+are computed here with bayeslme's own diagnostic code. bambi's default priors
+differ from bayeslme's (both weakly informative and scaled to the data).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
+import os
 import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass, field
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One data set: formulas for both packages, family, and which bayeslme paths apply."""
+
+    formula: str
+    bambi_formula: str
+    family: str = "gaussian"
+    categorical: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ("collapsed", "noncentered")
+    size: int = 0
+    sim: dict = field(default_factory=dict)
+
+
+SIM = "y ~ x + (x | g)"
 CASES = {
-    "sleepstudy": None,
-    "sim10k": (200, 50),
-    "sim100k": (1000, 100),
-    "sim1m": (1000, 1000),
+    "sleepstudy": Case(
+        "Reaction ~ Days + (Days | Subject)",
+        "Reaction ~ Days + (Days | Subject)",
+        categorical=("Subject",),
+        size=180,
+    ),
+    "sim10k": Case(SIM, SIM, categorical=("g",), size=10_000, sim={"groups": 200, "per": 50}),
+    "sim100k": Case(SIM, SIM, categorical=("g",), size=100_000, sim={"groups": 1000, "per": 100}),
+    "sim1m": Case(SIM, SIM, categorical=("g",), size=1_000_000, sim={"groups": 1000, "per": 1000}),
+    "cbpp": Case(
+        "cbind(incidence, size - incidence) ~ period + (1 | herd)",
+        "p(incidence, size) ~ period + (1 | herd)",
+        family="binomial",
+        categorical=("herd", "period"),
+        methods=("noncentered",),
+        size=56,
+    ),
+    "bern10k": Case(
+        SIM,
+        SIM,
+        family="bernoulli",
+        categorical=("g",),
+        methods=("noncentered",),
+        size=10_000,
+        sim={"groups": 200, "per": 50},
+    ),
+    "crossed10k": Case(
+        "y ~ x + (1 | subject) + (1 | item)",
+        "y ~ x + (1 | subject) + (1 | item)",
+        categorical=("subject", "item"),
+        methods=("noncentered",),
+        size=10_000,
+    ),
 }
-FORMULAS = {"sleepstudy": "Reaction ~ Days + (Days | Subject)"}
-SIM_FORMULA = "y ~ x + (x | g)"
 
 
-def _data(case: str):
+def _bernoulli(groups: int, per: int, seed: int = 1):
+    """Bernoulli y ~ x + (x | g): intercept 0, slope 0.5, SDs 0.8 / 0.4, correlation -0.3."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    sd = np.array([0.8, 0.4])
+    cov = np.outer(sd, sd) * np.array([[1.0, -0.3], [-0.3, 1.0]])
+    u = rng.multivariate_normal(np.zeros(2), cov, size=groups)
+    g = np.repeat(np.arange(groups), per)
+    x = rng.normal(size=g.size)
+    eta = 0.0 + u[g, 0] + (0.5 + u[g, 1]) * x
+    y = (rng.uniform(size=g.size) < 1 / (1 + np.exp(-eta))).astype(int)
+    return pd.DataFrame({"y": y, "x": x, "g": [f"g{k:03d}" for k in g]})
+
+
+def _crossed(n_a: int = 100, n_b: int = 50, n: int = 10_000, seed: int = 1):
+    """Gaussian y ~ x + (1 | subject) + (1 | item): intercept 5, slope 2, SDs 1.0 / 0.5, sigma 1.
+
+    (``b`` would clash with bayeslme's reserved parameter name.)
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, n_a, size=n)
+    b = rng.integers(0, n_b, size=n)
+    x = rng.normal(size=n)
+    y = 5 + 2 * x + rng.normal(0, 1.0, n_a)[a] + rng.normal(0, 0.5, n_b)[b] + rng.normal(size=n)
+    subject = [f"s{k:03d}" for k in a]
+    return pd.DataFrame({"y": y, "x": x, "subject": subject, "item": [f"i{k:02d}" for k in b]})
+
+
+def _data(name: str):
     import bayeslme as bl
 
-    if case == "sleepstudy":
-        return FORMULAS[case], bl.datasets.sleepstudy()
-    groups, per_group = CASES[case]
-    return SIM_FORMULA, bl.simulate.random_slopes(n_groups=groups, n_per_group=per_group, seed=1).data
+    case = CASES[name]
+    if name == "sleepstudy":
+        return bl.datasets.sleepstudy()
+    if name == "cbpp":
+        return bl.datasets.cbpp()
+    if name == "bern10k":
+        return _bernoulli(case.sim["groups"], case.sim["per"])
+    if name == "crossed10k":
+        return _crossed()
+    return bl.simulate.random_slopes(n_groups=case.sim["groups"], n_per_group=case.sim["per"], seed=1).data
 
 
-def run_one(case: str, method: str, settings: dict) -> dict:
+def _model(name: str, data):
+    import bayeslme as bl
+
+    case = CASES[name]
+    if case.family == "gaussian":
+        return bl.LMM(case.formula, data)
+    return bl.GLMM(case.formula, data, family=case.family)
+
+
+def _groups(name: str, data) -> str:
+    return "+".join(str(data[c].nunique()) for c in CASES[name].categorical if c not in ("period",))
+
+
+def run_one(name: str, method: str, settings: dict) -> dict:
     import warnings
 
-    import bayeslme as bl
+    from bayeslme.results.diagnostics import compute_diagnostics
 
-    formula, data = _data(case)
+    data = _data(name)
     start = time.perf_counter()
-    model = bl.LMM(formula, data)
+    model = _model(name, data)
     design_seconds = time.perf_counter() - start
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = model.fit(method=method, progressbar=False, random_seed=1, **settings)
         total = time.perf_counter() - start
         warm = warm_total = None
-        if case == "sleepstudy" or fit.info["method"] == "collapsed":
+        if name == "sleepstudy" or fit.info["method"] == "collapsed":
             start = time.perf_counter()
-            again = bl.LMM(formula, data).fit(method=method, progressbar=False, random_seed=2, **settings)
-            warm, warm_total = again.info["compile_seconds"], time.perf_counter() - start
-    diag = fit.diagnostics
+            again = _model(name, data).fit(method=method, progressbar=False, random_seed=2, **settings)
+            warm, warm_total = (
+                again.info["compile_seconds"],
+                time.perf_counter() - start,
+            )
+    shared = [n for n in fit.population_var_names() if not n.endswith("__cor")]
+    diag = compute_diagnostics(fit.posterior, fit.idata["sample_stats"].to_dataset(), shared)
     info = fit.info
     return {
-        "case": case,
+        "case": name,
         "n_obs": fit.spec.n_obs,
-        "groups": len(fit.spec.factors[0].levels),
+        "groups": _groups(name, data),
         "method": info["method"],
         "build": design_seconds + info["build_seconds"],
         "compile": info["compile_seconds"],
@@ -83,13 +205,99 @@ def run_one(case: str, method: str, settings: dict) -> dict:
         "divergences": diag.divergences,
         "max_rhat": diag.max_rhat,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "ess_bulk_with_cor": fit.diagnostics.min_ess_bulk,
+        "parameters": shared,
+    }
+
+
+def run_bambi(
+    name: str,
+    python: str,
+    settings: dict,
+    timeout: float,
+    workdir: str,
+    warm: bool = False,
+) -> dict:
+    """Fit ``name`` with bambi + nutpie in a subprocess of ``python``; same metrics as run_one."""
+    import numpy as np
+    import xarray as xr
+
+    from bayeslme.results.diagnostics import compute_diagnostics
+
+    case = CASES[name]
+    data = _data(name)
+    path = os.path.join(workdir, f"{name}.csv")
+    data.to_csv(path, index=False)
+    out = os.path.join(workdir, f"{name}.npz")
+    command = [
+        python,
+        os.path.join(HERE, "bambi_runner.py"),
+        "--data",
+        path,
+        "--formula",
+        case.bambi_formula,
+        "--family",
+        case.family,
+        "--categorical",
+        *case.categorical,
+        "--draws",
+        str(settings["draws"]),
+        "--tune",
+        str(settings["tune"]),
+        "--chains",
+        str(settings["chains"]),
+        "--seed",
+        "1",
+        "--target-accept",
+        str(settings.get("target_accept", 0.9)),
+        "--out",
+        out,
+        *(["--warm"] if warm else []),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    arrays = np.load(out)
+    posterior = xr.Dataset(
+        {n: ([f"{n}_d{i}" for i in range(arrays[n].ndim)], arrays[n]) for n in result["population"]}
+    )
+    stats = xr.Dataset({"diverging": (("chain", "draw"), arrays["__diverging__"])})
+    diag = compute_diagnostics(posterior, stats, result["population"])
+    return {
+        "case": name,
+        "n_obs": len(data),
+        "groups": _groups(name, data),
+        "method": "bambi",
+        "build": result["build"],
+        "compile": result["compile"],
+        "sample": result["sample"],
+        "total": result["total"],
+        "warm_compile": result.get("warm_compile"),
+        "warm_total": result.get("warm_total"),
+        "ess_bulk": diag.min_ess_bulk,
+        "ess_tail": diag.min_ess_tail,
+        "ess_per_s": diag.min_ess_bulk / result["total"],
+        "divergences": diag.divergences,
+        "max_rhat": diag.max_rhat,
+        "peak_rss_mb": result["peak_rss_mb"],
+        "ess_bulk_with_cor": None,
+        "parameters": result["population"],
+        "versions": result["versions"],
     }
 
 
 def _versions() -> str:
     from importlib.metadata import version
 
-    names = ["bayeslme", "pymc", "pytensor", "nutpie", "numba", "arviz", "numpy"]
+    names = [
+        "bayeslme",
+        "pymc",
+        "pytensor",
+        "nutpie",
+        "numba",
+        "arviz",
+        "numpy",
+        "formulae",
+    ]
     parts = []
     for name in names:
         try:
@@ -99,29 +307,71 @@ def _versions() -> str:
     return ", ".join(parts)
 
 
+HEADER = (
+    "| data | N | groups | fit | build s | compile s | sample s | total s "
+    "| warm compile s | warm total s "
+    "| min ESS bulk | min ESS tail | ESS/s | div | max R-hat | peak RSS MB | ESS bulk incl. cor |"
+)
+
+
 def _format(rows: list[dict]) -> str:
-    header = (
-        "| data | N | groups | method | build s | compile s | sample s | total s "
-        "| warm compile s | warm total s "
-        "| min ESS bulk | min ESS tail | ESS/s | div | max R-hat | peak RSS MB |"
-    )
-    lines = [header, "|" + "---|" * 16]
+    lines = [HEADER, "|" + "---|" * 17]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['case']} | | | {r['method']} | {r['error']} |" + " |" * 11)
+            lines.append(f"| {r['case']} | | | {r['method']} | {r['error']} |" + " |" * 12)
             continue
 
         def num(v, fmt):
             return "-" if v is None else format(v, fmt)
 
         lines.append(
-            f"| {r['case']} | {r['n_obs']} | {r['groups']} | {r['method']} | {r['build']:.1f} | "
+            f"| {r['case']} | {r['n_obs']:,} | {r['groups']} | {r['method']} | {r['build']:.1f} | "
             f"{num(r['compile'], '.1f')} | {r['sample']:.1f} | {r['total']:.1f} | "
             f"{num(r['warm_compile'], '.3f')} | {num(r.get('warm_total'), '.1f')} | "
             f"{r['ess_bulk']:.0f} | {r['ess_tail']:.0f} | {r['ess_per_s']:.1f} | {r['divergences']} | "
-            f"{r['max_rhat']:.3f} | {r['peak_rss_mb']:.0f} |"
+            f"{r['max_rhat']:.3f} | {r['peak_rss_mb']:.0f} | {num(r.get('ess_bulk_with_cor'), '.0f')} |"
         )
     return "\n".join(lines)
+
+
+def _ratios(rows: list[dict]) -> str:
+    """Per data set: bayeslme / bambi for ESS per second, bambi / bayeslme for total seconds."""
+    lines = [
+        "| data | fit | ESS/s ratio (bayeslme / bambi) | total s ratio (bambi / bayeslme) |",
+        "|---|---|---|---|",
+    ]
+    for case in dict.fromkeys(r["case"] for r in rows):
+        bambi = [r for r in rows if r["case"] == case and r["method"] == "bambi" and "error" not in r]
+        if not bambi:
+            continue
+        for r in rows:
+            if r["case"] == case and r["method"] != "bambi" and "error" not in r:
+                lines.append(
+                    f"| {case} | {r['method']} | {r['ess_per_s'] / bambi[0]['ess_per_s']:.1f} | "
+                    f"{bambi[0]['total'] / r['total']:.2f} |"
+                )
+    return "\n".join(lines)
+
+
+def _subprocess_row(command: list[str], case: str, method: str, timeout: float) -> dict:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except subprocess.TimeoutExpired:
+        return {
+            "case": case,
+            "method": method,
+            "error": f"timed out after {timeout:.0f} s",
+        }
+    except subprocess.CalledProcessError as err:
+        return {"case": case, "method": method, "error": _last_error(err.stderr)}
+
+
+def _last_error(stderr: str) -> str:
+    """The exception line of a traceback (its last line can be a caret marker)."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line or "Exception" in line]
+    return (errors or lines or ["failed"])[-1].replace("|", "/")[:200]
 
 
 def main() -> None:
@@ -133,8 +383,23 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--tune", type=int, default=1000)
     parser.add_argument("--chains", type=int, default=4)
-    parser.add_argument("--timeout", type=float, default=1800, help="seconds per row")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per bayeslme row")
     parser.add_argument("--skip-noncentered-above", type=int, default=None, metavar="N")
+    parser.add_argument(
+        "--bambi-python",
+        default=None,
+        metavar="PATH",
+        help="interpreter with bambi and nutpie installed; bambi rows are skipped without it",
+    )
+    parser.add_argument("--bambi-timeout", type=float, default=600, help="seconds per bambi row")
+    parser.add_argument(
+        "--bambi-warm",
+        nargs="*",
+        default=["sleepstudy"],
+        metavar="CASE",
+        help="cases where bambi also fits a second time in the same process (warm columns)",
+    )
+    parser.add_argument("--json", default=None, metavar="FILE", help="also write the rows as JSON")
     parser.add_argument("--one", nargs=2, metavar=("CASE", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     settings = {"draws": args.draws, "tune": args.tune, "chains": args.chains}
@@ -142,36 +407,101 @@ def main() -> None:
         print(json.dumps(run_one(args.one[0], args.one[1], settings)))
         return
 
-    rows = []
+    uptime = lambda: subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()  # noqa: E731
+    print(f"start: {uptime()}", flush=True)
+    print(HEADER, flush=True)
+    rows: list[dict] = []
+    # Per (formula, family): (build + compile s, sampling s per row) of the bambi fits run so far.
+    bambi_cost: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    workdir = tempfile.mkdtemp(prefix="bayeslme-bench-")
     for case in args.cases:
+        spec = CASES[case]
         for method in args.methods:
-            size = 180 if CASES[case] is None else CASES[case][0] * CASES[case][1]
-            if method == "noncentered" and args.skip_noncentered_above and size > args.skip_noncentered_above:
-                rows.append({"case": case, "method": method, "error": "skipped (--skip-noncentered-above)"})
+            if method not in spec.methods:
                 continue
-            command = [sys.executable, __file__, "--one", case, method]
-            command += ["--draws", str(args.draws), "--tune", str(args.tune), "--chains", str(args.chains)]
-            try:
-                done = subprocess.run(
-                    command, capture_output=True, text=True, timeout=args.timeout, check=True
-                )
-                rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-            except subprocess.TimeoutExpired:
+            if (
+                method == "noncentered"
+                and args.skip_noncentered_above
+                and spec.size > args.skip_noncentered_above
+            ):
                 rows.append(
-                    {"case": case, "method": method, "error": f"timed out after {args.timeout:.0f} s"}
+                    {
+                        "case": case,
+                        "method": method,
+                        "error": "skipped (--skip-noncentered-above)",
+                    }
                 )
-            except subprocess.CalledProcessError as err:
-                rows.append({"case": case, "method": method, "error": err.stderr.strip().splitlines()[-1]})
+            else:
+                command = [sys.executable, __file__, "--one", case, method]
+                command += [
+                    "--draws",
+                    str(args.draws),
+                    "--tune",
+                    str(args.tune),
+                    "--chains",
+                    str(args.chains),
+                ]
+                rows.append(_subprocess_row(command, case, method, args.timeout))
             print(_format(rows[-1:]).splitlines()[-1], flush=True)
-    if importlib.util.find_spec("bambi") is None:
-        bambi_note = "bambi: not installed, not benchmarked"
-    else:
-        bambi_note = "bambi: installed but not yet wired into this script"
+        if args.bambi_python:
+            # bambi's sampling cost grows with rows (per-row likelihood): extrapolate compile +
+            # sampling seconds per row from the same model on other data sizes; skip what
+            # cannot finish in the budget.
+            model_key = (spec.bambi_formula, spec.family)
+            costs = bambi_cost.setdefault(model_key, [])
+            estimate = max((c + s * spec.size for c, s in costs), default=0.0)
+            if estimate > args.bambi_timeout:
+                rows.append(
+                    {
+                        "case": case,
+                        "method": "bambi",
+                        "error": f"skipped (extrapolated {estimate:.0f} s from the same model on "
+                        f"fewer rows > "
+                        f"{args.bambi_timeout:.0f} s budget)",
+                    }
+                )
+            else:
+                try:
+                    warm = case in args.bambi_warm
+                    row = run_bambi(
+                        case,
+                        args.bambi_python,
+                        settings,
+                        args.bambi_timeout,
+                        workdir,
+                        warm,
+                    )
+                    rows.append(row)
+                    costs.append((row["build"] + row["compile"], row["sample"] / spec.size))
+                except subprocess.TimeoutExpired:
+                    rows.append(
+                        {
+                            "case": case,
+                            "method": "bambi",
+                            "error": f"timed out after {args.bambi_timeout:.0f} s",
+                        }
+                    )
+                    costs.append((0.0, args.bambi_timeout / spec.size))
+                except subprocess.CalledProcessError as err:
+                    rows.append({"case": case, "method": "bambi", "error": _last_error(err.stderr)})
+            print(_format(rows[-1:]).splitlines()[-1], flush=True)
+    print(f"end: {uptime()}")
     print()
     print(_format(rows))
     print()
-    print(f"settings: {settings}; {_versions()}")
-    print(f"machine: {platform.platform()}, python {platform.python_version()}, {bambi_note}")
+    if args.bambi_python:
+        print(_ratios(rows))
+        print()
+    print(f"settings: {settings}, target_accept 0.9, random_seed 1; {_versions()}")
+    bambi_versions = next((r["versions"] for r in rows if "versions" in r), None)
+    if bambi_versions:
+        print("bambi side: " + ", ".join(f"{k} {v}" for k, v in bambi_versions.items()))
+    elif not args.bambi_python:
+        print("bambi: not benchmarked (no --bambi-python)")
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, python {platform.python_version()}")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(rows, handle, indent=1)
 
 
 if __name__ == "__main__":
