@@ -117,7 +117,10 @@ def _strings_to_str(dataset: xr.Dataset) -> xr.Dataset:
 def _frame_to_dataset(frame: pd.DataFrame) -> xr.Dataset:
     variables = {}
     for column in frame.columns:
-        values = frame[column].to_numpy()
+        series = frame[column]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            series = series.dt.tz_convert(None)  # netCDF has no time zones: store UTC instants
+        values = series.to_numpy()
         if values.dtype == object or isinstance(frame[column].dtype, pd.CategoricalDtype):
             values = frame[column].astype(str).to_numpy().astype(str)
         variables[str(column)] = ("row", np.asarray(values))

@@ -121,6 +121,13 @@ def parse_rescor_term(piece: str, text: str, position: int) -> RescorTerm:
             "ar() needs a time column to order the rows: ar(time = day, gr = patient)", text, position
         )
     group = values.get("gr", "")
+    if kind == "cosy" and time is not None and not group:
+        raise FormulaError(
+            f"cosy({time}) reads {time!r} as the time argument and puts all rows in one group; "
+            f"for a correlation within each level of {time!r} write cosy(gr = {time})",
+            text,
+            position,
+        )
     columns = tuple(c.strip() for c in group.split(":")) if group else ()
     for column in columns:
         if not _NAME_RE.match(column):
@@ -187,8 +194,12 @@ def build_rescor_design(term: RescorTerm, frame: pd.DataFrame) -> RescorDesign:
     """
     n = len(frame)
     if term.group_columns:
-        keys = frame[list(term.group_columns)].astype(str).agg(":".join, axis=1).to_numpy()
-        labels, group = np.unique(keys, return_inverse=True)
+        # groupby keeps the columns apart, so ("x:y", "z") and ("x", "y:z") stay two groups
+        grouped = frame.groupby(list(term.group_columns), sort=True, dropna=False)
+        group = grouped.ngroup().to_numpy()
+        first_rows = np.unique(group, return_index=True)[1]
+        values = frame[list(term.group_columns)].astype(str).to_numpy()
+        labels = np.array([":".join(values[row]) for row in first_rows])
     else:
         labels, group = np.array([""]), np.zeros(n, dtype=np.int64)
     group = group.astype(np.int64)
@@ -196,6 +207,8 @@ def build_rescor_design(term: RescorTerm, frame: pd.DataFrame) -> RescorDesign:
         time_col = frame[term.time]
         if not (pd.api.types.is_numeric_dtype(time_col) or pd.api.types.is_datetime64_any_dtype(time_col)):
             raise DataError(f"{term.kind}() time column {term.time!r} must be numeric or datetime")
+        if isinstance(time_col.dtype, pd.DatetimeTZDtype):
+            time_col = time_col.dt.tz_convert(None)  # UTC instants keep the order
         time = time_col.to_numpy()
     else:
         time = np.arange(n)
@@ -209,7 +222,9 @@ def build_rescor_design(term: RescorTerm, frame: pd.DataFrame) -> RescorDesign:
             where = term.group or "all rows"
             value = np.asarray(time[order][k]).item()
             raise DataError(
-                f"ar(): rows {int(order[k])} and {int(order[k + 1])} of group {g!r} ({where}) share "
+                f"ar(): rows {_plain(frame.index[order[k]])!r} and {_plain(frame.index[order[k + 1]])!r} "
+                f"of group {str(g)!r} "
+                f"({where}) share "
                 f"time {term.time} = {value!r}; AR residuals need one row per time point"
             )
     sizes = np.bincount(group, minlength=len(labels)).astype(np.int64)
@@ -219,3 +234,8 @@ def build_rescor_design(term: RescorTerm, frame: pd.DataFrame) -> RescorDesign:
     prev = np.full(n, -1, dtype=np.int64)
     prev[order[1:][same_group]] = order[:-1][same_group]
     return RescorDesign(term, group, position, prev, sizes)
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds (for messages that quote labels)."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -609,6 +609,7 @@ class Fit:
         to zero); with ``by`` each level of that grouping factor gets its own line.
         """
         from bayeslme.plots.predictions import plot_predictions_draws
+        from bayeslme.results.prediction import prediction_draws
 
         data = self.design.data
         xs = data[x].to_numpy(dtype=float)
@@ -622,6 +623,9 @@ class Fit:
             if level is not None:
                 frame[by] = level
             groups = "conditional" if by is not None else "population"
-            draws = self.predict(frame, kind=kind, groups=groups, summary=False, random_seed=0)
-            series[str(level) if level is not None else "population"] = np.asarray(draws).reshape(-1, n_grid)
+            # pointwise bands: grid rows are not a series, so residuals are drawn independently
+            draws, _ = prediction_draws(
+                self, frame, kind=kind, groups=groups, random_seed=0, correlated_residuals=False
+            )
+            series[str(level) if level is not None else "population"] = draws.reshape(-1, n_grid)
         return plot_predictions_draws(grid, series, prob=prob, xlabel=x, ylabel=self.spec.response, ax=ax)

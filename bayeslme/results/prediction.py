@@ -131,8 +131,15 @@ def prediction_draws(
     new_groups: str = "sample",
     scale: str = "response",
     random_seed: int | None = None,
+    correlated_residuals: bool = True,
 ) -> tuple[np.ndarray, pd.Index]:
-    """Prediction draws, shape (flattened draws, rows), and the row labels."""
+    """Prediction draws, shape (flattened draws, rows), and the row labels.
+
+    ``correlated_residuals=False`` draws the residuals of an ``ar()``/``cosy()``
+    model independently with the marginal SD: each row's predictive
+    distribution is the same, only the joint one differs (used for pointwise
+    bands over a grid, where rows are not a series).
+    """
     _check_choice("kind", kind, KINDS)
     _check_choice("scale", scale, ("response", "link"))
     if scale == "link" and kind == "response":
@@ -155,6 +162,9 @@ def prediction_draws(
                 "columns of the formula's response (cbind(...) or trials(...)) in newdata"
             )
         if fit.spec.rescor is not None:
+            if not correlated_residuals:
+                sigma = flat_draws(fit, "sigma")
+                return mean + sigma[:, None] * rng.standard_normal(mean.shape), new.row_labels
             return mean + _correlated_residuals(fit, newdata, rng), new.row_labels
         mean = family.draw_response(mean, family_params(fit), rng, trials=new.trials)
     return mean, new.row_labels
@@ -176,13 +186,32 @@ def _correlated_residuals(fit: Fit, newdata: pd.DataFrame | None, rng: np.random
     elif all(column in newdata.columns for column in term.columns):
         if newdata[list(term.columns)].isna().any().any():
             raise DataError(f"newdata has missing values in the columns of {term}: {list(term.columns)}")
-        rescor = build_rescor_design(term, newdata.reset_index(drop=True))
+        try:
+            rescor = build_rescor_design(term, newdata)
+        except DataError as error:
+            raise DataError(
+                f"{error} (in newdata, whose rows form new series of {term}). For pointwise "
+                "predictions use kind='mean', or leave the term's columns out of newdata to draw "
+                "independent residuals with the marginal SD"
+            ) from None
     else:
         rescor = None
     sigma = flat_draws(fit, "sigma")
     if rescor is None:
         return sigma[:, None] * rng.standard_normal((sigma.shape[0], len(newdata)))
-    return simulate_residuals(rescor, sigma, flat_draws(fit, fit.spec.rescor.kind), rng)
+    rho = flat_draws(fit, fit.spec.rescor.kind)
+    if term.kind == "cosy" and rescor.max_size > fit.design.rescor.max_size:
+        lowest = -1.0 / (rescor.max_size - 1)
+        if (rho <= lowest).any():
+            big = int(np.argmax(rescor.group_sizes))
+            label = newdata[list(term.group_columns)].iloc[int(np.flatnonzero(rescor.group == big)[0])]
+            raise DataError(
+                f"newdata group {tuple(label.astype(str))} of {term} has {rescor.max_size} rows, more than "
+                f"the largest fitted group ({fit.design.rescor.max_size}); for {(rho <= lowest).mean():.0%} "
+                f"of the draws cosy <= {lowest:.3f}, which is no valid correlation for a group that "
+                "large. Predict groups no larger than the fitted ones"
+            )
+    return simulate_residuals(rescor, sigma, rho, rng)
 
 
 def predict_fit(

@@ -257,3 +257,39 @@ def test_rows_missing_time_are_dropped_with_warning():
     with pytest.warns(bl.errors.DroppedRowsWarning, match="'day': 1"):
         model = bl.LMM("bp ~ 1 + ar(day, patient)", data)
     assert model.spec.n_obs == len(data) - 1
+
+
+def test_design_ties_name_the_rows_by_their_index_labels():
+    # rows keep the labels of the user's frame (after dropped rows), not positions
+    frame = pd.DataFrame({"day": [1, 2, 2], "g": ["a", "a", "a"]}, index=[12, 13, 20])
+    with pytest.raises(DataError, match="rows 13 and 20 of group 'a'"):
+        build_rescor_design(RescorTerm("ar", "day", ("g",)), frame)
+
+
+def test_design_interaction_groups_do_not_merge_on_the_separator():
+    frame = pd.DataFrame({"day": [1, 2], "a": ["x:y", "x"], "b": ["z", "y:z"]})
+    rescor = build_rescor_design(RescorTerm("ar", "day", ("a", "b")), frame)
+    assert rescor.n_groups == 2
+    np.testing.assert_array_equal(rescor.prev, [-1, -1])
+
+
+def test_design_timezone_aware_time_orders_by_instant():
+    times = pd.to_datetime(["2026-01-02 00:00", "2026-01-01 00:00", "2026-01-03 00:00"]).tz_localize("UTC")
+    frame = pd.DataFrame({"t": times.tz_convert("America/New_York"), "g": ["a", "a", "a"]})
+    rescor = build_rescor_design(RescorTerm("ar", "t", ("g",)), frame)
+    np.testing.assert_array_equal(rescor.position, [1, 0, 2])
+
+
+def test_cosy_with_a_time_but_no_group_says_how_to_write_it():
+    with pytest.raises(FormulaError, match=r"write cosy\(gr = pair\)"):
+        parse_formula("y ~ x + cosy(pair)")
+
+
+def test_saved_data_keeps_timezone_aware_times_as_instants():
+    from bayeslme.io import _frame_to_dataset
+
+    times = pd.to_datetime(["2026-01-02 05:00", "2026-01-01 05:00"]).tz_localize("America/New_York")
+    stored = _frame_to_dataset(pd.DataFrame({"t": times}))["t"].values
+    # netCDF has no time zones: the column is stored as UTC datetimes, not as strings
+    assert np.issubdtype(stored.dtype, np.datetime64)
+    np.testing.assert_array_equal(stored, times.tz_convert(None).to_numpy())

@@ -63,6 +63,31 @@ def test_predict_mean_needs_no_time_and_response_uses_it(ar_fit, sim):
     assert draws.shape == (2, 150, 4)
 
 
+def test_new_series_get_autocorrelated_residuals(ar_fit):
+    # 300 draws of a new patient's 12 consecutive days: the lag-one correlation of the residual
+    # draws estimates ar (posterior mean ~0.55) with SE ~0.02 after pooling 11 lags; independent
+    # residuals would give ~0.
+    new = pd.DataFrame({"patient": "new", "day": np.arange(12.0), "treated": 0.0})
+    response = ar_fit.predict(new, kind="response", summary=False, random_seed=5).values.reshape(300, 12)
+    mean = ar_fit.predict(new, kind="mean", summary=False, random_seed=5).values.reshape(300, 12)
+    residual = response - mean  # same seed: the same group-effect draws for the new patient
+    lag_one = np.mean([np.corrcoef(residual[:, t], residual[:, t + 1])[0, 1] for t in range(11)])
+    assert lag_one > 0.3
+
+
+def test_new_rows_sharing_a_time_get_a_clear_error(ar_fit, sim):
+    counterfactual = pd.concat([sim.data.head(1).assign(treated=0.0), sim.data.head(1).assign(treated=1.0)])
+    with pytest.raises(bl.errors.DataError, match="use kind='mean'"):
+        ar_fit.predict(counterfactual, kind="response")
+    assert len(ar_fit.predict(counterfactual, kind="mean")) == 2
+
+
+def test_prediction_plot_over_a_non_time_predictor(ar_fit):
+    # the grid holds day at its mean on every row: its bands use independent residuals
+    ax = ar_fit.plot_predictions("treated", kind="response")
+    assert ax.get_xlabel() == "treated"
+
+
 def test_save_load_round_trip(ar_fit, tmp_path):
     path = tmp_path / "ar.nc"
     ar_fit.save(path)
@@ -107,3 +132,9 @@ def test_cosy_dyads_smoke():
     assert replicated.shape == (2, 100, len(data))
     # 40 pairs give a posterior SD near 0.12 for the correlation; 0.45 is almost 4 SDs
     assert abs(float(fit.draws("cosy").mean()) - rho) < 0.45
+    # a new group larger than any fitted one: a correlation of -0.9 is valid for pairs only
+    triple = pd.DataFrame({"couple": [99] * 3, "day": [0] * 3, "partner": [0, 1, 1]})
+    assert np.isfinite(fit.predict(triple, kind="response", summary=False, random_seed=1).values).all()
+    fit.idata.posterior["cosy"][:] = -0.9
+    with pytest.raises(bl.errors.DataError, match="more than the largest fitted group"):
+        fit.predict(triple, kind="response")
