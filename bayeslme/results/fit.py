@@ -238,6 +238,11 @@ class Fit:
         kind : {"mean", "response"}
             ``"mean"``: expected response :math:`g^{-1}(\\eta)`;
             ``"response"``: posterior predictive draws (adds observation noise).
+            In a model with an ``ar()`` or ``cosy()`` term, new rows that have
+            the term's time and group columns form new series of their own
+            (correlated residuals, not conditioned on the fitted residuals);
+            new rows without those columns get independent residuals with the
+            marginal SD, which gives the same pointwise intervals.
         groups : {"conditional", "population"}
             ``"conditional"`` includes group effects; ``"population"`` sets them
             to zero (lme4's ``re.form = NA``).
@@ -263,7 +268,10 @@ class Fit:
         Raises
         ------
         DataError
-            Empty newdata, a missing predictor column, missing values in predictors.
+            Empty newdata, a missing predictor column, missing values in predictors;
+            for ``kind="response"`` with ``ar()``, new rows of one series sharing a
+            time; with ``cosy()``, a new group larger than any fitted one whose
+            size the posterior correlation cannot support.
         UnseenLevelsError
             A categorical predictor level not seen in fitting, or unseen group
             levels with ``new_groups="error"`` (the levels are listed).
