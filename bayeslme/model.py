@@ -158,7 +158,7 @@ class GLMM:
             random_seed=random_seed,
             progressbar=progressbar,
         )
-        method = resolve_method(self.spec, method)
+        method = resolve_method(self.spec, method, self.design)
         start = time.perf_counter()
         model, cache_key = build_model(self.spec, self.design, method)
         build_seconds = time.perf_counter() - start

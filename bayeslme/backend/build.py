@@ -2,9 +2,9 @@
 
 ``method="auto"`` uses the collapsed Gaussian model
 (:mod:`bayeslme.backend.collapsed`) where it applies (Gaussian family,
-identity link, a single grouping factor) and the non-centered model
-(:mod:`bayeslme.backend.pymc_model`) otherwise, including for crossed and
-nested factors.
+identity link, a single grouping factor or two nested factors) and the
+non-centered model (:mod:`bayeslme.backend.pymc_model`) otherwise, including
+for crossed factors and three or more factors.
 """
 
 from __future__ import annotations
@@ -15,7 +15,12 @@ import json
 import pymc as pm
 import xarray as xr
 
-from bayeslme.backend.collapsed import add_group_effects, build_collapsed_model, supports_collapsed
+from bayeslme.backend.collapsed import (
+    add_group_effects,
+    build_collapsed_model,
+    collapsed_nesting,
+    supports_collapsed,
+)
 from bayeslme.backend.prior_vars import graph_constants
 from bayeslme.backend.pymc_model import build_pymc_model
 from bayeslme.errors import SamplerError
@@ -27,8 +32,12 @@ __all__ = ["METHODS", "build_model", "finish_idata", "resolve_method"]
 METHODS = ("auto", "collapsed", "noncentered")
 
 
-def resolve_method(spec: ModelSpec, method: str) -> str:
+def resolve_method(spec: ModelSpec, method: str, design: Design) -> str:
     """The concrete parametrisation for ``method``.
+
+    Whether two factors are nested is decided on ``design``'s data, not on the
+    formula text: ``(1 | school) + (1 | class_id)`` with class ids unique
+    across schools is nested.
 
     Raises
     ------
@@ -38,17 +47,20 @@ def resolve_method(spec: ModelSpec, method: str) -> str:
     if method not in METHODS:
         raise SamplerError(f"unknown method {method!r}; choose one of {list(METHODS)}")
     if method == "auto":
-        return "collapsed" if supports_collapsed(spec) else "noncentered"
+        return "collapsed" if supports_collapsed(spec, design) else "noncentered"
     if method == "collapsed" and spec.rescor is not None:
         raise SamplerError(
             f"method='collapsed' does not support the residual correlation term {spec.rescor} (its "
             "group sums assume independent residuals); use method='noncentered' (or 'auto')"
         )
-    if method == "collapsed" and not supports_collapsed(spec):
+    if method == "collapsed" and not supports_collapsed(spec, design):
         raise SamplerError(
-            "method='collapsed' needs a Gaussian model with identity link and exactly one grouping "
-            f"factor; this model has family {spec.family!r} and factors "
-            f"{[f.name for f in spec.factors]}. Use method='noncentered' (or 'auto')"
+            "method='collapsed' needs a Gaussian model with identity link and either exactly one "
+            "grouping factor or two factors of which one is nested in the other (every level of "
+            "the inner factor within one level of the outer, as in (1 | school/class)); crossed "
+            "factors and three or more factors are not supported. This model has family "
+            f"{spec.family!r} and factors {[f.name for f in spec.factors]}. Use "
+            "method='noncentered' (or 'auto')"
         )
     return method
 
@@ -63,11 +75,15 @@ def build_model(spec: ModelSpec, design: Design, method: str) -> tuple[pm.Model,
     names, levels and each prior's family and shape parameters. A refit of the
     same formula on new data with the same levels therefore reuses the
     compiled model even though the default priors are rescaled to the new
-    response. The non-centered model keeps priors and the response as graph
-    constants, so its key holds the full spec and a hash of ``y``.
+    response. For nested factors the key also says which factor is the outer
+    one (the map of inner to outer levels is data). The non-centered model
+    keeps priors and the response as graph constants, so its key holds the
+    full spec and a hash of ``y``.
     """
     if method == "collapsed":
-        return build_collapsed_model(spec, design), (method, _graph_key(spec))
+        nesting = collapsed_nesting(design)
+        outer = None if nesting is None else nesting.outer
+        return build_collapsed_model(spec, design), (method, _graph_key(spec), outer)
     spec_json = json.dumps(spec.to_dict(), sort_keys=True)
     response = hashlib.sha1(design.y.tobytes()).hexdigest()
     return build_pymc_model(spec, design), (method, spec_json, response)

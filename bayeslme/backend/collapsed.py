@@ -32,7 +32,10 @@ non-centered model (:mod:`bayeslme.backend.components`), so both target the
 same posterior. After sampling, :func:`add_group_effects` draws the group
 effects from their exact conditional distribution for every draw.
 
-Crossed or nested grouping factors are not collapsed: the model falls back to
+Two nested factors (an inner factor whose every level lies within one level
+of the outer factor, checked on the data) are collapsed with a two-level
+Woodbury recursion (:mod:`bayeslme.backend.collapsed_nested`). Crossed
+factors and three or more factors are not collapsed: the model falls back to
 the non-centered parametrisation (see :func:`supports_collapsed`).
 """
 
@@ -43,12 +46,26 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
+from bayeslme.backend.collapsed_algebra import (
+    fixed_residual_norm,
+    unrolled_cholesky,
+    unrolled_forward_solve,
+    woodbury_matrix,
+)
+from bayeslme.backend.collapsed_nested import nested_loglik
 from bayeslme.backend.components import (
     centered_X,
     column_means,
     factor_scales,
     fixed_coefficients,
     scaled_cholesky,
+)
+from bayeslme.backend.nested_stats import (
+    NestedStats,
+    Nesting,
+    find_nesting,
+    nested_conditional_effects,
+    nested_stats,
 )
 from bayeslme.backend.prior_vars import scalar_scale
 from bayeslme.backend.pymc_model import model_coords
@@ -60,29 +77,39 @@ __all__ = [
     "add_group_effects",
     "build_collapsed_model",
     "collapsed_loglik",
+    "collapsed_nesting",
     "design_stats",
     "supports_collapsed",
 ]
 
 
-def supports_collapsed(spec: ModelSpec) -> bool:
-    """Whether ``spec`` can use the collapsed path.
+def supports_collapsed(spec: ModelSpec, design: Design) -> bool:
+    """Whether the collapsed path applies.
 
-    It needs a Gaussian family, identity link, one factor and independent
-    residuals (no ``ar()`` / ``cosy()`` term).
+    Gaussian family, identity link, independent residuals (no ``ar()`` /
+    ``cosy()`` term), and either one grouping factor or two factors of which
+    one is nested in the other on ``design``'s data (see
+    :func:`~bayeslme.backend.nested_stats.find_nesting`).
     """
-    return (
-        spec.family == "gaussian"
-        and spec.link == "identity"
-        and len(spec.factors) == 1
-        and spec.rescor is None
-    )
+    if spec.family != "gaussian" or spec.link != "identity" or spec.rescor is not None:
+        return False
+    return len(spec.factors) == 1 or collapsed_nesting(design) is not None
 
 
-def design_stats(spec: ModelSpec, design: Design) -> GroupStats:
+def collapsed_nesting(design: Design) -> Nesting | None:
+    """The nesting of a two-factor design, ``None`` for one factor or crossed factors."""
+    return find_nesting(design.factors)
+
+
+def design_stats(spec: ModelSpec, design: Design) -> GroupStats | NestedStats:
     """Sufficient statistics of ``design`` on the sampled (centred) fixed-effects scale."""
+    X = centered_X(spec, design.X)
+    nesting = collapsed_nesting(design)
+    if nesting is not None:
+        outer, inner = design.factors[nesting.outer], design.factors[nesting.inner]
+        return nested_stats(design.y, X, outer, inner, nesting.parent)
     factor = design.factors[0]
-    return group_stats(design.y, centered_X(spec, design.X), factor.Z, factor.index, len(factor.levels))
+    return group_stats(design.y, X, factor.Z, factor.index, len(factor.levels))
 
 
 def build_collapsed_model(spec: ModelSpec, design: Design) -> pm.Model:
@@ -105,16 +132,31 @@ def build_collapsed_model(spec: ModelSpec, design: Design) -> pm.Model:
         :func:`bayeslme.backend.build.build_model`).
     """
     stats = design_stats(spec, design)
-    factor_spec = spec.factors[0]
+    nesting = collapsed_nesting(design)
     with pm.Model(coords=model_coords(spec, design.n_obs)) as model:
         data = {name: pm.Data(name, value) for name, value in stats.arrays().items()}
         theta = fixed_coefficients(spec, shared=True)
         if theta is None:
             theta = pt.zeros(0)
-        sd, chols = factor_scales(spec, factor_spec, shared=True)
-        L = scaled_cholesky(factor_spec, sd, chols)
+        chol = []
+        for factor_spec in spec.factors:
+            sd, chols = factor_scales(spec, factor_spec, shared=True)
+            chol.append(scaled_cholesky(factor_spec, sd, chols))
         sigma = scalar_scale("sigma", spec.priors["sigma"], shared=True)
-        loglik = collapsed_loglik(data, theta, L, sigma, n_obs=stats.n_obs, k=len(factor_spec.effects))
+        if nesting is None:
+            k = len(spec.factors[0].effects)
+            loglik = collapsed_loglik(data, theta, chol[0], sigma, n_obs=design.n_obs, k=k)
+        else:
+            loglik = nested_loglik(
+                data,
+                theta,
+                chol[nesting.outer],
+                chol[nesting.inner],
+                sigma,
+                n_obs=design.n_obs,
+                k_outer=len(spec.factors[nesting.outer].effects),
+                k_inner=len(spec.factors[nesting.inner].effects),
+            )
         pm.Potential("y_marginal", loglik)
     return model
 
@@ -135,45 +177,17 @@ def collapsed_loglik(
     ZZ, ZX, Zy = data["stats_ZZ"], data["stats_ZX"], data["stats_Zy"]
     n_groups = ZZ.shape[0]
     s2 = sigma**2
-    rr = (
-        data["stats_yy"]
-        - 2 * pt.dot(data["stats_Xy"], theta)
-        + pt.dot(theta, pt.dot(data["stats_XX"], theta))
-    )
     w = pt.dot(Zy - pt.tensordot(ZX, theta, axes=[[2], [0]]), L)  # (G, k)
-    LZZL = pt.tensordot(pt.tensordot(ZZ, L, axes=[[2], [0]]), L, axes=[[1], [0]])  # (G, k, k)
-    M = [[LZZL[:, a, b] + (s2 if a == b else 0.0) for b in range(k)] for a in range(k)]
-    chol = _unrolled_cholesky(M, k)
-    v = _unrolled_forward_solve(chol, [w[:, a] for a in range(k)], k)
+    chol = unrolled_cholesky(woodbury_matrix(ZZ, L, s2, k), k)
+    v = unrolled_forward_solve(chol, [w[:, a] for a in range(k)], k)
     logdet = sum(2 * pt.log(chol[a][a]) for a in range(k))
     quad = sum(v[a] ** 2 for a in range(k))
     return -0.5 * (
         n_obs * np.log(2 * np.pi)
         + (n_obs - n_groups * k) * pt.log(s2)
         + pt.sum(logdet)
-        + (rr - pt.sum(quad)) / s2
+        + (fixed_residual_norm(data, theta) - pt.sum(quad)) / s2
     )
-
-
-def _unrolled_cholesky(M: list[list], k: int) -> list[list]:
-    """Cholesky factor of a batch of k x k matrices given entry-wise as length-G vectors."""
-    C: list[list] = [[None] * k for _ in range(k)]
-    for j in range(k):
-        diag = M[j][j] - sum(C[j][m] ** 2 for m in range(j)) if j else M[j][j]
-        C[j][j] = pt.sqrt(diag)
-        for i in range(j + 1, k):
-            off = M[i][j] - sum(C[i][m] * C[j][m] for m in range(j)) if j else M[i][j]
-            C[i][j] = off / C[j][j]
-    return C
-
-
-def _unrolled_forward_solve(C: list[list], w: list, k: int) -> list:
-    """Solve ``C v = w`` for lower-triangular ``C`` entry-wise."""
-    v: list = []
-    for i in range(k):
-        rest = w[i] - sum(C[i][m] * v[m] for m in range(i)) if i else w[i]
-        v.append(rest / C[i][i])
-    return v
 
 
 def add_group_effects(
@@ -181,27 +195,38 @@ def add_group_effects(
 ) -> xr.DataTree:
     """Add ``<f>__u`` and ``<f>__z`` drawn from their conditional posterior to ``idata``.
 
-    Also replaces the ``stats_*`` constant data by the design's ``X``,
-    ``<f>__index`` and ``<f>__Z`` (shared, not copied) and adds the observed
-    response, so the tree has the groups and names of a non-centered fit.
+    For nested factors the outer effects are drawn first (inner ones
+    integrated out), then the inner effects given them. Also replaces the
+    ``stats_*`` constant data by the design's ``X``, ``<f>__index`` and
+    ``<f>__Z`` (shared, not copied) and adds the observed response, so the
+    tree has the groups and names of a non-centered fit.
     """
-    factor = spec.factors[0]
     posterior = idata["posterior"].to_dataset()
     n_chains, n_draws = posterior.sizes["chain"], posterior.sizes["draw"]
     theta = _centred_theta(spec, posterior)
-    L = _cholesky_draws(factor, posterior)
+    L = [_cholesky_draws(factor, posterior) for factor in spec.factors]
     sigma = posterior["sigma"].values.reshape(-1)
     rng = np.random.default_rng(None if random_seed is None else [random_seed, 5])
-    u, z = conditional_effects(design_stats(spec, design), theta, L, sigma, rng)
-    dims = ("chain", "draw", factor.name, f"{factor.name}__effect")
-    shape = (n_chains, n_draws, len(factor.levels), len(factor.effects))
-    coords = {factor.name: list(factor.levels), f"{factor.name}__effect": list(factor.effects)}
-    posterior = posterior.assign(
-        {
-            f"{factor.name}__z": xr.DataArray(z.reshape(shape), dims=dims, coords=coords),
-            f"{factor.name}__u": xr.DataArray(u.reshape(shape), dims=dims, coords=coords),
-        }
-    )
+    stats = design_stats(spec, design)
+    nesting = collapsed_nesting(design)
+    if nesting is None:
+        drawn = {0: conditional_effects(stats, theta, L[0], sigma, rng)}
+    else:
+        ua, za, ub, zb = nested_conditional_effects(
+            stats, theta, L[nesting.outer], L[nesting.inner], sigma, rng
+        )
+        drawn = {nesting.outer: (ua, za), nesting.inner: (ub, zb)}
+    for position, (u, z) in sorted(drawn.items()):
+        factor = spec.factors[position]
+        dims = ("chain", "draw", factor.name, f"{factor.name}__effect")
+        shape = (n_chains, n_draws, len(factor.levels), len(factor.effects))
+        coords = {factor.name: list(factor.levels), f"{factor.name}__effect": list(factor.effects)}
+        posterior = posterior.assign(
+            {
+                f"{factor.name}__z": xr.DataArray(z.reshape(shape), dims=dims, coords=coords),
+                f"{factor.name}__u": xr.DataArray(u.reshape(shape), dims=dims, coords=coords),
+            }
+        )
     idata["posterior"] = xr.DataTree(posterior)
     idata["constant_data"] = xr.DataTree(_constant_data(design))
     idata["observed_data"] = xr.DataTree(
@@ -237,14 +262,10 @@ def _cholesky_draws(factor: FactorSpec, posterior: xr.Dataset) -> np.ndarray:
 
 
 def _constant_data(design: Design) -> xr.Dataset:
-    factor = design.factors[0]
-    coords = {"obs": np.arange(design.n_obs), "fixed": list(design.fixed_names)}
-    coords[f"{factor.name}__effect"] = list(factor.effects)
-    return xr.Dataset(
-        {
-            "X": (("obs", "fixed"), design.X),
-            f"{factor.name}__index": ("obs", factor.index),
-            f"{factor.name}__Z": (("obs", f"{factor.name}__effect"), factor.Z),
-        },
-        coords=coords,
-    )
+    coords: dict = {"obs": np.arange(design.n_obs), "fixed": list(design.fixed_names)}
+    variables: dict = {"X": (("obs", "fixed"), design.X)}
+    for factor in design.factors:
+        coords[f"{factor.name}__effect"] = list(factor.effects)
+        variables[f"{factor.name}__index"] = ("obs", factor.index)
+        variables[f"{factor.name}__Z"] = (("obs", f"{factor.name}__effect"), factor.Z)
+    return xr.Dataset(variables, coords=coords)

@@ -21,7 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["GroupStats", "conditional_effects", "group_stats"]
+__all__ = [
+    "GroupStats",
+    "cholesky_small",
+    "conditional_effects",
+    "draw_standardised",
+    "forward_substitute",
+    "group_stats",
+    "segment_sums",
+]
 
 
 @dataclass(frozen=True)
@@ -65,21 +73,36 @@ def group_stats(y: np.ndarray, X: np.ndarray, Z: np.ndarray, index: np.ndarray, 
     index : ndarray of int, shape (n,)
         Group of each row, in ``range(n_groups)``.
     """
-    n, k = Z.shape
-    p = X.shape[1]
-    indicator = sp.csr_matrix((np.ones(n), (index, np.arange(n))), shape=(n_groups, n))
-    ZZ = indicator @ (Z[:, :, None] * Z[:, None, :]).reshape(n, k * k)
-    ZX = indicator @ (Z[:, :, None] * X[:, None, :]).reshape(n, k * p)
-    Zy = indicator @ (Z * y[:, None])
     return GroupStats(
-        ZZ=np.asarray(ZZ).reshape(n_groups, k, k),
-        ZX=np.asarray(ZX).reshape(n_groups, k, p),
-        Zy=np.asarray(Zy),
+        ZZ=segment_sums(index, n_groups, Z[:, :, None] * Z[:, None, :]),
+        ZX=segment_sums(index, n_groups, Z[:, :, None] * X[:, None, :]),
+        Zy=segment_sums(index, n_groups, Z * y[:, None]),
         XX=X.T @ X,
         Xy=X.T @ y,
         yy=float(y @ y),
-        n_obs=n,
+        n_obs=y.shape[0],
     )
+
+
+def segment_sums(index: np.ndarray, n_groups: int, values: np.ndarray) -> np.ndarray:
+    """Sum ``values`` (first axis: rows) over the rows of each group.
+
+    Parameters
+    ----------
+    index : ndarray of int, shape (n,)
+        Group of each row, in ``range(n_groups)``.
+    n_groups : int
+    values : ndarray, shape (n, ...)
+
+    Returns
+    -------
+    ndarray, shape (n_groups, ...)
+        Accumulated with a sparse group-indicator matrix.
+    """
+    n = values.shape[0]
+    indicator = sp.csr_matrix((np.ones(n), (index, np.arange(n))), shape=(n_groups, n))
+    summed = indicator @ values.reshape(n, -1)
+    return np.asarray(summed).reshape((n_groups, *values.shape[1:]))
 
 
 def conditional_effects(
@@ -141,13 +164,23 @@ def _conditional_z(
     w = np.einsum("dgc,dca->dga", r, L, optimize=True)  # L' Z_i' r_i
     ZZL = np.einsum("gcf,dfb->dgcb", stats.ZZ, L, optimize=True)
     M = np.einsum("dca,dgcb->dgab", L, ZZL, optimize=True) + sigma[:, None, None, None] ** 2 * np.eye(k)
-    C = _cholesky_small(M)
-    # z = C^{-T} (C^{-1} w + s e): mean M^{-1} w, covariance s^2 (C C^T)^{-1} = s^2 M^{-1}
+    return draw_standardised(cholesky_small(M), w, sigma, rng)
+
+
+def draw_standardised(
+    C: np.ndarray, w: np.ndarray, sigma: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Draw :math:`z \\sim N(M^{-1} w, s^2 M^{-1})` given the Cholesky factors ``C`` of ``M``.
+
+    ``C`` has shape (D, G, k, k), ``w`` (D, G, k), ``sigma`` (D,). With
+    :math:`M = C C^\\top`, :math:`z = C^{-\\top}(C^{-1} w + s e)`, :math:`e \\sim N(0, I)`,
+    has mean :math:`M^{-1} w` and covariance :math:`s^2 (C C^\\top)^{-1} = s^2 M^{-1}`.
+    """
     noise = rng.standard_normal(w.shape)
-    return _back_substitute(C, _forward_substitute(C, w) + sigma[:, None, None] * noise)
+    return _back_substitute(C, forward_substitute(C, w) + sigma[:, None, None] * noise)
 
 
-def _cholesky_small(M: np.ndarray) -> np.ndarray:
+def cholesky_small(M: np.ndarray) -> np.ndarray:
     """Cholesky factors of many small matrices, looping over the k x k entries only."""
     k = M.shape[-1]
     C = np.zeros_like(M)
@@ -159,8 +192,8 @@ def _cholesky_small(M: np.ndarray) -> np.ndarray:
     return C
 
 
-def _forward_substitute(C: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Solve ``C x = b`` for lower-triangular ``C`` (batched)."""
+def forward_substitute(C: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve ``C x = b`` for lower-triangular ``C`` (batched over leading axes, which broadcast)."""
     x = np.zeros_like(b)
     for i in range(b.shape[-1]):
         x[..., i] = (b[..., i] - np.sum(C[..., i, :i] * x[..., :i], axis=-1)) / C[..., i, i]

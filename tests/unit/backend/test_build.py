@@ -23,16 +23,16 @@ def crossed():
 
 def test_auto_is_collapsed_for_one_gaussian_factor(sleepstudy):
     model = bl.LMM("Reaction ~ Days + (Days | Subject)", sleepstudy)
-    assert resolve_method(model.spec, "auto") == "collapsed"
+    assert resolve_method(model.spec, "auto", model.design) == "collapsed"
 
 
 def test_auto_falls_back_to_noncentered_for_crossed_factors(crossed):
-    assert resolve_method(crossed.spec, "auto") == "noncentered"
+    assert resolve_method(crossed.spec, "auto", crossed.design) == "noncentered"
 
 
 def test_collapsed_on_crossed_factors_raises(crossed):
-    with pytest.raises(SamplerError, match=r"exactly one grouping factor.*\['a', 'batch'\]"):
-        resolve_method(crossed.spec, "collapsed")
+    with pytest.raises(SamplerError, match=r"exactly one.*nested.*crossed factors.*\['a', 'batch'\]"):
+        resolve_method(crossed.spec, "collapsed", crossed.design)
 
 
 def test_unknown_method_raises(sleepstudy):
@@ -71,7 +71,7 @@ def test_collapsed_cache_key_ignores_data_but_noncentered_key_includes_response(
     model = bl.LMM("Reaction ~ Days + (Days | Subject)", sleepstudy)
     _, key_c = build_model(model.spec, model.design, "collapsed")
     _, key_n = build_model(model.spec, model.design, "noncentered")
-    assert key_c[0] == "collapsed" and len(key_c) == 2
+    assert key_c[0] == "collapsed" and len(key_c) == 3 and key_c[2] is None
     assert len(key_n) == 3
 
 
