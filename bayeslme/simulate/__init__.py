@@ -13,6 +13,7 @@ from bayeslme.simulate.clinical import anxiety_therapy, clinical_trial, tumor_gr
 from bayeslme.simulate.clusters import eeg_trials, single_cell, village_trial
 from bayeslme.simulate.dyads import couples_adherence
 from bayeslme.simulate.ecological import ecological
+from bayeslme.simulate.nested import nested
 from bayeslme.simulate.nutrition import nutrition
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "ecological",
     "eeg_trials",
     "glmm",
+    "nested",
     "nutrition",
     "random_slopes",
     "single_cell",
