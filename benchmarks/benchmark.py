@@ -15,6 +15,8 @@ Data sets: ``sleepstudy`` (embedded), ``sim10k`` / ``sim100k`` / ``sim1m``
 ``(1 | herd)``), ``bern10k`` (Bernoulli, ``y ~ x + (x | g)``, 200 groups of
 50) and ``crossed10k`` (Gaussian, ``y ~ x + (1 | subject) + (1 | item)``, 100 x 50
 levels). The last three are on bayeslme's non-centered path only.
+``nested100k`` (``y ~ x + (x | school) + (1 | school:class)``, 100 schools x
+10 classes x 100 rows, ``bl.simulate.nested``) takes the nested collapsed path.
 
 Columns: build (design + spec + PyMC model), compile (nutpie/numba), sample,
 total wall seconds (build + compile + sample + drawing the group effects),
@@ -100,6 +102,13 @@ CASES = {
         methods=("noncentered",),
         size=10_000,
     ),
+    # 100 schools x 10 classes x 100 rows; collapsed by the two-level (nested) Woodbury path.
+    "nested100k": Case(
+        "y ~ x + (x | school) + (1 | school:class)",
+        "y ~ x + (x | school) + (1 | class_id)",
+        categorical=("school", "class_id"),
+        size=100_000,
+    ),
 }
 
 
@@ -148,6 +157,8 @@ def _data(name: str):
         return _bernoulli(case.sim["groups"], case.sim["per"])
     if name == "crossed10k":
         return _crossed()
+    if name == "nested100k":
+        return bl.simulate.nested(n_schools=100, classes_per_school=10, n_per_class=100, seed=1).data
     return bl.simulate.random_slopes(n_groups=case.sim["groups"], n_per_group=case.sim["per"], seed=1).data
 
 

@@ -17,11 +17,17 @@ import bayeslme as bl
 SETTINGS = {"draws": 1000, "tune": 1000, "chains": 4, "progressbar": False, "target_accept": 0.95}
 
 CASES = {
-    "sleepstudy": ("Reaction ~ Days + (Days | Subject)", lambda: bl.datasets.sleepstudy(), "Subject"),
+    "sleepstudy": ("Reaction ~ Days + (Days | Subject)", lambda: bl.datasets.sleepstudy(), ("Subject",)),
     "simulated": (
         "y ~ x + (x | g)",
         lambda: bl.simulate.random_slopes(n_groups=40, n_per_group=(3, 15), seed=2).data,
-        "g",
+        ("g",),
+    ),
+    # 6 schools x 3-4 classes x 4-10 rows; two-level Woodbury (collapsed_nested).
+    "nested": (
+        "y ~ x + (x | school) + (1 | school:class)",
+        lambda: bl.simulate.nested(seed=1).data,
+        ("school", "school:class"),
     ),
 }
 
@@ -29,7 +35,7 @@ CASES = {
 @pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_collapsed_agrees_with_noncentered(case):
-    formula, load, factor = CASES[case]
+    formula, load, factors = CASES[case]
     model = bl.LMM(formula, load())
     collapsed = model.fit(random_seed=21, method="collapsed", **SETTINGS)
     noncentered = model.fit(random_seed=22, method="noncentered", **SETTINGS)
@@ -38,5 +44,6 @@ def test_collapsed_agrees_with_noncentered(case):
     assert (np.abs(a["mean"] - b["mean"]) / b["sd"]).max() < 0.15
     assert (np.abs(a["sd"] / b["sd"] - 1)).max() < 0.10
 
-    ua, ub = collapsed.random_effects(factor), noncentered.random_effects(factor)
-    assert (np.abs(ua["mean"] - ub["mean"]) / ub["sd"]).max() < 0.10
+    for factor in factors:
+        ua, ub = collapsed.random_effects(factor), noncentered.random_effects(factor)
+        assert (np.abs(ua["mean"] - ub["mean"]) / ub["sd"]).max() < 0.10

@@ -100,3 +100,29 @@ def test_collapsed_key_is_shared_by_new_data_with_the_same_levels():
     assert a.spec.priors["Intercept"] != b.spec.priors["Intercept"]  # default priors follow the data
     assert build_model(a.spec, a.design, "collapsed")[1] == build_model(b.spec, b.design, "collapsed")[1]
     assert build_model(a.spec, a.design, "noncentered")[1] != build_model(b.spec, b.design, "noncentered")[1]
+
+
+NESTED = {
+    "slash": "y ~ x + (1 | school/class)",
+    "slopes": "y ~ x + (x | school) + (1 | school:class)",
+    "unique ids": "y ~ x + (1 | school) + (1 | class_id)",
+    "inner first": "y ~ x + (1 | class_id) + (x | school)",
+}
+
+
+@pytest.mark.parametrize("formula", NESTED.values(), ids=list(NESTED))
+def test_auto_is_collapsed_for_nested_factors(formula):
+    model = bl.LMM(formula, bl.simulate.nested(seed=1).data)
+    assert resolve_method(model.spec, "auto", model.design) == "collapsed"
+    pymc_model, key = build_model(model.spec, model.design, "collapsed")
+    assert key[2] == (1 if formula == NESTED["inner first"] else 0)  # position of the outer factor
+    assert np.isfinite(pymc_model.compile_logp()(pymc_model.initial_point()))
+
+
+def test_three_factors_fall_back_and_collapsed_raises():
+    data = bl.simulate.nested(seed=1).data
+    data["rater"] = np.arange(len(data)) % 3
+    model = bl.LMM("y ~ x + (1 | school/class) + (1 | rater)", data)
+    assert resolve_method(model.spec, "auto", model.design) == "noncentered"
+    with pytest.raises(SamplerError, match="three or more factors are not supported"):
+        resolve_method(model.spec, "collapsed", model.design)
