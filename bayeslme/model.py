@@ -129,7 +129,8 @@ class GLMM:
             Show sampling progress.
         method : {"auto", "collapsed", "noncentered"}
             ``"collapsed"`` integrates the group effects out of a Gaussian
-            likelihood (one grouping factor) and draws them afterwards from
+            likelihood (one grouping factor, or two nested factors such as
+            ``(1 | school/class)``) and draws them afterwards from
             their exact conditional distribution: same posterior, sampling
             cost independent of the number of rows. ``"auto"`` uses it where
             it applies and the non-centered model otherwise.
