@@ -188,7 +188,7 @@ def test_spec_default_prior_and_round_trip():
     model = bl.LMM("bp ~ day + (1 | patient) + ar(day, patient)", _data())
     assert model.spec.priors["ar"] == bl.Prior("uniform", lower=-1.0, upper=1.0)
     assert ModelSpec.from_dict(model.spec.to_dict()) == model.spec
-    assert resolve_method(model.spec, "auto") == "noncentered"
+    assert resolve_method(model.spec, "auto", model.design) == "noncentered"
     assert "residual correlation: ar(time = day, gr = patient)" in str(model)
 
 
