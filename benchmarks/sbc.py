@@ -38,6 +38,9 @@ def design(name: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
     if name == "small6":  # small-sample honesty: 6 groups x 5
         g = np.repeat([f"g{k}" for k in range(6)], 5)
         return "y ~ x + (1 | g)", pd.DataFrame({"x": rng.uniform(0, 4, g.size), "g": g})
+    if name == "tiny8":  # the CI design: 8 groups x 4
+        g = np.repeat([f"g{k}" for k in range(8)], 4)
+        return "y ~ x + (1 | g)", pd.DataFrame({"x": rng.uniform(0, 4, g.size), "g": g})
     if name == "slope":  # correlated intercept + slope (LKJ), 15 groups x 6
         g = np.repeat([f"g{k:02d}" for k in range(15)], 6)
         return "y ~ x + (x | g)", pd.DataFrame({"x": rng.uniform(0, 4, g.size), "g": g})
@@ -52,7 +55,7 @@ def design(name: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
     raise SystemExit(f"unknown model {name!r}")
 
 
-MODELS = ("intercept", "small6", "slope", "crossed", "bernoulli")
+MODELS = ("intercept", "small6", "tiny8", "slope", "crossed", "bernoulli")
 
 
 def template(name: str) -> bl.GLMM:
