@@ -121,12 +121,13 @@ def label(name: str, method: str) -> str:
 
 
 def combine(paths: list[str], args: argparse.Namespace, out: Path) -> None:
+    """Summarise rank CSVs of one model (several seeds, or an interrupted run) as table and PNG."""
     frames = [pd.read_csv(path) for path in paths]
     ranks = pd.concat(frames, ignore_index=True)
     result = SBCResult(ranks.drop(columns="divergences"), args.n_draws, ranks["divergences"].to_numpy())
     name = Path(paths[0]).stem.replace("_ranks", "")
-    histograms(result, name, out / f"{name}_ranks_combined.png", args.bins)
-    print(f"\n### {name}: {len(ranks)} data sets from {len(paths)} runs\n")
+    histograms(result, name, out / f"sbc_{name}.png", args.bins)
+    print(f"\n### {name}: {len(ranks)} data sets from {len(paths)} run(s)\n")
     print(f"data sets with divergences: {int((result.divergences > 0).sum())}\n")
     print(markdown(result.table(bins=args.bins)), flush=True)
 
