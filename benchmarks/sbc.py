@@ -86,7 +86,7 @@ def histograms(result: SBCResult, title: str, path: Path, bins: int) -> None:
     from scipy import stats
 
     names = list(result.ranks.columns)
-    fig, axes = plt.subplots(2, len(names), figsize=(2.4 * len(names), 4.0), squeeze=False)
+    fig, axes = plt.subplots(2, len(names), figsize=(max(2.4 * len(names), 9.0), 4.0), squeeze=False)
     n = len(result.ranks)
     edges = np.linspace(0, result.n_draws + 1, bins + 1)
     # 99% band of each bin count under uniform ranks (binomial), as in Talts et al. (2018) fig. 1.
