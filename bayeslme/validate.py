@@ -32,6 +32,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,18 +40,22 @@ import pandas as pd
 from scipy import stats
 
 from bayeslme.errors import BayeslmeError, PriorError
+from bayeslme.families import get_family, inverse_link
 from bayeslme.model import GLMM
 from bayeslme.priors import Prior
 from bayeslme.spec import ModelSpec
 
 __all__ = [
+    "ECDFBandTest",
     "SBCResult",
     "coverage",
     "draw_parameters",
+    "ecdf_band_test",
     "lkj_correlation",
     "rank_uniformity",
     "run_sbc",
     "simulate_response",
+    "true_values",
 ]
 
 
@@ -73,15 +78,34 @@ class SBCResult:
     n_draws: int
     divergences: np.ndarray
 
-    def table(self, *, bins: int = 10) -> pd.DataFrame:
-        """Per parameter: uniformity p-value, 50% and 90% coverage with binomial SE."""
+    def table(self, *, bins: int = 10, ecdf_sims: int = 2000) -> pd.DataFrame:
+        """Per parameter: uniformity tests and 50% / 90% coverage with binomial SE.
+
+        Parameters
+        ----------
+        bins : int
+            Bins of the chi-square test.
+        ecdf_sims : int
+            Simulated uniform rank sets of the ECDF band test (0 skips it).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``chi2_p`` (chi-square p-value), ``ecdf_p`` (ECDF band
+            p-value, see :func:`ecdf_band_test`), ``ecdf_out`` (whether the
+            rank ECDF leaves the 95% simultaneous band), ``cover50``, ``se50``,
+            ``cover90``, ``se90``.
+        """
         rows = {}
-        for name in self.ranks.columns:
+        for k, name in enumerate(self.ranks.columns):
             ranks = self.ranks[name].to_numpy()
             c50, se50 = coverage(ranks, self.n_draws, 0.5)
             c90, se90 = coverage(ranks, self.n_draws, 0.9)
+            band = ecdf_band_test(ranks, self.n_draws, n_sim=ecdf_sims, seed=k) if ecdf_sims else None
             rows[name] = {
                 "chi2_p": rank_uniformity(ranks, self.n_draws, bins=bins),
+                "ecdf_p": band.p_value if band else np.nan,
+                "ecdf_out": band.outside if band else False,
                 "cover50": c50,
                 "se50": se50,
                 "cover90": c90,
@@ -144,7 +168,8 @@ def draw_parameters(spec: ModelSpec, rng: np.random.Generator) -> dict[str, np.n
     dict
         ``"b"`` (fixed effects on the original predictors), ``"<f>__sd"``,
         ``"<f>__cor"`` (pairs of ``factor.pairs()``), ``"<f>__u"`` (levels x
-        effects), ``"sigma"`` (Gaussian), and ``"Intercept_centered"``.
+        effects), the family's own parameters (``"sigma"`` of the Gaussian,
+        ``"nu"``, ``"alpha"``), and ``"Intercept_centered"``.
     """
     params: dict[str, np.ndarray] = {}
     slopes = np.array([_location(spec.priors[f"b[{n}]"], rng) for n in spec.slopes])
@@ -174,21 +199,46 @@ def draw_parameters(spec: ModelSpec, rng: np.random.Generator) -> dict[str, np.n
         params[f"{factor.name}__u"] = (z @ chol.T) * sd
         if cors:
             params[f"{factor.name}__cor"] = np.array(cors)
-    if "sigma" in spec.priors:
-        params["sigma"] = np.array(_scale(spec.priors["sigma"], rng))
+    for name in get_family(spec.family).parameters():
+        if name in spec.priors:
+            params[name] = np.array(_scale(spec.priors[name], rng))
     return params
 
 
 def simulate_response(model: GLMM, params: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
-    """Simulate the response on the model's own design given parameter values."""
+    """Simulate the response on the model's own design given parameter values.
+
+    The linear predictor (fixed part, group effects and any offset) goes
+    through the model's inverse link, and the family's
+    :meth:`~bayeslme.families.Family.draw_response` draws the observations,
+    so every family and link the package fits can be simulated (binomial
+    rows use the design's numbers of trials).
+
+    Parameters
+    ----------
+    model : GLMM
+        Supplies the design (``X``, ``Z``, level indices, trials, offset),
+        the family and the link.
+    params : dict
+        One parameter draw as returned by :func:`draw_parameters`.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray
+        One simulated response per row of the design.
+    """
     design = model.design
     eta = design.X @ params["b"] if design.X.size else np.zeros(design.n_obs)
     for factor in design.factors:
         u = params[f"{factor.name}__u"]
         eta = eta + (factor.Z * u[factor.index]).sum(axis=1)
-    if model.spec.family == "gaussian":
-        return eta + rng.normal(0.0, params["sigma"], size=eta.shape)
-    raise BayeslmeError(f"SBC simulation is not implemented for family {model.spec.family!r}")
+    if design.offset is not None:
+        eta = eta + design.offset
+    family = get_family(model.spec.family)
+    own = {name: np.asarray(params[name], dtype=float) for name in family.parameters()}
+    mean = inverse_link(model.spec.link, eta)
+    return np.asarray(family.draw_response(mean, own, rng, trials=design.trials), dtype=float)
 
 
 def true_values(spec: ModelSpec, params: dict[str, np.ndarray]) -> dict[str, float]:
@@ -199,8 +249,9 @@ def true_values(spec: ModelSpec, params: dict[str, np.ndarray]) -> dict[str, flo
             values[f"sd[{factor.name}|{effect}]"] = float(params[f"{factor.name}__sd"][e])
         for p, (a, b) in enumerate(factor.pairs()):
             values[f"cor[{factor.name}|{a}, {b}]"] = float(params[f"{factor.name}__cor"][p])
-    if "sigma" in params:
-        values["sigma"] = float(params["sigma"])
+    for name in get_family(spec.family).parameters():
+        if name in params:
+            values[name] = float(params[name])
     return values
 
 
@@ -229,6 +280,7 @@ def run_sbc(
     sampler: str = "auto",
     target_accept: float = 0.9,
     fit_options: dict | None = None,
+    on_dataset: Callable[[int, dict[str, int], int], None] | None = None,
 ) -> SBCResult:
     """Run SBC on ``model``'s design and priors.
 
@@ -250,6 +302,10 @@ def run_sbc(
     fit_options : dict, optional
         Further keyword arguments of :meth:`GLMM.fit`, e.g. a model
         parametrisation, so that every path can be calibrated.
+    on_dataset : callable, optional
+        Called after each fit with the data set's index, its ranks (label to
+        rank) and its number of divergent transitions, e.g. to write results
+        as they come during a long run.
 
     Returns
     -------
@@ -279,7 +335,9 @@ def run_sbc(
         posterior = _posterior_values(fit, model.spec)
         truth = true_values(model.spec, params)
         rows.append({k: int(np.sum(posterior[k][keep] < v)) for k, v in truth.items()})
-        divergences.append(fit.diagnostics.divergences)
+        divergences.append(int(fit.diagnostics.divergences))
+        if on_dataset is not None:
+            on_dataset(i, rows[-1], divergences[-1])
     return SBCResult(pd.DataFrame(rows), n_draws, np.array(divergences))
 
 
@@ -319,3 +377,126 @@ def coverage(ranks: np.ndarray, n_draws: int, prob: float) -> tuple[float, float
     low, high = n_draws * (1 - prob) / 2, n_draws * (1 + prob) / 2
     inside = (ranks >= low) & (ranks <= high)
     return float(inside.mean()), float(np.sqrt(prob * (1 - prob) / ranks.size))
+
+
+@dataclass(frozen=True)
+class ECDFBandTest:
+    """Result of :func:`ecdf_band_test`.
+
+    Attributes
+    ----------
+    p_value : float
+        Share of simulated uniform rank sets whose ECDF strays at least as far
+        (smallest pointwise binomial tail probability at most the observed one).
+    outside : bool
+        Whether the observed ECDF leaves the ``1 - alpha`` simultaneous band.
+    gamma : float
+        Pointwise level of the band: the band holds every count whose
+        two-sided binomial tail probability is at least ``gamma``.
+    z : numpy.ndarray
+        Evaluation points, ``(j + 1) / (L + 1)`` for ``j = 0..L-1``.
+    ecdf : numpy.ndarray
+        Observed ECDF of the ranks at those points, ``#(r <= j) / n``.
+    lower, upper : numpy.ndarray
+        The band of the ECDF at those points.
+    """
+
+    p_value: float
+    outside: bool
+    gamma: float
+    z: np.ndarray
+    ecdf: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+
+def _pointwise_tail(counts: np.ndarray, n: int, z: np.ndarray) -> np.ndarray:
+    """Two-sided binomial tail probability of each count: ``2 min(P(X <= c), P(X >= c))``, at most 1."""
+    low = stats.binom.cdf(counts, n, z)
+    high = stats.binom.sf(counts - 1, n, z)
+    return np.minimum(2 * np.minimum(low, high), 1.0)
+
+
+def ecdf_band_test(
+    ranks: np.ndarray,
+    n_draws: int,
+    *,
+    alpha: float = 0.05,
+    n_sim: int = 2000,
+    seed: int = 0,
+) -> ECDFBandTest:
+    """Simultaneous ECDF band test of SBC ranks against the discrete uniform on ``0..n_draws``.
+
+    After the idea of Säilynoja, Bürkner & Vehtari (2022): under uniformity
+    the count of ranks ``<= j`` is Binomial(n, (j + 1) / (L + 1)) at each ``j``.
+    The statistic is the smallest two-sided binomial tail probability over
+    all ``j``; its null distribution is simulated from ``n_sim`` sets of
+    uniform ranks. The ``alpha`` quantile of that distribution is the
+    pointwise level ``gamma`` for which the band of all counts with tail
+    probability ``>= gamma`` holds the whole ECDF with probability about
+    ``1 - alpha``. Unlike a chi-square test over bins, the band has power at
+    every scale and shows *where* the ECDF departs (a bow: over- or
+    under-dispersion; a shift: bias).
+
+    Parameters
+    ----------
+    ranks : array_like of int
+        Ranks in ``0..n_draws``, one per data set.
+    n_draws : int
+        ``L``, the number of posterior draws each rank is taken among.
+    alpha : float
+        1 minus the simultaneous coverage of the band.
+    n_sim : int
+        Simulated uniform rank sets.
+    seed : int
+        Seeds the simulation (results are reproducible).
+
+    Returns
+    -------
+    ECDFBandTest
+
+    References
+    ----------
+    Säilynoja, T., Bürkner, P.-C., & Vehtari, A. (2022). Graphical test for
+    discrete uniformity and its applications in goodness-of-fit evaluation
+    and multiple sample comparison. *Statistics and Computing*, 32, 32.
+    """
+    ranks = np.asarray(ranks, dtype=int)
+    if ranks.ndim != 1 or ranks.size == 0:
+        raise BayeslmeError("ranks must be a non-empty one-dimensional array")
+    if ranks.min() < 0 or ranks.max() > n_draws:
+        raise BayeslmeError(f"ranks must lie in 0..{n_draws}")
+    if not 0 < alpha < 1:
+        raise BayeslmeError(f"alpha must be in (0, 1), got {alpha!r}")
+    n = ranks.size
+    z = np.arange(1, n_draws + 1) / (n_draws + 1)
+
+    def counts_below(sets: np.ndarray) -> np.ndarray:
+        # Row-wise histograms of rank sets, cumulated: #(r <= j) for j = 0..L-1.
+        rows = sets.shape[0]
+        flat = sets + (n_draws + 1) * np.arange(rows)[:, None]
+        hist = np.bincount(flat.ravel(), minlength=rows * (n_draws + 1)).reshape(rows, n_draws + 1)
+        return np.cumsum(hist, axis=1)[:, :-1]
+
+    observed = counts_below(ranks[None, :])[0]
+    statistic = float(_pointwise_tail(observed, n, z).min())
+    rng = np.random.default_rng(seed)
+    null = np.empty(n_sim)
+    for start in range(0, n_sim, 500):
+        chunk = rng.integers(0, n_draws + 1, size=(min(500, n_sim - start), n))
+        null[start : start + chunk.shape[0]] = _pointwise_tail(counts_below(chunk), n, z).min(axis=1)
+    gamma = float(np.quantile(null, alpha, method="lower"))
+    p_value = float((1 + np.sum(null <= statistic)) / (1 + n_sim))
+    grid = np.arange(n + 1)[:, None]
+    inside = _pointwise_tail(grid, n, z[None, :]) >= gamma
+    lower = np.argmax(inside, axis=0) / n
+    upper = (n - np.argmax(inside[::-1], axis=0)) / n
+    return ECDFBandTest(
+        p_value=p_value,
+        outside=bool(statistic < gamma),
+        gamma=gamma,
+        z=z,
+        ecdf=observed / n,
+        lower=lower,
+        upper=upper,
+    )

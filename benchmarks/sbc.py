@@ -1,15 +1,19 @@
 """Simulation-based calibration of bayeslme's models (Talts et al. 2018).
 
 Runs :func:`bayeslme.validate.run_sbc` on several designs, prints one table per
-model (chi-square p-value of rank uniformity, 50% and 90% central-interval
-coverage with binomial SE), writes the ranks as CSV and rank histograms as PNG.
+model (chi-square and ECDF-band p-values of rank uniformity, 50% and 90%
+central-interval coverage with binomial SE), writes the ranks as CSV (one row
+appended per data set, so an interrupted run keeps its results) and rank
+histograms with ECDF-difference plots as PNG.
 
 Full run (the issue asks for at least 200 data sets per model)::
 
-    python benchmarks/sbc.py --n-datasets 200 --out benchmarks/sbc_out
+    python benchmarks/sbc.py --models intercept --method collapsed --n-datasets 200 --out benchmarks/sbc_out
 
 Each fit takes a few seconds, so a full run of every model takes hours on two
-cores; run models in separate processes with ``--models``.
+cores; run models in separate processes with ``--models``. ``--method``
+picks the parametrisation (``collapsed`` needs a Gaussian model with one
+grouping factor).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 import bayeslme as bl
-from bayeslme.validate import SBCResult, run_sbc
+from bayeslme.validate import SBCResult, ecdf_band_test, run_sbc
 
 
 def design(name: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
@@ -34,6 +38,9 @@ def design(name: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
     if name == "small6":  # small-sample honesty: 6 groups x 5
         g = np.repeat([f"g{k}" for k in range(6)], 5)
         return "y ~ x + (1 | g)", pd.DataFrame({"x": rng.uniform(0, 4, g.size), "g": g})
+    if name == "tiny8":  # the CI design: 8 groups x 4
+        g = np.repeat([f"g{k}" for k in range(8)], 4)
+        return "y ~ x + (1 | g)", pd.DataFrame({"x": rng.uniform(0, 4, g.size), "g": g})
     if name == "slope":  # correlated intercept + slope (LKJ), 15 groups x 6
         g = np.repeat([f"g{k:02d}" for k in range(15)], 6)
         return "y ~ x + (x | g)", pd.DataFrame({"x": rng.uniform(0, 4, g.size), "g": g})
@@ -42,23 +49,30 @@ def design(name: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
         frame = pd.DataFrame({"subj": subj.ravel(), "item": item.ravel()})
         frame["x"] = rng.normal(size=len(frame))
         return "y ~ x + (1 | subj) + (1 | item)", frame
+    if name == "bernoulli":  # logistic random intercept, 20 groups x 10
+        g = np.repeat([f"g{k:02d}" for k in range(20)], 10)
+        return "y ~ x + (1 | g)", pd.DataFrame({"x": rng.normal(size=g.size), "g": g})
     raise SystemExit(f"unknown model {name!r}")
 
 
-MODELS = ("intercept", "small6", "slope", "crossed")
+MODELS = ("intercept", "small6", "tiny8", "slope", "crossed", "bernoulli")
 
 
-def template(name: str) -> bl.LMM:
+def template(name: str) -> bl.GLMM:
+    """The template model of a design; its response only scales the default priors."""
     formula, frame = design(name)
-    frame = frame.assign(y=np.random.default_rng(1).normal(size=len(frame)))
-    return bl.LMM(formula, frame)
+    rng = np.random.default_rng(1)
+    if name == "bernoulli":
+        return bl.GLMM(formula, frame.assign(y=rng.binomial(1, 0.5, size=len(frame))), family="bernoulli")
+    return bl.LMM(formula, frame.assign(y=rng.normal(size=len(frame))))
 
 
 def markdown(table: pd.DataFrame) -> str:
-    header = "| parameter | chi2 p | cover 50% (SE) | cover 90% (SE) |\n|---|---|---|---|"
+    """The SBC table as markdown (the ECDF column marks a rank ECDF outside its 95% band with "out")."""
+    header = "| parameter | chi2 p | ECDF p | cover 50% (SE) | cover 90% (SE) |\n|---|---|---|---|---|"
     rows = [
-        f"| `{name}` | {row.chi2_p:.3f} | {row.cover50:.2f} ({row.se50:.2f}) "
-        f"| {row.cover90:.2f} ({row.se90:.2f}) |"
+        f"| `{name}` | {row.chi2_p:.3f} | {row.ecdf_p:.3f}{' out' if row.ecdf_out else ''} "
+        f"| {row.cover50:.2f} ({row.se50:.2f}) | {row.cover90:.2f} ({row.se90:.2f}) |"
         for name, row in table.iterrows()
     ]
     return "\n".join([header, *rows])
@@ -72,29 +86,48 @@ def histograms(result: SBCResult, title: str, path: Path, bins: int) -> None:
     from scipy import stats
 
     names = list(result.ranks.columns)
-    fig, axes = plt.subplots(1, len(names), figsize=(3 * len(names), 2.6), squeeze=False)
+    fig, axes = plt.subplots(2, len(names), figsize=(max(2.4 * len(names), 9.0), 4.0), squeeze=False)
     n = len(result.ranks)
     edges = np.linspace(0, result.n_draws + 1, bins + 1)
     # 99% band of each bin count under uniform ranks (binomial), as in Talts et al. (2018) fig. 1.
     low, high = stats.binom.ppf([0.005, 0.995], n, 1 / bins)
-    for ax, name in zip(axes[0], names, strict=True):
+    for k, name in enumerate(names):
+        ax = axes[0, k]
         ax.axhspan(low, high, color="0.85")
         ax.hist(result.ranks[name], bins=edges, color="C0", edgecolor="white")
         ax.set_title(name, fontsize=8)
         ax.set_yticks([])
-    fig.suptitle(f"{title}: SBC ranks of {n} data sets (grey: 99% band under uniformity)", fontsize=9)
+        # ECDF difference with its 95% simultaneous band (Säilynoja et al. 2022).
+        band = ecdf_band_test(result.ranks[name].to_numpy(), result.n_draws, seed=k)
+        ax = axes[1, k]
+        ax.fill_between(band.z, band.lower - band.z, band.upper - band.z, color="0.85", step="post")
+        ax.step(band.z, band.ecdf - band.z, where="post", color="C3" if band.outside else "C0")
+        ax.axhline(0, color="0.5", lw=0.5)
+        ax.set_xlabel(f"fractional rank (p = {band.p_value:.2f})", fontsize=7)
+        ax.tick_params(labelsize=6)
+    fig.suptitle(
+        f"{title}: SBC ranks of {n} data sets (top: histogram, grey 99% band per bin; "
+        "bottom: ECDF - uniform, grey 95% simultaneous band)",
+        fontsize=8,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
 
 
+def label(name: str, method: str) -> str:
+    """File stem of a model run: the design, plus the parametrisation unless it is the default."""
+    return name if method == "auto" else f"{name}_{method}"
+
+
 def combine(paths: list[str], args: argparse.Namespace, out: Path) -> None:
+    """Summarise rank CSVs of one model (several seeds, or an interrupted run) as table and PNG."""
     frames = [pd.read_csv(path) for path in paths]
     ranks = pd.concat(frames, ignore_index=True)
     result = SBCResult(ranks.drop(columns="divergences"), args.n_draws, ranks["divergences"].to_numpy())
     name = Path(paths[0]).stem.replace("_ranks", "")
-    histograms(result, name, out / f"{name}_ranks_combined.png", args.bins)
-    print(f"\n### {name}: {len(ranks)} data sets from {len(paths)} runs\n")
+    histograms(result, name, out / f"sbc_{name}.png", args.bins)
+    print(f"\n### {name}: {len(ranks)} data sets from {len(paths)} run(s)\n")
     print(f"data sets with divergences: {int((result.divergences > 0).sum())}\n")
     print(markdown(result.table(bins=args.bins)), flush=True)
 
@@ -109,6 +142,10 @@ def main() -> None:
     parser.add_argument("--n-draws", type=int, default=99, help="thinned draws per rank (L)")
     parser.add_argument("--bins", type=int, default=10)
     parser.add_argument("--sampler", default="pymc")
+    parser.add_argument("--target-accept", type=float, default=0.9)
+    parser.add_argument(
+        "--method", default="auto", choices=("auto", "collapsed", "noncentered"), help="model parametrisation"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", default="benchmarks/sbc_out")
     parser.add_argument(
@@ -124,6 +161,14 @@ def main() -> None:
         combine(args.combine, args, out)
         return
     for name in args.models:
+        stem = label(name, args.method)
+        csv = out / f"{stem}_ranks.csv"
+        csv.unlink(missing_ok=True)
+
+        def append(index: int, ranks: dict[str, int], divergences: int, csv: Path = csv) -> None:
+            row = pd.DataFrame([{**ranks, "divergences": divergences}])
+            row.to_csv(csv, mode="a", header=index == 0, index=False)
+
         start = time.perf_counter()
         result = run_sbc(
             template(name),
@@ -134,16 +179,18 @@ def main() -> None:
             chains=args.chains,
             seed=args.seed,
             sampler=args.sampler,
+            target_accept=args.target_accept,
+            fit_options={"method": args.method},
+            on_dataset=append,
         )
         elapsed = time.perf_counter() - start
-        result.ranks.assign(divergences=result.divergences).to_csv(out / f"{name}_ranks.csv", index=False)
-        histograms(result, name, out / f"{name}_ranks.png", args.bins)
+        histograms(result, stem, out / f"{stem}_ranks.png", args.bins)
         formula = design(name)[0]
-        print(f"\n### {name}: `{formula}`\n")
+        print(f"\n### {stem}: `{formula}`\n")
         print(
             f"{len(result.ranks)} data sets, L = {result.n_draws} thinned draws from {args.chains} x "
-            f"{args.draws}; data sets with divergences: {int((result.divergences > 0).sum())}; "
-            f"{elapsed:.0f} s\n"
+            f"{args.draws} after {args.tune} tuning, target_accept {args.target_accept}; data sets with "
+            f"divergences: {int((result.divergences > 0).sum())}; {elapsed:.0f} s\n"
         )
         print(markdown(result.table(bins=args.bins)), flush=True)
 
