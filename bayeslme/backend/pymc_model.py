@@ -22,6 +22,7 @@ formula has one; binomial trials enter as ``pm.Data("trials")``.
 
 from __future__ import annotations
 
+import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
@@ -65,7 +66,15 @@ def build_pymc_model(spec: ModelSpec, design: Design) -> pm.Model:
             index = pm.Data(f"{factor.name}__index", factor.index, dims="obs")
             Z = pm.Data(f"{factor.name}__Z", factor.Z, dims=("obs", f"{factor.name}__effect"))
             u = _group_effects(spec, factor_spec)
-            eta = eta + (Z * u[index]).sum(axis=1)
+            # One gather per effect column, summed explicitly: the same sum as
+            # ``(Z * u[index]).sum(axis=1)`` without the (obs, effect)
+            # temporary and its scatter in the gradient.
+            # A group intercept's column of Z is all ones: skip the product.
+            for e, effect in enumerate(factor_spec.effects):
+                if effect == "Intercept" and np.all(factor.Z[:, e] == 1.0):
+                    eta = eta + u[:, e][index]
+                else:
+                    eta = eta + Z[:, e] * u[:, e][index]
         if design.offset is not None:
             eta = eta + pm.Data("offset", design.offset, dims="obs")
         add_likelihood(spec, eta, design.y, design.trials, design.rescor)
@@ -84,5 +93,10 @@ def _group_effects(spec: ModelSpec, factor: FactorSpec) -> pt.TensorVariable:
     name = factor.name
     sd, chols = factor_scales(spec, factor)
     z = pm.Normal(f"{name}__z", 0.0, 1.0, dims=(name, f"{name}__effect"))
-    u = z @ scaled_cholesky(factor, sd, chols).T
+    if all(chol is None for chol in chols):
+        # Diagonal scale: ``z * sd`` is ``z @ diag(sd).T`` without the matrix
+        # product and the set_subtensor that builds diag(sd).
+        u = z * sd
+    else:
+        u = z @ scaled_cholesky(factor, sd, chols).T
     return pm.Deterministic(f"{name}__u", u, dims=(name, f"{name}__effect"))

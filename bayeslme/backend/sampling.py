@@ -148,7 +148,10 @@ def _run_nutpie(
         # compiled from (prior locations set the starting point): update both.
         for var in compiled_from.data_vars:
             var.set_value(data[var.name])
-        compiled = compiled.with_data(**data)
+        # Only the containers the compiled functions read (an unused one, such
+        # as the all-ones Z of a group intercept, is not known to nutpie).
+        known = {var.name for var in getattr(compiled, "shared_var_keys", {})}
+        compiled = compiled.with_data(**{n: v for n, v in data.items() if n in known})
     else:
         compiled = nutpie.compile_pymc_model(model, backend="numba")
         if key is not None:
