@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayeslme.simulate.basic import SimulatedData
+from bayeslme.simulate.basic import SimulatedData, level_labels
 
 __all__ = ["blood_pressure_ar1"]
 
@@ -73,10 +73,9 @@ def blood_pressure_ar1(
     day = np.arange(n_days)
     mean = intercept + u[:, None] + treatment * treated[:, None] + day_slope * day[None, :]
     bp = mean + sigma * e
-    width = len(str(n_patients - 1))
     data = pd.DataFrame(
         {
-            "patient": np.repeat([f"p{k:0{width}d}" for k in range(n_patients)], n_days),
+            "patient": np.repeat(level_labels("p", n_patients), n_days),
             "day": np.tile(day, n_patients),
             "treated": np.repeat(treated, n_days),
             "bp": bp.reshape(-1),

@@ -21,6 +21,28 @@ class SimulatedData:
     group_effects: np.ndarray | None = None
 
 
+def level_labels(prefix: str, n: int) -> np.ndarray:
+    """Zero-padded labels ``prefix00``, ``prefix01``... that sort in numeric order."""
+    width = len(str(n - 1))
+    return np.array([f"{prefix}{k:0{width}d}" for k in range(n)])
+
+
+def draw_sizes(rng: np.random.Generator, size: int | tuple[int, int], n: int) -> np.ndarray:
+    """``n`` group sizes: all equal to ``size``, or drawn uniformly from the range ``(low, high)``."""
+    if isinstance(size, tuple):
+        return rng.integers(size[0], size[1] + 1, size=n)
+    return np.full(n, size)
+
+
+def draw_intercept_slope(
+    rng: np.random.Generator, n: int, sd_intercept: float, sd_slope: float, correlation: float
+) -> np.ndarray:
+    """``n`` (intercept, slope) group effects from a zero-mean bivariate normal, shape (n, 2)."""
+    cov_01 = correlation * sd_intercept * sd_slope
+    cov = np.array([[sd_intercept**2, cov_01], [cov_01, sd_slope**2]])
+    return rng.multivariate_normal(np.zeros(2), cov, size=n)
+
+
 def random_slopes(
     *,
     n_groups: int = 30,
@@ -57,22 +79,12 @@ def random_slopes(
         truth keys ``Intercept, x, sd_intercept, sd_slope, correlation, sigma``.
     """
     rng = np.random.default_rng(seed)
-    if isinstance(n_per_group, tuple):
-        sizes = rng.integers(n_per_group[0], n_per_group[1] + 1, size=n_groups)
-    else:
-        sizes = np.full(n_groups, n_per_group)
-    cov = np.array(
-        [
-            [sd_intercept**2, correlation * sd_intercept * sd_slope],
-            [correlation * sd_intercept * sd_slope, sd_slope**2],
-        ]
-    )
-    u = rng.multivariate_normal(np.zeros(2), cov, size=n_groups)
+    sizes = draw_sizes(rng, n_per_group, n_groups)
+    u = draw_intercept_slope(rng, n_groups, sd_intercept, sd_slope, correlation)
     group = np.repeat(np.arange(n_groups), sizes)
     x = rng.uniform(0, 4, size=group.size)
     y = intercept + u[group, 0] + (slope + u[group, 1]) * x + rng.normal(0, sigma, size=group.size)
-    width = len(str(n_groups - 1))
-    data = pd.DataFrame({"y": y, "x": x, "g": [f"g{k:0{width}d}" for k in group]})
+    data = pd.DataFrame({"y": y, "x": x, "g": level_labels("g", n_groups)[group]})
     truth = {
         "Intercept": intercept,
         "x": slope,
@@ -135,7 +147,7 @@ def glmm(
     u = rng.normal(0.0, sd_intercept, size=n_groups)
     x = rng.normal(size=group.size)
     eta = intercept + slope * x + u[group]
-    data = {"x": x, "g": [f"g{k:0{len(str(n_groups - 1))}d}" for k in group]}
+    data = {"x": x, "g": level_labels("g", n_groups)[group]}
     if link == "log":
         data["exposure"] = rng.uniform(0.5, 2.0, size=group.size)
         eta = eta + np.log(data["exposure"])

@@ -20,24 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayeslme.simulate.basic import SimulatedData
+from bayeslme.simulate.basic import SimulatedData, draw_intercept_slope, level_labels
 
 __all__ = ["anxiety_therapy", "clinical_trial", "tumor_growth"]
-
-
-def _group_effects(
-    rng: np.random.Generator, n: int, sd_intercept: float, sd_slope: float, correlation: float
-) -> np.ndarray:
-    """Draw ``n`` pairs (intercept, slope) from a zero-mean bivariate normal."""
-    cov_01 = correlation * sd_intercept * sd_slope
-    cov = np.array([[sd_intercept**2, cov_01], [cov_01, sd_slope**2]])
-    return rng.multivariate_normal(np.zeros(2), cov, size=n)
-
-
-def _labels(prefix: str, n: int) -> list[str]:
-    """Zero-padded labels ``prefix00``, ``prefix01``... that sort in numeric order."""
-    width = len(str(n - 1))
-    return [f"{prefix}{k:0{width}d}" for k in range(n)]
 
 
 def clinical_trial(
@@ -96,7 +81,7 @@ def clinical_trial(
         patient's (intercept, slope) deviation.
     """
     rng = np.random.default_rng(seed)
-    u = _group_effects(rng, n_patients, sd_intercept, sd_slope, correlation)
+    u = draw_intercept_slope(rng, n_patients, sd_intercept, sd_slope, correlation)
     arm = np.zeros(n_patients, dtype=int)
     arm[rng.permutation(n_patients)[: n_patients // 2]] = 1
     patient = np.repeat(np.arange(n_patients), len(visits))
@@ -110,7 +95,7 @@ def clinical_trial(
     kept = (visit == 0) | (rng.uniform(size=visit.size) >= missed)
     data = pd.DataFrame(
         {
-            "patient": np.asarray(_labels("p", n_patients))[patient],
+            "patient": level_labels("p", n_patients)[patient],
             "treatment": g,
             "visit": visit,
             "months": time,
@@ -172,14 +157,14 @@ def anxiety_therapy(
         ``group_effects`` holds each patient's (intercept, slope) deviation.
     """
     rng = np.random.default_rng(seed)
-    u = _group_effects(rng, n_patients, sd_intercept, sd_slope, correlation)
+    u = draw_intercept_slope(rng, n_patients, sd_intercept, sd_slope, correlation)
     patient = np.repeat(np.arange(n_patients), n_weeks)
     weeks = np.tile(np.arange(n_weeks), n_patients)
     anxiety = (
         intercept + u[patient, 0] + (week + u[patient, 1]) * weeks + rng.normal(0.0, sigma, size=patient.size)
     )
     data = pd.DataFrame(
-        {"patient": np.asarray(_labels("p", n_patients))[patient], "week": weeks, "anxiety": anxiety}
+        {"patient": level_labels("p", n_patients)[patient], "week": weeks, "anxiety": anxiety}
     )
     truth = {
         "Intercept": intercept,
@@ -247,7 +232,7 @@ def tumor_growth(
         (intercept, growth-rate) deviation.
     """
     rng = np.random.default_rng(seed)
-    u = _group_effects(rng, n_mice, sd_intercept, sd_slope, correlation)
+    u = draw_intercept_slope(rng, n_mice, sd_intercept, sd_slope, correlation)
     arm = (np.arange(n_mice) >= n_mice // 2).astype(int)
     mouse = np.repeat(np.arange(n_mice), len(days))
     t = np.tile(np.asarray(days, dtype=float), n_mice)
@@ -266,7 +251,7 @@ def tumor_growth(
     )
     data = pd.DataFrame(
         {
-            "mouse": np.asarray(_labels("m", n_mice))[mouse],
+            "mouse": level_labels("m", n_mice)[mouse],
             "group": np.where(g == 1, "treated", "control"),
             "day": t,
             "volume": np.exp(log_volume),

@@ -10,14 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayeslme.simulate.basic import SimulatedData
+from bayeslme.simulate.basic import SimulatedData, draw_sizes, level_labels
 
 __all__ = ["eeg_trials", "single_cell", "village_trial"]
-
-
-def _labels(prefix: str, n: int) -> list[str]:
-    width = len(str(n - 1))
-    return [f"{prefix}{k:0{width}d}" for k in range(n)]
 
 
 def _arms(rng: np.random.Generator, n_clusters: int) -> np.ndarray:
@@ -66,16 +61,13 @@ def village_trial(
         ``sd_village``; ``group_effects`` holds the village effects.
     """
     rng = np.random.default_rng(seed)
-    if isinstance(people_per_village, tuple):
-        sizes = rng.integers(people_per_village[0], people_per_village[1] + 1, size=n_villages)
-    else:
-        sizes = np.full(n_villages, people_per_village)
+    sizes = draw_sizes(rng, people_per_village, n_villages)
     arm = _arms(rng, n_villages)
     u = rng.normal(0.0, sd_village, size=n_villages)
     village = np.repeat(np.arange(n_villages), sizes)
     eta = intercept + treatment * arm[village] + u[village]
     y = rng.binomial(1, 1.0 / (1.0 + np.exp(-eta)))
-    labels = np.array(_labels("v", n_villages))
+    labels = level_labels("v", n_villages)
     data = pd.DataFrame({"y": y, "treat": arm[village], "village": labels[village]})
     truth = {"Intercept": intercept, "treat": treatment, "sd_village": sd_village}
     return SimulatedData(data, truth, u[:, None])
@@ -129,7 +121,7 @@ def single_cell(
     u = rng.normal(0.0, sd_donor, size=n_donors)
     donor = np.repeat(np.arange(n_donors), cells_per_donor)
     y = intercept + condition * arm[donor] + u[donor] + rng.normal(0.0, sigma, size=donor.size)
-    labels = np.array(_labels("d", n_donors))
+    labels = level_labels("d", n_donors)
     data = pd.DataFrame({"expression": y, "condition": arm[donor], "donor": labels[donor]})
     truth = {"Intercept": intercept, "condition": condition, "sd_donor": sd_donor, "sigma": sigma}
     return SimulatedData(data, truth, u[:, None])
@@ -197,7 +189,7 @@ def eeg_trials(
         (intercept, slope).
     """
     rng = np.random.default_rng(seed)
-    sizes = rng.integers(trials[0], trials[1] + 1, size=n_subjects)
+    sizes = draw_sizes(rng, trials, n_subjects)
     subject = np.repeat(np.arange(n_subjects), sizes)
     typical = rng.normal(mean_rt, sd_subject_rt, size=n_subjects)
     rt = np.clip(typical[subject] + rng.normal(0.0, sd_trial_rt, size=subject.size), 0.15, None)
@@ -211,7 +203,7 @@ def eeg_trials(
         + u[subject, 0]
         + rng.normal(0.0, sigma, size=subject.size)
     )
-    labels = np.array(_labels("s", n_subjects))
+    labels = level_labels("s", n_subjects)
     data = pd.DataFrame({"amplitude": y, "rt": rt, "subject": labels[subject]})
     truth = {
         "Intercept": intercept,

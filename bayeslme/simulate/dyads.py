@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from bayeslme.errors import BayeslmeError
-from bayeslme.simulate.basic import SimulatedData
+from bayeslme.simulate.basic import SimulatedData, level_labels
 
 __all__ = ["couples_adherence"]
 
@@ -109,8 +109,7 @@ def couples_adherence(
     b0, a, p = (pairs[k][None, None, :] for k in ("intercept", "actor", "partner"))
     adherence = b0 + a * quality + p * quality[:, :, ::-1] + u[:, None, None] + eps
     labels = ROLES if distinguishable else MEMBERS
-    width = len(str(n_couples - 1))
-    couple = np.array([f"c{k:0{width}d}" for k in range(n_couples)])
+    couple = level_labels("c", n_couples)
     index = np.indices(shape).reshape(3, -1)
     data = pd.DataFrame(
         {

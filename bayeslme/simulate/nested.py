@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayeslme.simulate.basic import SimulatedData
+from bayeslme.simulate.basic import SimulatedData, draw_sizes
 
 __all__ = ["nested"]
 
@@ -53,10 +53,10 @@ def nested(
         ``class_id``; ``group_effects`` holds the school effects.
     """
     rng = np.random.default_rng(seed)
-    n_classes = _sizes(rng, classes_per_school, n_schools)
+    n_classes = draw_sizes(rng, classes_per_school, n_schools)
     parent = np.repeat(np.arange(n_schools), n_classes)
     within = np.concatenate([np.arange(k) for k in n_classes])
-    rows = _sizes(rng, n_per_class, parent.size)
+    rows = draw_sizes(rng, n_per_class, parent.size)
     klass = np.repeat(np.arange(parent.size), rows)
     school = parent[klass]
     cov_offdiag = correlation * sd_school * sd_school_slope
@@ -85,9 +85,3 @@ def nested(
         "sigma": sigma,
     }
     return SimulatedData(data, truth, u)
-
-
-def _sizes(rng: np.random.Generator, spec: int | tuple[int, int], n: int) -> np.ndarray:
-    if isinstance(spec, tuple):
-        return rng.integers(spec[0], spec[1] + 1, size=n)
-    return np.full(n, spec)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayeslme.simulate.basic import SimulatedData
+from bayeslme.simulate.basic import SimulatedData, level_labels
 
 __all__ = ["nutrition"]
 
@@ -70,12 +70,11 @@ def nutrition(
     glucose = (
         intercept + u[person, 0] + (fiber + u[person, 1]) * grams + rng.normal(0.0, sigma, size=person.size)
     )
-    width = len(str(n_people - 1))
     data = pd.DataFrame(
         {
             "glucose": glucose,
             "fiber": grams,
-            "person": [f"p{k:0{width}d}" for k in person],
+            "person": level_labels("p", n_people)[person],
             "meal": np.tile(np.arange(1, n_meals + 1), n_people),
         }
     )
