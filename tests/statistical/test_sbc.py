@@ -12,6 +12,14 @@ from bayeslme.validate import run_sbc
 N_DATASETS = 20
 
 
+def _small_design_model() -> bl.LMM:
+    """Template of both CI SBC runs: ``y ~ x + (1 | g)``, 8 groups of 4 rows."""
+    rng = np.random.default_rng(0)
+    g = np.repeat([f"g{k}" for k in range(8)], 4)
+    data = pd.DataFrame({"y": rng.normal(size=g.size), "x": rng.uniform(0, 4, g.size), "g": g})
+    return bl.LMM("y ~ x + (1 | g)", data)
+
+
 @pytest.mark.slow
 def test_sbc_random_intercept_small_design():
     """20 simulated data sets of ``y ~ x + (1 | g)`` with only 8 groups of 4.
@@ -29,15 +37,8 @@ def test_sbc_random_intercept_small_design():
     Runtime: about 2-3 minutes on two cores (the pymc sampler reuses its compiled
     C code across data sets; nutpie would recompile each one).
     """
-    rng = np.random.default_rng(0)
-    g = np.repeat([f"g{k}" for k in range(8)], 4)
-    data = pd.DataFrame({"y": rng.normal(size=g.size), "x": rng.uniform(0, 4, g.size), "g": g})
-    model = bl.LMM("y ~ x + (1 | g)", data)
-    # The non-centered model is calibrated here. The collapsed path is checked
-    # against it in test_collapsed_agreement.py; its own SBC needs the full run
-    # (docs/dev-notes.md has the 20-data-set numbers measured for both paths).
     result = run_sbc(
-        model,
+        _small_design_model(),
         N_DATASETS,
         draws=150,
         tune=200,
@@ -72,12 +73,8 @@ def test_sbc_collapsed_path_small_design():
     statistics are data containers) and reuses it for every data set, so
     after a compile of 20-40 s each fit takes about a second.
     """
-    rng = np.random.default_rng(0)
-    g = np.repeat([f"g{k}" for k in range(8)], 4)
-    data = pd.DataFrame({"y": rng.normal(size=g.size), "x": rng.uniform(0, 4, g.size), "g": g})
-    model = bl.LMM("y ~ x + (1 | g)", data)
     result = run_sbc(
-        model,
+        _small_design_model(),
         N_DATASETS,
         draws=150,
         tune=200,
