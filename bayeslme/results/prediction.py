@@ -161,21 +161,24 @@ def prediction_draws(
                 "kind='response' for a binomial model needs the number of trials: include the "
                 "columns of the formula's response (cbind(...) or trials(...)) in newdata"
             )
-        if fit.spec.rescor is not None:
-            if not correlated_residuals:
-                sigma = flat_draws(fit, "sigma")
-                return mean + sigma[:, None] * rng.standard_normal(mean.shape), new.row_labels
-            return mean + _correlated_residuals(fit, newdata, rng), new.row_labels
+        if fit.spec.rescor is not None and correlated_residuals:
+            residuals = _correlated_residuals(fit, newdata, rng)
+            if residuals is not None:
+                return mean + residuals, new.row_labels
+        # independent observations; for ar()/cosy() models: residuals with the marginal SD
         mean = family.draw_response(mean, family_params(fit), rng, trials=new.trials)
     return mean, new.row_labels
 
 
-def _correlated_residuals(fit: Fit, newdata: pd.DataFrame | None, rng: np.random.Generator) -> np.ndarray:
+def _correlated_residuals(
+    fit: Fit, newdata: pd.DataFrame | None, rng: np.random.Generator
+) -> np.ndarray | None:
     """Residual draws of an ``ar()`` / ``cosy()`` model for the predicted rows.
 
     Fitted rows keep their series; new rows form their own series from their
-    time and group columns (not conditioned on the fitted residuals). New rows
-    without those columns get independent residuals with the marginal SD.
+    time and group columns (not conditioned on the fitted residuals). ``None``
+    for new rows without those columns: they are not series, and the caller
+    draws independent residuals with the marginal SD.
     """
     from bayeslme.formula.rescor import build_rescor_design
     from bayeslme.results.rescor import simulate_residuals
@@ -195,10 +198,8 @@ def _correlated_residuals(fit: Fit, newdata: pd.DataFrame | None, rng: np.random
                 "independent residuals with the marginal SD"
             ) from None
     else:
-        rescor = None
+        return None
     sigma = flat_draws(fit, "sigma")
-    if rescor is None:
-        return sigma[:, None] * rng.standard_normal((sigma.shape[0], len(newdata)))
     rho = flat_draws(fit, fit.spec.rescor.kind)
     if term.kind == "cosy" and rescor.max_size > fit.design.rescor.max_size:
         lowest = -1.0 / (rescor.max_size - 1)
