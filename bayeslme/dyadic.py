@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from bayeslme.errors import DataError
+from bayeslme.errors import DataError, label_repr
 
 __all__ = ["apim", "apim_formula"]
 
@@ -184,11 +184,6 @@ def apim_formula(
     return f"{response} ~ {fixed} + (1 | {dyad})"
 
 
-def _label(value: object) -> str:
-    """``repr`` of an identifier as the user wrote it (``1``, not ``np.int64(1)``)."""
-    return repr(value.item() if hasattr(value, "item") else value)
-
-
 def _check_columns(data: pd.DataFrame, keys: list[str], predictors: list[str]) -> None:
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
@@ -217,9 +212,9 @@ def _partners(data: pd.DataFrame, dyad: str, person: str) -> dict:
     dyads_per_person = pairs.groupby(person, sort=False)[dyad].unique()
     for who, dyads in dyads_per_person.items():
         if len(dyads) > 1:
-            shown = ", ".join(_label(d) for d in dyads)
+            shown = ", ".join(label_repr(d) for d in dyads)
             raise DataError(
-                f"person {_label(who)} appears in more than one dyad ({shown}); a person belongs to one "
+                f"person {label_repr(who)} appears in more than one dyad ({shown}); a person belongs to one "
                 "dyad. If person ids are numbered within each dyad (1, 2), make them unique first, "
                 f"e.g. data[{person!r}] = data[{dyad!r}].astype(str) + '_' + data[{person!r}].astype(str)"
             )
@@ -228,7 +223,8 @@ def _partners(data: pd.DataFrame, dyad: str, person: str) -> dict:
         people = list(members)
         if len(people) != 2:
             raise DataError(
-                f"dyad {_label(which)} has {len(people)} person(s) ({', '.join(_label(p) for p in people)}); "
+                f"dyad {label_repr(which)} has {len(people)} person(s) "
+                f"({', '.join(label_repr(p) for p in people)}); "
                 "every dyad needs exactly two"
             )
         partner_of[people[0]], partner_of[people[1]] = people[1], people[0]
@@ -238,7 +234,7 @@ def _partners(data: pd.DataFrame, dyad: str, person: str) -> dict:
 def _check_roles(data: pd.DataFrame, dyad: str, person: str, role: str) -> None:
     roles = pd.unique(data[role])
     if len(roles) != 2:
-        shown = ", ".join(_label(r) for r in roles)
+        shown = ", ".join(label_repr(r) for r in roles)
         raise DataError(
             f"role column {role!r} must have exactly two roles for distinguishable dyads, found {len(roles)} "
             f"({shown}); leave role out for indistinguishable dyads"
@@ -246,13 +242,15 @@ def _check_roles(data: pd.DataFrame, dyad: str, person: str, role: str) -> None:
     per_person = data.groupby(person, sort=False)[role].nunique()
     changing = per_person[per_person > 1]
     if len(changing):
-        raise DataError(f"person {_label(changing.index[0])} has more than one value in role column {role!r}")
+        raise DataError(
+            f"person {label_repr(changing.index[0])} has more than one value in role column {role!r}"
+        )
     pairs = data[[dyad, person, role]].drop_duplicates()
     repeated = pairs[pairs.duplicated([dyad, role], keep=False)]
     if len(repeated):
         first = repeated.iloc[0]
         raise DataError(
-            f"dyad {_label(first[dyad])} has two persons with role {_label(first[role])}; "
+            f"dyad {label_repr(first[dyad])} has two persons with role {label_repr(first[role])}; "
             f"distinguishable dyads need one person of each role in column {role!r}"
         )
 
@@ -265,10 +263,10 @@ def _check_unique_rows(data: pd.DataFrame, dyad: str, person: str, occasion: str
     first = repeated.iloc[0]
     if occasion is None:
         raise DataError(
-            f"person {_label(first[person])} of dyad {_label(first[dyad])} has more than one row; "
+            f"person {label_repr(first[person])} of dyad {label_repr(first[dyad])} has more than one row; "
             "pass occasion= (e.g. the day column) for repeated measures"
         )
     raise DataError(
-        f"person {_label(first[person])} of dyad {_label(first[dyad])} has more than one row for "
-        f"{occasion} {_label(first[occasion])}; each person needs at most one row per occasion"
+        f"person {label_repr(first[person])} of dyad {label_repr(first[dyad])} has more than one row for "
+        f"{occasion} {label_repr(first[occasion])}; each person needs at most one row per occasion"
     )

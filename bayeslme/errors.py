@@ -90,3 +90,8 @@ class ConvergenceWarning(UserWarning):
 
 class SingularFitWarning(UserWarning):
     """A group-effect SD whose posterior piles up at zero: the data support no variation there."""
+
+
+def label_repr(value: object) -> str:
+    """``repr`` of a label for an error message, as the user wrote it (``1``, not ``np.int64(1)``)."""
+    return repr(value.item() if hasattr(value, "item") else value)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bayeslme.errors import DataError, FormulaError
+from bayeslme.errors import DataError, FormulaError, label_repr
 
 __all__ = [
     "KINDS",
@@ -222,7 +222,7 @@ def build_rescor_design(term: RescorTerm, frame: pd.DataFrame) -> RescorDesign:
             where = term.group or "all rows"
             value = np.asarray(time[order][k]).item()
             raise DataError(
-                f"ar(): rows {_plain(frame.index[order[k]])!r} and {_plain(frame.index[order[k + 1]])!r} "
+                f"ar(): rows {label_repr(frame.index[order[k]])} and {label_repr(frame.index[order[k + 1]])} "
                 f"of group {str(g)!r} "
                 f"({where}) share "
                 f"time {term.time} = {value!r}; AR residuals need one row per time point"
@@ -234,8 +234,3 @@ def build_rescor_design(term: RescorTerm, frame: pd.DataFrame) -> RescorDesign:
     prev = np.full(n, -1, dtype=np.int64)
     prev[order[1:][same_group]] = order[:-1][same_group]
     return RescorDesign(term, group, position, prev, sizes)
-
-
-def _plain(value: object) -> object:
-    """A numpy scalar as the Python value it holds (for messages that quote labels)."""
-    return value.item() if isinstance(value, np.generic) else value
