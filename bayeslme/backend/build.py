@@ -9,7 +9,6 @@ for crossed factors and three or more factors.
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pymc as pm
@@ -77,16 +76,16 @@ def build_model(spec: ModelSpec, design: Design, method: str) -> tuple[pm.Model,
     compiled model even though the default priors are rescaled to the new
     response. For nested factors the key also says which factor is the outer
     one (the map of inner to outer levels is data). The non-centered model
-    keeps priors and the response as graph constants, so its key holds the
-    full spec and a hash of ``y``.
+    keeps priors as graph constants, so its key holds the full spec; the
+    response is a data container there too, so a new response with the same
+    spec (SBC, a simulation study) reuses the compiled model.
     """
     if method == "collapsed":
         nesting = collapsed_nesting(design)
         outer = None if nesting is None else nesting.outer
         return build_collapsed_model(spec, design), (method, _graph_key(spec), outer)
     spec_json = json.dumps(spec.to_dict(), sort_keys=True)
-    response = hashlib.sha1(design.y.tobytes()).hexdigest()
-    return build_pymc_model(spec, design), (method, spec_json, response)
+    return build_pymc_model(spec, design), (method, spec_json)
 
 
 def _graph_key(spec: ModelSpec) -> str:

@@ -11,7 +11,10 @@ from bayeslme.backend.rescor import add_correlated_normal
 from bayeslme.formula.rescor import RescorDesign
 from bayeslme.spec import ModelSpec
 
-__all__ = ["add_likelihood"]
+__all__ = ["RESPONSE_DATA", "add_likelihood"]
+
+RESPONSE_DATA = "y__observed"
+"""Name of the ``pm.Data`` container holding the observed response."""
 
 
 def add_likelihood(
@@ -38,6 +41,11 @@ def add_likelihood(
         :mod:`bayeslme.backend.rescor`).
     """
     family, link = spec.family, spec.link
+    # The response enters as a data container, not a graph constant, so that
+    # a refit on a new response of the same shape (SBC, bootstrap, a cached
+    # session) reuses the compiled model. ``finish_idata`` drops the container
+    # from ``constant_data``; the values stay in ``observed_data``.
+    y = pm.Data(RESPONSE_DATA, y, dims="obs")
     if family == "gaussian":
         sigma = scalar_scale("sigma", spec.priors["sigma"])
         if spec.rescor is not None and rescor is not None:

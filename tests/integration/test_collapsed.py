@@ -118,3 +118,26 @@ def test_cached_refit_on_new_data_equals_fresh_compile():
     # New statistics, prior scales and centring means all reached the cached model.
     for name in ("b", "g__sd", "sigma", "g__u"):
         assert_array_equal(cached.draws(name), fresh.draws(name))
+
+
+def test_noncentered_refit_on_new_response_reuses_compiled_model():
+    # The response is a data container in the non-centered model too, so a new
+    # response under the same spec (as in SBC) must reach the cached model.
+    from bayeslme.backend.sampling import clear_compile_cache
+    from bayeslme.validate import _with_response
+
+    tiny = {"draws": 60, "tune": 60, "chains": 2, "random_seed": 5, "progressbar": False}
+    data = bl.simulate.random_slopes(n_groups=8, n_per_group=5, seed=1).data
+    template = bl.GLMM(
+        "y ~ x + (1 | g)", data.assign(y=(data["y"] > data["y"].median()).astype(int)), family="bernoulli"
+    )
+    template.fit(**tiny)
+    flipped = _with_response(template, 1 - template.design.y)
+    cached = flipped.fit(**tiny)
+    assert cached.info["compile_cached"]
+    clear_compile_cache()
+    fresh = flipped.fit(**tiny)
+    assert not fresh.info["compile_cached"]
+    assert_array_equal(cached.idata["observed_data"]["y"].values, 1 - template.design.y)
+    for name in ("b", "g__sd", "g__u"):
+        assert_array_equal(cached.draws(name), fresh.draws(name))
