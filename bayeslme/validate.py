@@ -47,6 +47,7 @@ from bayeslme.spec import ModelSpec
 
 __all__ = [
     "ECDFBandTest",
+    "FIT_COLUMNS",
     "SBCResult",
     "coverage",
     "draw_parameters",
@@ -70,13 +71,23 @@ class SBCResult:
         (``b[x]``, ``sd[g|Intercept]``, ``cor[g|Intercept, x]``, ``sigma``).
     n_draws : int
         Number of (thinned) posterior draws each rank is taken among.
-    divergences : numpy.ndarray
-        Divergent transitions of each fit.
+    fits : pandas.DataFrame
+        One row per data set (same order as ``ranks``) with the fit's
+        sampler diagnostics: ``divergences``, ``max_rhat``, ``min_ess_bulk``
+        and ``min_ess_tail`` over the population parameters, and ``draws``
+        per chain (more than asked where ``min_ess`` forced a refit). An SBC failure
+        from fits that did not converge is a sampler-settings problem, not a
+        calibration one; these columns tell the two apart.
     """
 
     ranks: pd.DataFrame
     n_draws: int
-    divergences: np.ndarray
+    fits: pd.DataFrame
+
+    @property
+    def divergences(self) -> np.ndarray:
+        """Divergent transitions of each fit."""
+        return self.fits["divergences"].to_numpy()
 
     def table(self, *, bins: int = 10, ecdf_sims: int = 2000) -> pd.DataFrame:
         """Per parameter: uniformity tests and 50% / 90% coverage with binomial SE.
@@ -280,7 +291,9 @@ def run_sbc(
     sampler: str = "auto",
     target_accept: float = 0.9,
     fit_options: dict | None = None,
-    on_dataset: Callable[[int, dict[str, int], int], None] | None = None,
+    min_ess: float | None = None,
+    max_draws: int | None = None,
+    on_dataset: Callable[[int, dict[str, int], dict[str, float]], None] | None = None,
 ) -> SBCResult:
     """Run SBC on ``model``'s design and priors.
 
@@ -302,10 +315,19 @@ def run_sbc(
     fit_options : dict, optional
         Further keyword arguments of :meth:`GLMM.fit`, e.g. a model
         parametrisation, so that every path can be calibrated.
+    min_ess : float, optional
+        Rank statistics assume close to independent draws; a fit whose
+        minimum bulk ESS over the population parameters is below ``min_ess``
+        is refitted with twice the draws per chain (same seed), up to
+        ``max_draws``, before its ranks are taken. ``n_draws`` is a natural
+        choice (Talts et al. thin to the effective sample size). Which
+        number of draws each data set needed is in :attr:`SBCResult.fits`.
+    max_draws : int, optional
+        Most draws per chain a refit may use (default ``8 * draws``).
     on_dataset : callable, optional
         Called after each fit with the data set's index, its ranks (label to
-        rank) and its number of divergent transitions, e.g. to write results
-        as they come during a long run.
+        rank) and its diagnostics (the columns of :attr:`SBCResult.fits`),
+        e.g. to write results as they come during a long run.
 
     Returns
     -------
@@ -313,32 +335,52 @@ def run_sbc(
     """
     if chains * draws < n_draws:
         raise BayeslmeError(f"chains * draws = {chains * draws} must be at least n_draws = {n_draws}")
+    max_draws = 8 * draws if max_draws is None else max_draws
     rng = np.random.default_rng(seed)
-    keep = np.linspace(0, chains * draws - 1, n_draws).round().astype(int)
-    rows, divergences = [], []
+    rows, fits = [], []
     for i in range(n_datasets):
         params = draw_parameters(model.spec, rng)
         simulated = _with_response(model, simulate_response(model, params, rng))
-        with warnings.catch_warnings():
-            # Each fit's diagnostics are summarised through divergences below; SBC judges the ranks.
-            warnings.simplefilter("ignore")
-            fit = simulated.fit(
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                random_seed=seed * 100_003 + i,
-                sampler=sampler,
-                target_accept=target_accept,
-                progressbar=False,
-                **(fit_options or {}),
-            )
+        fit_draws = draws
+        while True:
+            with warnings.catch_warnings():
+                # Each fit's diagnostics are recorded in ``fits``; SBC judges the ranks.
+                warnings.simplefilter("ignore")
+                fit = simulated.fit(
+                    draws=fit_draws,
+                    tune=tune,
+                    chains=chains,
+                    random_seed=seed * 100_003 + i,
+                    sampler=sampler,
+                    target_accept=target_accept,
+                    progressbar=False,
+                    **(fit_options or {}),
+                )
+            mixed = min_ess is None or fit.diagnostics.min_ess_bulk >= min_ess
+            if mixed or 2 * fit_draws > max_draws:
+                break
+            fit_draws *= 2
+        keep = np.linspace(0, chains * fit_draws - 1, n_draws).round().astype(int)
         posterior = _posterior_values(fit, model.spec)
         truth = true_values(model.spec, params)
         rows.append({k: int(np.sum(posterior[k][keep] < v)) for k, v in truth.items()})
-        divergences.append(int(fit.diagnostics.divergences))
+        fits.append({**_fit_diagnostics(fit.diagnostics), "draws": fit_draws})
         if on_dataset is not None:
-            on_dataset(i, rows[-1], divergences[-1])
-    return SBCResult(pd.DataFrame(rows), n_draws, np.array(divergences))
+            on_dataset(i, rows[-1], fits[-1])
+    return SBCResult(pd.DataFrame(rows), n_draws, pd.DataFrame(fits, columns=list(FIT_COLUMNS)))
+
+
+FIT_COLUMNS = ("divergences", "max_rhat", "min_ess_bulk", "min_ess_tail", "draws")
+"""Per-fit sampler diagnostics an SBC run records (:attr:`SBCResult.fits`)."""
+
+
+def _fit_diagnostics(diagnostics) -> dict[str, float]:
+    return {
+        "divergences": int(diagnostics.divergences),
+        "max_rhat": float(diagnostics.max_rhat),
+        "min_ess_bulk": float(diagnostics.min_ess_bulk),
+        "min_ess_tail": float(diagnostics.min_ess_tail),
+    }
 
 
 def _with_response(model: GLMM, y: np.ndarray) -> GLMM:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 import bayeslme as bl
-from bayeslme.validate import SBCResult, ecdf_band_test, run_sbc
+from bayeslme.validate import FIT_COLUMNS, SBCResult, ecdf_band_test, run_sbc
 
 
 def design(name: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
@@ -115,6 +115,21 @@ def histograms(result: SBCResult, title: str, path: Path, bins: int) -> None:
     plt.close(fig)
 
 
+def fit_summary(result: SBCResult, draws: int) -> str:
+    """How many fits diverged or did not converge (R-hat > 1.01, bulk ESS < 100), and the worst values."""
+    fits = result.fits
+    parts = [f"data sets with divergences: {int((fits['divergences'] > 0).sum())}"]
+    if "draws" in fits:
+        parts.append(f"refitted with more draws: {int((fits['draws'] > draws).sum())}")
+    if "max_rhat" in fits:
+        parts.append(
+            f"R-hat > 1.01: {int((fits['max_rhat'] > 1.01).sum())} (worst {fits['max_rhat'].max():.3f}), "
+            f"min bulk ESS < 100: {int((fits['min_ess_bulk'] < 100).sum())} "
+            f"(median {fits['min_ess_bulk'].median():.0f})"
+        )
+    return "; ".join(parts)
+
+
 def label(name: str, method: str) -> str:
     """File stem of a model run: the design, plus the parametrisation unless it is the default."""
     return name if method == "auto" else f"{name}_{method}"
@@ -124,11 +139,12 @@ def combine(paths: list[str], args: argparse.Namespace, out: Path) -> None:
     """Summarise rank CSVs of one model (several seeds, or an interrupted run) as table and PNG."""
     frames = [pd.read_csv(path) for path in paths]
     ranks = pd.concat(frames, ignore_index=True)
-    result = SBCResult(ranks.drop(columns="divergences"), args.n_draws, ranks["divergences"].to_numpy())
+    fit_columns = [c for c in FIT_COLUMNS if c in ranks.columns]  # older CSVs hold divergences only
+    result = SBCResult(ranks.drop(columns=fit_columns), args.n_draws, ranks[fit_columns])
     name = Path(paths[0]).stem.replace("_ranks", "")
     histograms(result, name, out / f"sbc_{name}.png", args.bins)
     print(f"\n### {name}: {len(ranks)} data sets from {len(paths)} run(s)\n")
-    print(f"data sets with divergences: {int((result.divergences > 0).sum())}\n")
+    print(f"{fit_summary(result, args.draws)}\n")
     print(markdown(result.table(bins=args.bins)), flush=True)
 
 
@@ -145,6 +161,12 @@ def main() -> None:
     parser.add_argument("--target-accept", type=float, default=0.9)
     parser.add_argument(
         "--method", default="auto", choices=("auto", "collapsed", "noncentered"), help="model parametrisation"
+    )
+    parser.add_argument(
+        "--min-ess",
+        type=float,
+        default=None,
+        help="refit a data set with doubled draws (up to 8x) while its min bulk ESS is below this",
     )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", default="benchmarks/sbc_out")
@@ -165,8 +187,8 @@ def main() -> None:
         csv = out / f"{stem}_ranks.csv"
         csv.unlink(missing_ok=True)
 
-        def append(index: int, ranks: dict[str, int], divergences: int, csv: Path = csv) -> None:
-            row = pd.DataFrame([{**ranks, "divergences": divergences}])
+        def append(index: int, ranks: dict[str, int], fit: dict[str, float], csv: Path = csv) -> None:
+            row = pd.DataFrame([{**ranks, **fit}])
             row.to_csv(csv, mode="a", header=index == 0, index=False)
 
         start = time.perf_counter()
@@ -181,6 +203,7 @@ def main() -> None:
             sampler=args.sampler,
             target_accept=args.target_accept,
             fit_options={"method": args.method},
+            min_ess=args.min_ess,
             on_dataset=append,
         )
         elapsed = time.perf_counter() - start
@@ -189,8 +212,8 @@ def main() -> None:
         print(f"\n### {stem}: `{formula}`\n")
         print(
             f"{len(result.ranks)} data sets, L = {result.n_draws} thinned draws from {args.chains} x "
-            f"{args.draws} after {args.tune} tuning, target_accept {args.target_accept}; data sets with "
-            f"divergences: {int((result.divergences > 0).sum())}; {elapsed:.0f} s\n"
+            f"{args.draws} after {args.tune} tuning, target_accept {args.target_accept}; "
+            f"{fit_summary(result, args.draws)}; {elapsed:.0f} s\n"
         )
         print(markdown(result.table(bins=args.bins)), flush=True)
 

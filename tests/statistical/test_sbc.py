@@ -48,6 +48,7 @@ def test_sbc_random_intercept_small_design():
         fit_options={"method": "noncentered"},
     )
     table = result.table(bins=4)
+    assert len(result.fits) == N_DATASETS and (result.fits["max_rhat"] >= 1.0).all()
     assert list(table.index) == ["b[Intercept]", "b[x]", "sd[g|Intercept]", "sigma"]
     assert (result.ranks.to_numpy() >= 0).all() and (result.ranks.to_numpy() <= result.n_draws).all()
     assert (table["chi2_p"] > 0.001).all(), table
