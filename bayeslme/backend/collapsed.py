@@ -145,7 +145,7 @@ def build_collapsed_model(spec: ModelSpec, design: Design) -> pm.Model:
         sigma = scalar_scale("sigma", spec.priors["sigma"], shared=True)
         if nesting is None:
             k = len(spec.factors[0].effects)
-            loglik = collapsed_loglik(data, theta, chol[0], sigma, n_obs=design.n_obs, k=k)
+            loglik = collapsed_loglik(data, theta, chol[0], sigma, k=k)
         else:
             loglik = nested_loglik(
                 data,
@@ -153,7 +153,6 @@ def build_collapsed_model(spec: ModelSpec, design: Design) -> pm.Model:
                 chol[nesting.outer],
                 chol[nesting.inner],
                 sigma,
-                n_obs=design.n_obs,
                 k_outer=len(spec.factors[nesting.outer].effects),
                 k_inner=len(spec.factors[nesting.inner].effects),
             )
@@ -167,7 +166,6 @@ def collapsed_loglik(
     L: pt.TensorVariable,
     sigma: pt.TensorVariable,
     *,
-    n_obs: int,
     k: int,
 ) -> pt.TensorVariable:
     """Marginal log-likelihood of the data given :math:`\\theta`, :math:`L`, :math:`s` (module docs).
@@ -176,6 +174,7 @@ def collapsed_loglik(
     """
     ZZ, ZX, Zy = data["stats_ZZ"], data["stats_ZX"], data["stats_Zy"]
     n_groups = ZZ.shape[0]
+    n_obs = data["stats_n"]
     s2 = sigma**2
     w = pt.dot(Zy - pt.tensordot(ZX, theta, axes=[[2], [0]]), L)  # (G, k)
     chol = unrolled_cholesky(woodbury_matrix(ZZ, L, s2, k), k)

@@ -59,7 +59,6 @@ def nested_loglik(
     L_inner: pt.TensorVariable,
     sigma: pt.TensorVariable,
     *,
-    n_obs: int,
     k_outer: int,
     k_inner: int,
 ) -> pt.TensorVariable:
@@ -69,6 +68,7 @@ def nested_loglik(
     <bayeslme.backend.nested_stats.NestedStats.arrays>`.
     """
     ka, kb = k_outer, k_inner
+    n_obs = data["stats_n"]
     s2 = sigma**2
     # Inner levels.
     C = unrolled_cholesky(woodbury_matrix(data["stats_inner_ZZ"], L_inner, s2, kb), kb)

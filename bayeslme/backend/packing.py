@@ -27,6 +27,7 @@ from pytensor.graph.replace import clone_replace
 __all__ = ["PackLayout", "pack_data"]
 
 PACKED_PREFIX = "packed__"
+LAYOUT_NAME = "packed__layout"
 
 
 @dataclass(frozen=True)
@@ -36,23 +37,36 @@ class PackLayout:
     Attributes
     ----------
     slots : dict
-        Original container name -> (packed container name, start, shape, dtype).
+        Original container name -> (packed container name, start, shape,
+        dtype, position of its start in the layout container or -1 when the
+        model was not packed).
     """
 
-    slots: dict[str, tuple[str, int, tuple[int, ...], np.dtype]]
+    slots: dict[str, tuple[str, int, tuple[int, ...], np.dtype, int]]
 
     def pack(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """The packed containers' values for ``values`` (original name -> array)."""
-        parts: dict[str, list[tuple[int, np.ndarray]]] = {}
-        for name, (packed, start, shape, dtype) in self.slots.items():
+        """The packed containers' values (layout included) for ``values`` (original name -> array).
+
+        The values may have other shapes than the packed model was built
+        with (same number of dimensions): starts and shapes are recomputed.
+        """
+        if all(slot[4] < 0 for slot in self.slots.values()):
+            return {name: np.asarray(values[name]) for name in self.slots}
+        parts: dict[str, list[np.ndarray]] = {}
+        offsets = np.zeros(sum(1 + len(slot[2]) for slot in self.slots.values()), dtype=np.int64)
+        for name, (packed, _, shape, dtype, position) in self.slots.items():
             value = np.asarray(values[name], dtype=dtype)
-            if value.shape != shape:
-                raise ValueError(f"data container {name!r} has shape {value.shape}, packed as {shape}")
-            parts.setdefault(packed, []).append((start, value.ravel()))
-        return {
-            packed: np.concatenate([v for _, v in sorted(chunks, key=lambda c: c[0])])
-            for packed, chunks in parts.items()
-        }
+            if value.ndim != len(shape):
+                raise ValueError(
+                    f"data container {name!r} has {value.ndim} dimensions, packed with {len(shape)}"
+                )
+            chunks = parts.setdefault(packed, [])
+            offsets[position] = sum(chunk.size for chunk in chunks)
+            offsets[position + 1 : position + 1 + value.ndim] = value.shape
+            chunks.append(value.ravel())
+        packed_values = {packed: np.concatenate(chunks) for packed, chunks in parts.items()}
+        packed_values[LAYOUT_NAME] = offsets
+        return packed_values
 
 
 def pack_data(model: pm.Model) -> tuple[pm.Model, PackLayout]:
@@ -73,19 +87,27 @@ def pack_data(model: pm.Model) -> tuple[pm.Model, PackLayout]:
     by_dtype: dict[np.dtype, list] = {}
     for var in data:
         by_dtype.setdefault(np.dtype(var.type.dtype), []).append(var)
-    slots, replacements, packed_vars = {}, {}, []
+    slots, replacements, packed_vars, offsets = {}, {}, [], []
+    # Where each slot starts and its shape live in an integer container of
+    # their own, not in the graph: a graph with constant offsets would have
+    # static shapes, and numba's on-disk cache would then miss for every new
+    # data size.
+    layout = pytensor.shared(np.zeros(0, dtype=np.int64), name=LAYOUT_NAME)
     for dtype, members in by_dtype.items():
         name = f"{PACKED_PREFIX}{dtype.name}"
         values = [np.asarray(var.get_value(), dtype=dtype) for var in members]
         packed = pytensor.shared(np.concatenate([v.ravel() for v in values]), name=name)
         start = 0
         for var, value in zip(members, values, strict=True):
-            slots[var.name] = (name, start, value.shape, dtype)
+            slots[var.name] = (name, start, value.shape, dtype, len(offsets))
+            position = len(offsets)
+            offsets.extend([start, *value.shape])
             inner = memo[var].owner.inputs[0]  # the fgraph's copy of the shared variable
-            view = packed[start : start + value.size].reshape(value.shape)
-            replacements[inner] = pytensor.tensor.specify_shape(view, value.shape)
+            replacements[inner] = _view(packed, layout, position, value.ndim)
             start += value.size
         packed_vars.append(packed)
+    layout.set_value(np.asarray(offsets, dtype=np.int64))
+    packed_vars.append(layout)
     outputs = clone_replace(fgraph.outputs, replace=replacements, rebuild_strict=False)
     # Drop the named wrappers of the replaced containers (they are views now,
     # not data) and name the packed containers instead.
@@ -104,6 +126,18 @@ def pack_data(model: pm.Model) -> tuple[pm.Model, PackLayout]:
     return model_from_fgraph(new_fgraph, mutate_fgraph=True), PackLayout(slots)
 
 
-def _own_slot(var: SharedVariable) -> tuple[str, int, tuple[int, ...], np.dtype]:
+def _view(packed, layout, position: int, ndim: int):
+    """``packed[start:start + size].reshape(shape)`` with start and shape read from ``layout``."""
+    start = layout[position]
+    if ndim == 0:
+        return packed[start]
+    shape = [layout[position + 1 + axis] for axis in range(ndim)]
+    size = shape[0]
+    for extent in shape[1:]:
+        size = size * extent
+    return packed[start : start + size].reshape(shape, ndim=ndim)
+
+
+def _own_slot(var: SharedVariable) -> tuple[str, int, tuple[int, ...], np.dtype, int]:
     value = np.asarray(var.get_value())
-    return (var.name, 0, value.shape, value.dtype)
+    return (var.name, 0, value.shape, value.dtype, -1)

@@ -58,6 +58,9 @@ class GroupStats:
             "stats_XX": self.XX,
             "stats_Xy": self.Xy,
             "stats_yy": np.asarray(self.yy),
+            # The row count is data, not a graph constant, so the compiled
+            # graph (and numba's on-disk cache of it) serves any data size.
+            "stats_n": np.asarray(float(self.n_obs)),
         }
 
 

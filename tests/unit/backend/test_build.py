@@ -145,7 +145,8 @@ def test_packed_model_has_the_same_log_density_and_gradient(sleepstudy, method):
     model = bl.LMM("Reaction ~ Days + (Days | Subject)", sleepstudy)
     original, _ = build_model(model.spec, model.design, method)
     packed, layout = pack_data(original)
-    assert {var.name for var in packed.data_vars} <= {"packed__float64", "packed__int32", "packed__int64"}
+    names = {var.name for var in packed.data_vars}
+    assert names <= {"packed__float64", "packed__int32", "packed__int64", "packed__layout"}
     assert set(layout.slots) == {var.name for var in original.data_vars}
     rng = np.random.default_rng(0)
     point = {k: v + rng.normal(scale=0.3, size=np.shape(v)) for k, v in original.initial_point().items()}
@@ -159,3 +160,25 @@ def test_packed_model_has_the_same_log_density_and_gradient(sleepstudy, method):
     values = {var.name: var.get_value() for var in original.data_vars}
     for name, value in layout.pack(values).items():
         np.testing.assert_array_equal(value, packed[name].get_value())
+
+
+def test_packed_graph_has_no_data_shapes_baked_in():
+    # Starts and shapes are data, so one compiled graph (and numba's on-disk
+    # cache entry) serves every data size of the same formula.
+    from bayeslme.backend.packing import pack_data
+
+    small = bl.simulate.random_slopes(n_groups=5, n_per_group=4, seed=1).data
+    large = bl.simulate.random_slopes(n_groups=9, n_per_group=7, seed=2).data
+    models = [bl.LMM("y ~ x + (x | g)", data) for data in (small, large)]
+    packed = [pack_data(build_model(m.spec, m.design, "collapsed")[0]) for m in models]
+    (first, first_layout), (second, second_layout) = packed
+    # The small model's compiled log density evaluates the large data when handed its packing.
+    values = {
+        var.name: var.get_value()
+        for var in build_model(models[1].spec, models[1].design, "collapsed")[0].data_vars
+    }
+    point = second.initial_point()
+    expected = second.compile_logp()(point)
+    for name, value in first_layout.pack(values).items():
+        first[name].set_value(value)
+    np.testing.assert_allclose(first.compile_logp()(point), expected, rtol=1e-12)

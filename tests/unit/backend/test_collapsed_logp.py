@@ -42,7 +42,7 @@ def _collapsed(y, X, Z, index, groups, theta, L, sigma):
     suff = group_stats(y, X, Z, index, groups)
     data = {name: pt.as_tensor(value) for name, value in suff.arrays().items()}
     theta_t, L_t, sigma_t = pt.vector("theta"), pt.matrix("L"), pt.scalar("sigma")
-    out = collapsed_loglik(data, theta_t, L_t, sigma_t, n_obs=suff.n_obs, k=Z.shape[1])
+    out = collapsed_loglik(data, theta_t, L_t, sigma_t, k=Z.shape[1])
     return pytensor.function([theta_t, L_t, sigma_t], out)(theta, L, sigma)
 
 

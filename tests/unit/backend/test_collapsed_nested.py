@@ -63,7 +63,7 @@ def _collapsed(y, X, outer, inner, params):
     data = {name: pt.as_tensor(value) for name, value in suff.arrays().items()}
     theta, La, Lb, sigma = pt.vector("theta"), pt.matrix("La"), pt.matrix("Lb"), pt.scalar("sigma")
     ka, kb = outer.Z.shape[1], inner.Z.shape[1]
-    out = nested_loglik(data, theta, La, Lb, sigma, n_obs=y.size, k_outer=ka, k_inner=kb)
+    out = nested_loglik(data, theta, La, Lb, sigma, k_outer=ka, k_inner=kb)
     # FAST_COMPILE: no C compilation; the test checks the algebra, not the backend.
     return pytensor.function([theta, La, Lb, sigma], out, mode="FAST_COMPILE")(*params)
 
