@@ -22,38 +22,50 @@ def _small_design_model() -> bl.LMM:
 
 @pytest.mark.slow
 def test_sbc_random_intercept_small_design():
-    """20 simulated data sets of ``y ~ x + (1 | g)`` with only 8 groups of 4.
+    """40 simulated data sets of ``y ~ x + (1 | g)`` with only 8 groups of 4, non-centered.
 
-    Thresholds, loose enough for 20 data sets yet failing for a broken model
+    Thresholds, loose enough for 40 data sets yet failing for a broken model
     (see tests/unit/test_validate.py for the power against a too-narrow posterior):
 
-    * chi-square p > 0.001 over 4 equal bins of ranks (5 expected per bin). With
-      4 parameters a calibrated model fails with probability about 0.4%.
-    * 90% interval coverage in [0.65, 1]: under nominal coverage the count of
-      covered data sets is Binomial(20, 0.9), and P(count <= 12) = 0.0004.
-    * 50% coverage in [6/20, 14/20]: Binomial(20, 0.5) falls outside with
-      probability 0.041 per parameter, so this is checked on the fixed effects only.
+    * chi-square p > 0.001 over 4 equal bins of ranks and ECDF band test
+      p > 0.001: with 4 parameters a calibrated model fails either with
+      probability under 1%.
+    * 90% interval coverage at least 31/40: under nominal coverage the count of
+      covered data sets is Binomial(40, 0.9), and P(count <= 30) = 0.005.
+    * 50% coverage in [12/40, 28/40]: Binomial(40, 0.5) falls outside with
+      probability 0.006 per parameter.
 
-    Runtime: about 2-3 minutes on two cores (the pymc sampler reuses its compiled
-    C code across data sets; nutpie would recompile each one).
+    The non-centered model mixes slowly on so few groups (bulk ESS ~ 10-170
+    from 2 x 150 draws), and ranks among autocorrelated draws pile up at the
+    extremes, which looks like over-confidence (50% coverage of
+    ``b[Intercept]`` 0.30 at these settings). ``min_ess=100`` refits such data
+    sets with more draws first, as the full run does (coverage 0.40 then).
+
+    Runtime: about 40 s after one compile: the response is a data container,
+    so nutpie compiles the non-centered model once and reuses it for every
+    data set. The full run (benchmarks/sbc.py, 200 data sets per design,
+    docs/validation.md) found the non-centered path calibrated.
     """
+    n_datasets = 40
     result = run_sbc(
         _small_design_model(),
-        N_DATASETS,
+        n_datasets,
         draws=150,
         tune=200,
         chains=2,
-        seed=7,
-        sampler="pymc",
+        seed=11,
+        sampler="nutpie",
+        min_ess=100,
         fit_options={"method": "noncentered"},
     )
-    table = result.table(bins=4)
-    assert len(result.fits) == N_DATASETS and (result.fits["max_rhat"] >= 1.0).all()
+    table = result.table(bins=4, ecdf_sims=1000)
+    assert len(result.fits) == n_datasets and (result.fits["max_rhat"] >= 1.0).all()
     assert list(table.index) == ["b[Intercept]", "b[x]", "sd[g|Intercept]", "sigma"]
     assert (result.ranks.to_numpy() >= 0).all() and (result.ranks.to_numpy() <= result.n_draws).all()
     assert (table["chi2_p"] > 0.001).all(), table
-    assert table["cover90"].between(0.65, 1.0).all(), table
-    assert table.loc[["b[Intercept]", "b[x]"], "cover50"].between(6 / 20, 14 / 20).all(), table
+    assert (table["ecdf_p"] > 0.001).all(), table
+    assert (table["cover90"] >= 31 / 40).all(), table
+    assert table["cover50"].between(12 / 40, 28 / 40).all(), table
 
 
 @pytest.mark.slow
