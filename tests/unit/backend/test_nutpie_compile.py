@@ -68,3 +68,22 @@ def test_cached_compile_matches_nutpie_and_follows_new_data():
             (status, out), (status_ref, out_ref) = (_expand(c, x) for c in pair)
             assert status == status_ref == 0
             np.testing.assert_allclose(out, out_ref, rtol=1e-12)
+
+
+def test_failed_cached_compile_falls_back_to_nutpie(monkeypatch):
+    # Any failure of the cached path (here: the start-up check against PyTensor)
+    # must leave a working model compiled by nutpie itself.
+    from bayeslme.backend import nutpie_compile
+    from bayeslme.backend.sampling import _compile_for_nutpie
+
+    def disagree(*args, **kwargs):
+        raise RuntimeError("cached nutpie callback disagrees with the PyTensor log density")
+
+    monkeypatch.setattr(nutpie_compile, "_check_against_pytensor", disagree)
+    model = bl.GLMM(
+        "cbind(incidence, size - incidence) ~ period + (1 | herd)", bl.datasets.cbpp(), family="binomial"
+    )
+    packed, _ = pack_data(build_model(model.spec, model.design, "noncentered")[0])
+    compiled = _compile_for_nutpie(packed)
+    assert not isinstance(compiled.compiled_logp_func, nutpie_compile.CCallback)
+    assert all(len(key) == 32 for key in compiled.shared_data)  # nutpie names containers by uuid hex
