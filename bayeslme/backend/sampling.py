@@ -157,7 +157,7 @@ def _run_nutpie(
         # One data container per dtype: nutpie's numba wrapper compiles in a
         # fraction of the time (see bayeslme.backend.packing).
         packed_model, layout = pack_data(model)
-        compiled = nutpie.compile_pymc_model(packed_model, backend="numba")
+        compiled = _compile_for_nutpie(packed_model)
         if key is not None:
             _COMPILED[key] = (compiled, packed_model, layout)
     compile_seconds = time.perf_counter() - start
@@ -179,6 +179,24 @@ def _run_nutpie(
         "sampling_seconds": sampling_seconds,
         "compile_cached": cached,
     }
+
+
+def _compile_for_nutpie(model: pm.Model) -> Any:
+    """Compile ``model`` for nutpie, with callbacks numba caches on disk when possible.
+
+    :func:`bayeslme.backend.nutpie_compile.compile_model` saves most of a
+    process's compile time; should it fail (an unexpected PyTensor or nutpie
+    version, a graph PyTensor cannot cache), nutpie compiles the model itself.
+    """
+    import nutpie
+
+    from bayeslme.backend.nutpie_compile import compile_model
+
+    try:
+        return compile_model(model)
+    except Exception as error:  # noqa: BLE001 - any failure falls back to nutpie's own compile
+        _log.debug("cached nutpie compile failed (%s); using nutpie.compile_pymc_model", error)
+        return nutpie.compile_pymc_model(model, backend="numba")
 
 
 def _nutpie_seed(random_seed: int | None, chains: int) -> int | None:
