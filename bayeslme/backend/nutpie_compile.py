@@ -280,6 +280,15 @@ def _extraction_lines(slots: list[_Slot]) -> list[str]:
     return lines
 
 
+def _input_lines(slots: list[_Slot], words: int, n_dim: int) -> list[str]:
+    """Callback lines (inside its ``try``) that view the record, the shared arrays and ``x``."""
+    return [
+        f"    words = carray(user_data_, ({words},), np.uint64)",
+        *("    " + line for line in _extraction_lines(slots)),
+        f"    x = carray(x_, ({n_dim},))",
+    ]
+
+
 def _logp_source(name: str, slots: list[_Slot], words: int, n_dim: int) -> str:
     """Source of the log density callback: status 0 ok, 3 non-finite gradient, 4 non-finite logp, 1 error."""
     args = "".join(f", s{i}" for i in range(len(slots)))
@@ -287,9 +296,7 @@ def _logp_source(name: str, slots: list[_Slot], words: int, n_dim: int) -> str:
         f"if dim != {n_dim}:",
         "    return -1",
         "try:",
-        f"    words = carray(user_data_, ({words},), np.uint64)",
-        *("    " + line for line in _extraction_lines(slots)),
-        f"    x = carray(x_, ({n_dim},))",
+        *_input_lines(slots, words, n_dim),
         f"    out = carray(out_, ({n_dim},))",
         "    logp = carray(logp_, (1,))",
         f"    logp_val, grad = inner(x{args})",
@@ -318,9 +325,7 @@ def _expand_source(name: str, slots: list[_Slot], words: int, n_dim: int, n_expa
         f"if dim != {n_dim} or expanded != {n_expanded}:",
         "    return -1",
         "try:",
-        f"    words = carray(user_data_, ({words},), np.uint64)",
-        *("    " + line for line in _extraction_lines(slots)),
-        f"    x = carray(x_, ({n_dim},))",
+        *_input_lines(slots, words, n_dim),
         f"    out = carray(out_, ({n_expanded},))",
         f"    (values,) = inner(x{args})",
         "    if values.shape[0] != out.shape[0]:",
