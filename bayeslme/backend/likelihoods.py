@@ -43,8 +43,8 @@ def add_likelihood(
     family, link = spec.family, spec.link
     # The response enters as a data container, not a graph constant, so that
     # a refit on a new response of the same shape (SBC, bootstrap, a cached
-    # session) reuses the compiled model. ``finish_idata`` drops the container
-    # from ``constant_data``; the values stay in ``observed_data``.
+    # session) reuses the compiled model. PyMC leaves a container used as
+    # observed data out of ``constant_data``; the values stay in ``observed_data``.
     y = pm.Data(RESPONSE_DATA, y, dims="obs")
     if family == "gaussian":
         sigma = scalar_scale("sigma", spec.priors["sigma"])

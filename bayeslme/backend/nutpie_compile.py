@@ -47,7 +47,8 @@ from numba.core import cgutils, types
 
 __all__ = ["compile_model"]
 
-# Bump when the generated source changes: the key must identify the code.
+# The generated source is part of the cache key; bump this when what the source
+# refers to changes without changing the source (the helpers in its globals).
 _SOURCE_VERSION = "3"
 
 _LOGP_SIGNATURE = types.int64(

@@ -15,6 +15,7 @@ fraction of the time; measured in ``docs/performance.md``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pymc as pm
@@ -24,10 +25,23 @@ from pytensor.compile import SharedVariable
 from pytensor.graph import FunctionGraph
 from pytensor.graph.replace import clone_replace
 
-__all__ = ["PackLayout", "pack_data"]
+__all__ = ["PackLayout", "Slot", "pack_data"]
 
 PACKED_PREFIX = "packed__"
 LAYOUT_NAME = "packed__layout"
+
+
+class Slot(NamedTuple):
+    """Where one original container lives: packed container, shape, dtype and layout position.
+
+    ``position`` indexes the container's start in the layout container (its
+    shape follows); it is -1 when the model was not packed.
+    """
+
+    packed: str
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    position: int
 
 
 @dataclass(frozen=True)
@@ -37,12 +51,10 @@ class PackLayout:
     Attributes
     ----------
     slots : dict
-        Original container name -> (packed container name, start, shape,
-        dtype, position of its start in the layout container or -1 when the
-        model was not packed).
+        Original container name -> :class:`Slot`.
     """
 
-    slots: dict[str, tuple[str, int, tuple[int, ...], np.dtype, int]]
+    slots: dict[str, Slot]
 
     def pack(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The packed containers' values (layout included) for ``values`` (original name -> array).
@@ -50,11 +62,11 @@ class PackLayout:
         The values may have other shapes than the packed model was built
         with (same number of dimensions): starts and shapes are recomputed.
         """
-        if all(slot[4] < 0 for slot in self.slots.values()):
+        if all(slot.position < 0 for slot in self.slots.values()):
             return {name: np.asarray(values[name]) for name in self.slots}
         parts: dict[str, list[np.ndarray]] = {}
-        offsets = np.zeros(sum(1 + len(slot[2]) for slot in self.slots.values()), dtype=np.int64)
-        for name, (packed, _, shape, dtype, position) in self.slots.items():
+        offsets = np.zeros(sum(1 + len(slot.shape) for slot in self.slots.values()), dtype=np.int64)
+        for name, (packed, shape, dtype, position) in self.slots.items():
             value = np.asarray(values[name], dtype=dtype)
             if value.ndim != len(shape):
                 raise ValueError(
@@ -99,8 +111,8 @@ def pack_data(model: pm.Model) -> tuple[pm.Model, PackLayout]:
         packed = pytensor.shared(np.concatenate([v.ravel() for v in values]), name=name)
         start = 0
         for var, value in zip(members, values, strict=True):
-            slots[var.name] = (name, start, value.shape, dtype, len(offsets))
             position = len(offsets)
+            slots[var.name] = Slot(name, value.shape, dtype, position)
             offsets.extend([start, *value.shape])
             inner = memo[var].owner.inputs[0]  # the fgraph's copy of the shared variable
             replacements[inner] = _view(packed, layout, position, value.ndim)
@@ -138,6 +150,6 @@ def _view(packed, layout, position: int, ndim: int):
     return packed[start : start + size].reshape(shape, ndim=ndim)
 
 
-def _own_slot(var: SharedVariable) -> tuple[str, int, tuple[int, ...], np.dtype, int]:
+def _own_slot(var: SharedVariable) -> Slot:
     value = np.asarray(var.get_value())
-    return (var.name, 0, value.shape, value.dtype, -1)
+    return Slot(var.name, value.shape, value.dtype, -1)

@@ -170,13 +170,10 @@ def test_packed_graph_has_no_data_shapes_baked_in():
     small = bl.simulate.random_slopes(n_groups=5, n_per_group=4, seed=1).data
     large = bl.simulate.random_slopes(n_groups=9, n_per_group=7, seed=2).data
     models = [bl.LMM("y ~ x + (x | g)", data) for data in (small, large)]
-    packed = [pack_data(build_model(m.spec, m.design, "collapsed")[0]) for m in models]
-    (first, first_layout), (second, second_layout) = packed
+    originals = [build_model(m.spec, m.design, "collapsed")[0] for m in models]
+    (first, first_layout), (second, _) = (pack_data(original) for original in originals)
     # The small model's compiled log density evaluates the large data when handed its packing.
-    values = {
-        var.name: var.get_value()
-        for var in build_model(models[1].spec, models[1].design, "collapsed")[0].data_vars
-    }
+    values = {var.name: var.get_value() for var in originals[1].data_vars}
     point = second.initial_point()
     expected = second.compile_logp()(point)
     for name, value in first_layout.pack(values).items():
