@@ -34,6 +34,10 @@ from bayeslme.spec import FactorSpec, ModelSpec
 __all__ = ["build_pymc_model", "model_coords"]
 
 
+ELEMENTWISE_MAX_COLUMNS = 8
+"""Fixed-effects designs with at most this many columns enter the predictor column by column."""
+
+
 def model_coords(spec: ModelSpec, n_obs: int) -> dict[str, list]:
     """Named coordinates of every dimension the model uses."""
     coords: dict[str, list] = {"obs": list(range(n_obs)), "fixed": list(spec.fixed)}
@@ -86,7 +90,20 @@ def _fixed_predictor(spec: ModelSpec, design: Design) -> pt.TensorVariable:
     theta = fixed_coefficients(spec)
     if theta is None:
         return pt.zeros(design.n_obs)
-    return (X - column_means(spec)) @ theta
+    means = column_means(spec)
+    if len(spec.fixed) > ELEMENTWISE_MAX_COLUMNS:
+        # (X - m) theta as X theta - m.theta: no centred copy of X per evaluation.
+        return X @ theta - pt.dot(means, theta)
+    # A few columns: one multiply-add per column fuses with the likelihood
+    # into a single loop over the rows (value and gradient), where a matrix
+    # product would make its own passes over X.
+    eta = -pt.dot(means, theta)
+    for j in range(len(spec.fixed)):
+        if spec.fixed[j] == "Intercept" and np.all(design.X[:, j] == 1.0):
+            eta = eta + theta[j]
+        else:
+            eta = eta + X[:, j] * theta[j]
+    return eta
 
 
 def _group_effects(spec: ModelSpec, factor: FactorSpec) -> pt.TensorVariable:

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import bayeslme as bl
 
@@ -54,3 +55,86 @@ def test_logp_matches_hand_computation_at_a_point():
     expected = stats.norm.logpdf(frame["y"], mu, sigma).sum()
     loglik = model.compile_fn(model.observedlogp, inputs=model.value_vars, on_unused_input="ignore")(point)
     np.testing.assert_allclose(loglik, expected, rtol=1e-8)
+
+
+def _observed_logp(model, point):
+    fn = model.compile_fn(model.observedlogp, inputs=model.value_vars, on_unused_input="ignore")
+    return fn(point)
+
+
+def _random_point(model, rng, scale):
+    point = model.initial_point()
+    return {k: v + rng.normal(scale=scale, size=np.shape(v)) for k, v in point.items()}
+
+
+@pytest.mark.parametrize(
+    ("family", "shift"),
+    [("bernoulli", 0.0), ("bernoulli", 45.0), ("binomial", 0.0), ("binomial", 45.0), ("poisson", 0.0)],
+)
+def test_glmm_logp_matches_scipy_at_a_point(family, shift):
+    """Our logit/log-link densities equal the normalised pmf, including at extreme linear predictors.
+
+    ``shift`` moves the intercept so that the linear predictor passes 40,
+    where the logistic rounds to 1 and a naive log(1 - p) is -inf; the sums
+    must still agree to 1e-8 relative.
+    """
+    from scipy import special, stats
+
+    rng = np.random.default_rng(4)
+    n = 60
+    frame = pd.DataFrame({"x": rng.normal(size=n), "g": np.repeat(list("abcdef"), 10)})
+    frame["trials"] = rng.integers(1, 9, size=n)
+    if family == "bernoulli":
+        frame["y"] = rng.integers(0, 2, size=n)
+        formula = "y ~ x + (x | g)"
+    elif family == "binomial":
+        frame["y"] = rng.binomial(frame["trials"], 0.4)
+        formula = "y | trials(trials) ~ x + (x | g)"
+    else:
+        frame["y"] = rng.poisson(3.0, size=n)
+        formula = "y ~ x + (x | g)"
+    model = bl.GLMM(formula, frame, family=family).build()
+    point = _random_point(model, rng, 0.3)
+    point["Intercept_centered"] = point["Intercept_centered"] + shift
+    outputs = model.replace_rvs_by_values([model["b"], model["g__u"]])
+    b, u = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore")(point)
+    index = pd.Categorical(frame["g"]).codes
+    x = frame["x"].to_numpy()
+    eta = b[0] + b[1] * x + u[index, 0] + u[index, 1] * x
+    if shift:
+        assert eta.min() > 40  # beyond where the logistic rounds to 0 or 1
+    # log p and log(1 - p) of the logistic, exact at any eta (scipy's pmf of a
+    # probability that rounded to 1 would give -inf)
+    log_p, log_q = -np.logaddexp(0, -eta), -np.logaddexp(0, eta)
+    y = frame["y"].to_numpy()
+    if family == "bernoulli":
+        expected = np.where(y == 1, log_p, log_q)
+    elif family == "binomial":
+        trials = frame["trials"].to_numpy()
+        log_choose = special.gammaln(trials + 1) - special.gammaln(y + 1) - special.gammaln(trials - y + 1)
+        expected = log_choose + y * log_p + (trials - y) * log_q
+    else:
+        expected = stats.poisson.logpmf(frame["y"], np.exp(eta))
+    loglik = _observed_logp(model, point)
+    assert np.isfinite(loglik)
+    np.testing.assert_allclose(loglik, np.sum(expected), rtol=1e-8)
+
+
+def test_gaussian_logp_with_many_fixed_columns():
+    """More fixed columns than are summed column by column: the matrix-product predictor agrees too."""
+    from scipy import stats
+
+    from bayeslme.backend.pymc_model import ELEMENTWISE_MAX_COLUMNS
+
+    rng = np.random.default_rng(5)
+    n, k = 40, ELEMENTWISE_MAX_COLUMNS + 2
+    columns = {f"x{j}": rng.normal(loc=j, size=n) for j in range(k)}
+    frame = pd.DataFrame({"y": rng.normal(size=n), "g": np.repeat(list("abcd"), 10), **columns})
+    model = bl.LMM("y ~ " + " + ".join(columns) + " + (1 | g)", frame).build()
+    point = _random_point(model, rng, 0.3)
+    outputs = model.replace_rvs_by_values([model["b"], model["g__u"], model["sigma"]])
+    b, u, sigma = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore")(point)
+    X = np.column_stack([np.ones(n), *columns.values()])
+    mu = X @ b + u[pd.Categorical(frame["g"]).codes, 0]
+    expected = stats.norm.logpdf(frame["y"], mu, sigma).sum()
+    np.testing.assert_allclose(_observed_logp(model, point), expected, rtol=1e-8)
