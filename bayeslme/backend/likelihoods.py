@@ -68,9 +68,7 @@ def add_likelihood(
         pm.StudentT("y", nu=nu, mu=eta, sigma=sigma, observed=y, dims="obs")
     elif family == "bernoulli":
         if link == "logit":
-            pm.CustomDist(
-                "y", eta, dist=_bernoulli_logit, logp=_bernoulli_logit_logp, observed=y, dims="obs"
-            )
+            pm.CustomDist("y", eta, dist=_bernoulli_logit, logp=_bernoulli_logit_logp, observed=y, dims="obs")
         else:
             p = 0.5 * pt.erfc(-eta / np.sqrt(2.0))
             pm.Bernoulli("y", p=pt.clip(p, 1e-12, 1 - 1e-12), observed=y, dims="obs")
@@ -95,9 +93,7 @@ def add_likelihood(
             pm.Binomial("y", n=n, p=pt.clip(p, 1e-12, 1 - 1e-12), observed=y, dims="obs")
     elif family == "poisson":
         normaliser = pm.Data(RESPONSE_NORMALISER, -special.gammaln(y_values + 1.0), dims="obs")
-        pm.CustomDist(
-            "y", eta, normaliser, dist=_poisson_log, logp=_poisson_log_logp, observed=y, dims="obs"
-        )
+        pm.CustomDist("y", eta, normaliser, dist=_poisson_log, logp=_poisson_log_logp, observed=y, dims="obs")
     elif family == "negativebinomial":
         alpha = scalar_scale("alpha", spec.priors["alpha"])
         pm.NegativeBinomial("y", mu=pt.exp(eta), alpha=alpha, observed=y, dims="obs")
