@@ -23,6 +23,10 @@ RESPONSE_NORMALISER = "y__log_normaliser"
 The binomial coefficient (binomial) or ``-log(y!)`` (Poisson), computed once
 from the data instead of three or one ``gammaln`` per row at every gradient
 evaluation (the response is a data container, so PyTensor cannot fold them).
+It depends on the response: whoever swaps :data:`RESPONSE_DATA` in a built
+model must swap this too (bayeslme rebuilds the model for new data, so the
+two always travel together there); a stale one shifts the log density by a
+constant and leaves the posterior unchanged.
 """
 
 

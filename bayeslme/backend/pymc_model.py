@@ -92,17 +92,16 @@ def _fixed_predictor(spec: ModelSpec, design: Design) -> pt.TensorVariable:
         return pt.zeros(design.n_obs)
     means = column_means(spec)
     if len(spec.fixed) > ELEMENTWISE_MAX_COLUMNS:
-        # (X - m) theta as X theta - m.theta: no centred copy of X per evaluation.
-        return X @ theta - pt.dot(means, theta)
-    # A few columns: one multiply-add per column fuses with the likelihood
-    # into a single loop over the rows (value and gradient), where a matrix
-    # product would make its own passes over X.
-    eta = -pt.dot(means, theta)
-    for j in range(len(spec.fixed)):
-        if spec.fixed[j] == "Intercept" and np.all(design.X[:, j] == 1.0):
+        return (X - means) @ theta
+    # A few columns: one centred multiply-add per column fuses with the
+    # likelihood into a single loop over the rows (value and gradient), where
+    # the matrix product made a centred copy of X and passes of its own.
+    eta = pt.zeros(())
+    for j, name in enumerate(spec.fixed):
+        if name == "Intercept":  # formulae's intercept column is all ones, never centred
             eta = eta + theta[j]
         else:
-            eta = eta + X[:, j] * theta[j]
+            eta = eta + (X[:, j] - means[j]) * theta[j]
     return eta
 
 

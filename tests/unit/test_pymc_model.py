@@ -138,3 +138,57 @@ def test_gaussian_logp_with_many_fixed_columns():
     mu = X @ b + u[pd.Categorical(frame["g"]).codes, 0]
     expected = stats.norm.logpdf(frame["y"], mu, sigma).sum()
     np.testing.assert_allclose(_observed_logp(model, point), expected, rtol=1e-8)
+
+
+@pytest.mark.parametrize("family", ["bernoulli", "binomial", "poisson"])
+def test_linear_predictor_densities_match_pymc_value_and_gradient(family):
+    """Our densities on eta against PyMC's own distributions: value and d/d eta, elementwise.
+
+    The eta grid includes 0 (where max(x, 0) has a kink that must give the
+    logistic's 1/2), +-40 (where the logistic rounds to 0 or 1) and +-800
+    (where exp overflows); Poisson stays within exp's range. PyMC's own
+    densities are the reference wherever they are finite.
+    """
+    import pymc as pm
+    import pytensor
+    import pytensor.tensor as pt
+    from scipy import special
+
+    from bayeslme.backend import likelihoods
+
+    rng = np.random.default_rng(6)
+    extremes = [0.0, 1e-12, -1e-12, 40.0, -40.0] + ([800.0, -800.0] if family != "poisson" else [])
+    eta_values = np.concatenate([extremes, rng.normal(scale=3.0, size=40)])
+    n = eta_values.size
+    eta = pt.dvector("eta")
+    if family == "bernoulli":
+        y = rng.integers(0, 2, size=n)
+        ours = likelihoods._bernoulli_logit_logp(pt.as_tensor(y), eta)
+        reference = pm.logp(pm.Bernoulli.dist(logit_p=eta), y)
+    elif family == "binomial":
+        trials = rng.integers(1, 12, size=n)
+        y = rng.binomial(trials, 0.5)
+        log_choose = (
+            special.gammaln(trials + 1.0) - special.gammaln(y + 1.0) - special.gammaln(trials - y + 1.0)
+        )
+        ours = likelihoods._binomial_logit_logp(
+            pt.as_tensor(y), eta, pt.as_tensor(trials), pt.as_tensor(log_choose)
+        )
+        reference = pm.logp(pm.Binomial.dist(n=trials, logit_p=eta), y)
+    else:
+        y = rng.poisson(3.0, size=n)
+        ours = likelihoods._poisson_log_logp(pt.as_tensor(y), eta, pt.as_tensor(-special.gammaln(y + 1.0)))
+        reference = pm.logp(pm.Poisson.dist(mu=pt.exp(eta)), y)
+    outputs = [ours, pt.grad(ours.sum(), eta), reference, pt.grad(reference.sum(), eta)]
+    value, grad, value_ref, grad_ref = pytensor.function([eta], outputs)(eta_values)
+    assert np.all(np.isfinite(value)) and np.all(np.isfinite(grad))
+    finite = np.isfinite(value_ref) & np.isfinite(grad_ref)
+    assert finite[len(extremes) :].all()  # the reference is finite at least on the random part
+    np.testing.assert_allclose(value[finite], value_ref[finite], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grad[finite], grad_ref[finite], rtol=1e-10, atol=1e-12)
+    if family == "bernoulli":
+        # exact limits where PyMC's may not be finite: log sigmoid(+-800), d/d eta in {0, +-1}
+        sign = 1 - 2 * y[5:7]
+        np.testing.assert_allclose(value[5:7], np.minimum(0.0, -sign * eta_values[5:7]), atol=1e-300)
+        np.testing.assert_allclose(grad[5:7], -sign * (sign * eta_values[5:7] > 0), atol=1e-300)
+        np.testing.assert_allclose(grad[0], 0.5 if y[0] == 1 else -0.5)
