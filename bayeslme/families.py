@@ -56,7 +56,25 @@ from scipy import special
 from bayeslme.errors import FamilyError
 from bayeslme.priors import Prior
 
-__all__ = ["FAMILIES", "Family", "expected_count", "get_family", "inverse_link", "link_function"]
+__all__ = [
+    "FAMILIES",
+    "Family",
+    "expected_count",
+    "get_family",
+    "inverse_link",
+    "link_function",
+    "log_binomial_coefficient",
+]
+
+
+def log_binomial_coefficient(trials: np.ndarray, successes: np.ndarray) -> np.ndarray:
+    """``log C(trials, successes)``, the log binomial coefficient, elementwise."""
+    trials = np.asarray(trials, dtype=float)
+    successes = np.asarray(successes, dtype=float)
+    return (
+        special.gammaln(trials + 1) - special.gammaln(successes + 1) - special.gammaln(trials - successes + 1)
+    )
+
 
 _OWN_PARAMETERS: dict[str, tuple[str, ...]] = {
     "gaussian": ("sigma",),
@@ -227,8 +245,7 @@ class Family:
             )
         if self.name in ("bernoulli", "binomial"):
             n = np.ones_like(y) if self.name == "bernoulli" else _trials(trials)
-            log_choose = special.gammaln(n + 1) - special.gammaln(y + 1) - special.gammaln(n - y + 1)
-            return log_choose + special.xlogy(y, mean) + special.xlog1py(n - y, -mean)
+            return log_binomial_coefficient(n, y) + special.xlogy(y, mean) + special.xlog1py(n - y, -mean)
         if self.name == "poisson":
             return special.xlogy(y, mean) - mean - special.gammaln(y + 1)
         if self.name == "negativebinomial":

@@ -9,6 +9,7 @@ from scipy import special
 
 from bayeslme.backend.prior_vars import scalar_scale
 from bayeslme.backend.rescor import add_correlated_normal
+from bayeslme.families import log_binomial_coefficient
 from bayeslme.formula.rescor import RescorDesign
 from bayeslme.spec import ModelSpec
 
@@ -79,8 +80,7 @@ def add_likelihood(
     elif family == "binomial":
         n = pm.Data("trials", np.asarray(trials, dtype=np.int64), dims="obs")
         if link == "logit":
-            log_choose = special.gammaln(trials + 1.0) - special.gammaln(y_values + 1.0)
-            log_choose -= special.gammaln(trials - y_values + 1.0)
+            log_choose = log_binomial_coefficient(trials, y_values)
             normaliser = pm.Data(RESPONSE_NORMALISER, log_choose, dims="obs")
             pm.CustomDist(
                 "y",
