@@ -22,7 +22,16 @@ the record follows nutpie's ``make_user_data`` layout.
 The log density agrees with nutpie's to the last bit or two (its gradient
 exactly), and a start-up check compares one evaluation with PyTensor's own
 function (any disagreement, or any failure here, makes the caller fall back
-to nutpie's compile). Code loaded from numba's cache may round differently
+to nutpie's compile).
+
+Finding the callbacks in the cache still needs PyTensor's key of the
+*rewritten* graph, and rewriting is most of what is left (about 2 s of a 4 s
+sleepstudy compile). So each compile also stores an entry
+(:mod:`bayeslme.backend.nutpie_entries`) under a key of the graph as built;
+a later process with the same key rebuilds the compiled model from the entry
+and the cached callbacks without rewriting or compiling anything, checks one
+evaluation against the entry's reference (on the same data), and compiles
+afresh if anything about the entry does not fit. Code loaded from numba's cache may round differently
 from code compiled in the process: the first process that compiles a new
 model graph on a machine can draw slightly different values for a seed than
 every later process (measured: sleepstudy, 2 x 200 draws, sum of ``b`` draws
@@ -35,6 +44,7 @@ seed gives the same draws.
 from __future__ import annotations
 
 import ctypes
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from hashlib import sha256
@@ -45,7 +55,17 @@ import numpy as np
 import pymc as pm
 from numba.core import cgutils, types
 
+from bayeslme.backend.graph_key import UnkeyableGraphError
+from bayeslme.backend.initial_point import JitteredInitialPoint
+from bayeslme.backend.nutpie_entries import CompileEntry, data_digest, model_key, read_entry, write_entry
+
 __all__ = ["compile_model"]
+
+_log = logging.getLogger("bayeslme")
+# Stands in for the inner PyTensor function when a callback is loaded from
+# numba's cache (where it is compiled in); numba cannot type it, so a cache
+# miss fails instead of compiling something else.
+_NOT_IN_CACHE = object()
 
 # The generated source is part of the cache key; bump this when what the source
 # refers to changes without changing the source (the helpers in its globals).
@@ -105,8 +125,12 @@ class _Slot:
     ndim: int
 
 
-def compile_model(model: pm.Model) -> Any:
+def compile_model(model: pm.Model) -> tuple[Any, bool]:
     """Compile ``model`` for nutpie's numba backend with disk-cacheable callbacks.
+
+    When an earlier process compiled a model with the same graph (see
+    :mod:`bayeslme.backend.nutpie_entries`), the compiled model is rebuilt
+    from its entry and the cached callbacks without rewriting the graph.
 
     Parameters
     ----------
@@ -116,10 +140,14 @@ def compile_model(model: pm.Model) -> Any:
 
     Returns
     -------
-    nutpie.compile_pymc.CompiledPyMCModel
+    compiled : nutpie.compile_pymc.CompiledPyMCModel
         Same fields as ``nutpie.compile_pymc_model(model, backend="numba")``
         returns and the same log density, gradient and expansion (up to the
-        last bit of the log density, see the module docstring).
+        last bit of the log density, see the module docstring); rebuilt from
+        an entry, it has no PyTensor functions (``logp_func`` and
+        ``expand_func`` are ``None``; nutpie does not use them).
+    from_disk : bool
+        Whether it was rebuilt from an entry.
 
     Raises
     ------
@@ -127,6 +155,34 @@ def compile_model(model: pm.Model) -> Any:
         If a PyTensor function has no numba cache key (then nothing could be
         cached and nutpie's own compile should be used).
     """
+    key, shared = _model_key(model)
+    if key is not None:
+        entry = read_entry(key)
+        if entry is not None:
+            try:
+                return _compile_from_entry(model, entry, shared), True
+            except Exception as error:  # noqa: BLE001 - any failure means compiling afresh
+                _log.debug("compiling afresh: the entry for this model could not be used (%s)", error)
+    compiled, entry = _compile_afresh(model, shared)
+    if key is not None and entry is not None:
+        try:
+            write_entry(key, entry)
+        except (OSError, TypeError, ValueError) as error:
+            _log.debug("could not store the compile entry (%s)", error)
+    return compiled, False
+
+
+def _model_key(model: pm.Model) -> tuple[str | None, list | None]:
+    """:func:`nutpie_entries.model_key`, or ``(None, None)`` for a graph it cannot key."""
+    try:
+        return model_key(model)
+    except UnkeyableGraphError as error:
+        _log.debug("no compile entry for this model: %s", error)
+        return None, None
+
+
+def _compile_afresh(model: pm.Model, shared: list | None) -> tuple[Any, CompileEntry | None]:
+    """Rewrite and compile the model's graph; also the entry a later process can start from."""
     from nutpie.compile_pymc import (
         CompiledPyMCModel,
         _make_functions,
@@ -134,34 +190,43 @@ def compile_model(model: pm.Model) -> Any:
         make_user_data,
     )
 
-    n_dim, n_expanded, logp_fn_pt, expand_fn_pt, initial_point_fn, shape_info, reparameterized = (
-        _make_functions(
-            model,
-            mode="NUMBA",
-            compute_grad=True,
-            join_expanded=True,
-            pymc_initial_point_fn=_initial_point_function(model),
-            var_names=None,
-        )
+    n_dim, n_expanded, logp_fn_pt, expand_fn_pt, _, shape_info, reparameterized = _make_functions(
+        model,
+        mode="NUMBA",
+        compute_grad=True,
+        join_expanded=True,
+        pymc_initial_point_fn=_no_initial_point,
+        var_names=None,
     )
-    shared_var_keys, shared_data = _shared_containers(logp_fn_pt, expand_fn_pt)
+    free = len(model.free_RVs)
+    initial_point_fn = JitteredInitialPoint(model, shape_info[0][:free], shape_info[2][:free])
+    logp_vars, expand_vars = logp_fn_pt.get_shared(), expand_fn_pt.get_shared()
+    shared_var_keys, shared_data = _shared_containers(logp_vars, expand_vars)
     user_data = make_user_data(shared_var_keys, shared_data)
     slots = _record_slots(user_data.dtype, shared_var_keys, shared_data)
     words = user_data.dtype.itemsize // 8
-    logp_slots = [slots[shared_var_keys[var]] for var in logp_fn_pt.get_shared()]
-    expand_slots = [slots[shared_var_keys[var]] for var in expand_fn_pt.get_shared()]
-    logp_impl = _cached_callback("logp", logp_fn_pt.vm.jit_fn, logp_slots, words, n_dim, n_expanded)
-    expand_impl = _cached_callback("expand", expand_fn_pt.vm.jit_fn, expand_slots, words, n_dim, n_expanded)
-    logp_callback = _c_callback(logp_impl, _LOGP_SIGNATURE)
-    _check_against_pytensor(logp_callback, logp_fn_pt, initial_point_fn, n_dim, user_data)
+    logp_slots = [slots[shared_var_keys[var]] for var in logp_vars]
+    expand_slots = [slots[shared_var_keys[var]] for var in expand_vars]
+    logp_source = _callback_source("logp", logp_slots, words, n_dim, n_expanded)
+    expand_source = _callback_source("expand", expand_slots, words, n_dim, n_expanded)
+    logp_key = _callback_key(_inner_cache_key(logp_fn_pt.vm.jit_fn), logp_slots, logp_source)
+    expand_key = _callback_key(_inner_cache_key(expand_fn_pt.vm.jit_fn), expand_slots, expand_source)
+    logp_callback = _c_callback(
+        _dispatcher_factory("logp", logp_source, logp_key, logp_slots, logp_fn_pt.vm.jit_fn), _LOGP_SIGNATURE
+    )
+    expand_callback = _c_callback(
+        _dispatcher_factory("expand", expand_source, expand_key, expand_slots, expand_fn_pt.vm.jit_fn),
+        _EXPAND_SIGNATURE,
+    )
+    x, logp, grad = _check_against_pytensor(logp_callback, logp_fn_pt, initial_point_fn, n_dim, user_data)
     dims, coords = _prepare_dims_and_coords(model, shape_info, reparameterized)
-    return CompiledPyMCModel(
+    compiled = CompiledPyMCModel(
         _n_dim=n_dim,
         dims=dims,
         _coords=coords,
         _shapes={name: tuple(shape) for name, _, shape in zip(*shape_info, strict=True)},
         compiled_logp_func=logp_callback,
-        compiled_expand_func=_c_callback(expand_impl, _EXPAND_SIGNATURE),
+        compiled_expand_func=expand_callback,
         initial_point_func=initial_point_fn,
         shared_data=shared_data,
         shared_var_keys=shared_var_keys,
@@ -172,18 +237,126 @@ def compile_model(model: pm.Model) -> Any:
         expand_func=expand_fn_pt,
         reparameterized_names=reparameterized,
     )
+    if shared is None or not all(any(var is known for known in shared) for var in [*logp_vars, *expand_vars]):
+        return compiled, None
+    position = {id(var): index for index, var in enumerate(shared)}
+    names, slices, shapes = shape_info
+    entry = CompileEntry(
+        n_dim=int(n_dim),
+        n_expanded=int(n_expanded),
+        names=[str(name) for name in names],
+        slices=[[int(item.start), int(item.stop)] for item in slices],
+        shapes=[[int(size) for size in shape] for shape in shapes],
+        reparameterized=[str(name) for name in reparameterized],
+        logp_shared=[position[id(var)] for var in logp_vars],
+        expand_shared=[position[id(var)] for var in expand_vars],
+        callback_keys={"logp": logp_key, "expand": expand_key},
+        source_digests={"logp": _digest(logp_source), "expand": _digest(expand_source)},
+        data_digest=data_digest(list(shared_data.values())),
+        support_point=initial_point_fn.base.tolist(),
+        reference_x=x.tolist(),
+        reference_logp=float(logp),
+        reference_grad=grad.tolist(),
+    )
+    return compiled, entry
 
 
-def _check_against_pytensor(
-    callback: CCallback, logp_fn_pt: Any, initial_point_fn: Callable, n_dim: int, user_data: np.ndarray
-) -> None:
-    """Raise unless the callback reproduces the PyTensor log density and gradient at a starting point.
+def _compile_from_entry(model: pm.Model, entry: CompileEntry, shared: list) -> Any:
+    """The compiled model rebuilt from an entry and the callbacks in numba's disk cache.
 
-    The callbacks read nutpie's record layout and call PyTensor's function
-    directly; this one evaluation guards against a nutpie or numba version
-    whose internals moved (the caller then falls back to nutpie's compile).
+    Raises
+    ------
+    RuntimeError
+        If the record layout differs from the entry's, a callback is not in
+        the cache, or the log density disagrees with the entry's reference
+        (on the same data) or is not finite.
     """
-    x = np.ascontiguousarray(initial_point_fn(0), dtype=np.float64)
+    from nutpie.compile_pymc import (
+        CompiledPyMCModel,
+        _prepare_dims_and_coords,
+        make_user_data,
+    )
+
+    logp_vars = [shared[index] for index in entry.logp_shared]
+    expand_vars = [shared[index] for index in entry.expand_shared]
+    shared_var_keys, shared_data = _shared_containers(logp_vars, expand_vars)
+    user_data = make_user_data(shared_var_keys, shared_data)
+    slots = _record_slots(user_data.dtype, shared_var_keys, shared_data)
+    words = user_data.dtype.itemsize // 8
+    callbacks = {}
+    for kind, variables, signature in (
+        ("logp", logp_vars, _LOGP_SIGNATURE),
+        ("expand", expand_vars, _EXPAND_SIGNATURE),
+    ):
+        kind_slots = [slots[shared_var_keys[var]] for var in variables]
+        source = _callback_source(kind, kind_slots, words, entry.n_dim, entry.n_expanded)
+        if _digest(source) != entry.source_digests[kind]:
+            raise RuntimeError(f"the {kind} callback's record layout differs from the entry's")
+        # Loaded from numba's cache, the callback needs no inner function; if
+        # it is not in the cache, compiling with this placeholder fails.
+        factory = _dispatcher_factory(kind, source, entry.callback_keys[kind], kind_slots, _NOT_IN_CACHE)
+        callbacks[kind] = _c_callback(factory, signature)
+    digest = data_digest(list(shared_data.values()))
+    _check_against_entry(callbacks, entry, user_data, digest)
+    names, _, shapes = entry.shape_info()
+    free = len(model.free_RVs)
+    initial_point_fn = JitteredInitialPoint(
+        model, names[:free], shapes[:free], base=entry.support_point if digest == entry.data_digest else None
+    )
+    shape_info = entry.shape_info()
+    dims, coords = _prepare_dims_and_coords(model, shape_info, entry.reparameterized)
+    return CompiledPyMCModel(
+        _n_dim=entry.n_dim,
+        dims=dims,
+        _coords=coords,
+        _shapes={name: tuple(shape) for name, _, shape in zip(*shape_info, strict=True)},
+        compiled_logp_func=callbacks["logp"],
+        compiled_expand_func=callbacks["expand"],
+        initial_point_func=initial_point_fn,
+        shared_data=shared_data,
+        shared_var_keys=shared_var_keys,
+        user_data=user_data,
+        n_expanded=entry.n_expanded,
+        shape_info=shape_info,
+        logp_func=None,
+        expand_func=None,
+        reparameterized_names=list(entry.reparameterized),
+    )
+
+
+def _no_initial_point(seed: Any) -> dict:
+    """Stands in for the initial-point function ``_make_functions`` wraps (ours replaces it)."""
+    raise RuntimeError("the initial point comes from JitteredInitialPoint")
+
+
+def _check_against_entry(callbacks: dict, entry: CompileEntry, user_data: np.ndarray, digest: str) -> None:
+    """Raise unless the callbacks run, and the log density matches the entry's reference on the same data."""
+    x = np.asarray(entry.reference_x, dtype=np.float64)
+    status, logp, grad = _evaluate(callbacks["logp"], x, entry.n_dim, user_data)
+    if status != 0 or not np.isfinite(logp) or not np.all(np.isfinite(grad)):
+        raise RuntimeError(f"the loaded log density fails at the reference point (status {status})")
+    if digest == entry.data_digest and not (
+        np.allclose(logp, entry.reference_logp, rtol=1e-9)
+        and np.allclose(grad, entry.reference_grad, rtol=1e-9, atol=1e-12)
+    ):
+        raise RuntimeError("the log density loaded for this model disagrees with the entry's reference")
+    expanded = np.zeros(entry.n_expanded)
+    doubles = ctypes.POINTER(ctypes.c_double)
+    status = callbacks["expand"].ctypes(
+        entry.n_dim,
+        entry.n_expanded,
+        x.ctypes.data_as(doubles),
+        expanded.ctypes.data_as(doubles),
+        ctypes.c_void_p(user_data.ctypes.data),
+    )
+    if status != 0:
+        raise RuntimeError(f"the expansion loaded for this model fails (status {status})")
+
+
+def _evaluate(
+    callback: CCallback, x: np.ndarray, n_dim: int, user_data: np.ndarray
+) -> tuple[int, float, np.ndarray]:
+    """Status, log density and gradient of a logp callback at ``x``."""
     grad, logp = np.zeros(n_dim), np.zeros(1)
     doubles = ctypes.POINTER(ctypes.c_double)
     status = callback.ctypes(
@@ -193,31 +366,33 @@ def _check_against_pytensor(
         logp.ctypes.data_as(doubles),
         ctypes.c_void_p(user_data.ctypes.data),
     )
+    return status, float(logp[0]), grad
+
+
+def _check_against_pytensor(
+    callback: CCallback, logp_fn_pt: Any, initial_point_fn: Callable, n_dim: int, user_data: np.ndarray
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """The callback's point, log density and gradient at a start, checked against PyTensor's function.
+
+    The callbacks read nutpie's record layout and call PyTensor's function
+    directly; this one evaluation guards against a nutpie or numba version
+    whose internals moved (the caller then falls back to nutpie's compile).
+
+    Raises
+    ------
+    RuntimeError
+        If the callback fails or disagrees with PyTensor's function.
+    """
+    x = np.ascontiguousarray(initial_point_fn(0), dtype=np.float64)
+    status, logp, grad = _evaluate(callback, x, n_dim, user_data)
     logp_ref, grad_ref = logp_fn_pt(x)
-    if (
-        status != 0
-        or not np.allclose(logp[0], logp_ref, rtol=1e-9)
-        or not np.allclose(grad, grad_ref, rtol=1e-9)
-    ):
+    agrees = np.allclose(logp, logp_ref, rtol=1e-9) and np.allclose(grad, grad_ref, rtol=1e-9)
+    if status != 0 or not agrees:
         raise RuntimeError("cached nutpie callback disagrees with the PyTensor log density")
+    return x, logp, grad
 
 
-def _initial_point_function(model: pm.Model) -> Callable:
-    """The initial-point function ``nutpie.compile_pymc_model`` builds with its defaults."""
-    from nutpie.compile_pymc import _wrap_with_lock
-    from pymc.initial_point import make_initial_point_fn
-
-    function = make_initial_point_fn(
-        model=model,
-        overrides=None,
-        default_strategy="support_point",
-        jitter_rvs=set(model.free_RVs),
-        return_transformed=True,
-    )
-    return _wrap_with_lock(function)
-
-
-def _shared_containers(logp_fn_pt: Any, expand_fn_pt: Any) -> tuple[dict, dict[str, np.ndarray]]:
+def _shared_containers(logp_vars: list, expand_vars: list) -> tuple[dict, dict[str, np.ndarray]]:
     """Keys ``s0``, ``s1``, ... for the shared variables and read-only copies of their values.
 
     The order (the log density's shared variables first, then the expansion's
@@ -226,7 +401,7 @@ def _shared_containers(logp_fn_pt: Any, expand_fn_pt: Any) -> tuple[dict, dict[s
     """
     shared_var_keys: dict = {}
     shared_data: dict[str, np.ndarray] = {}
-    for var in [*logp_fn_pt.get_shared(), *expand_fn_pt.get_shared()]:
+    for var in [*logp_vars, *expand_vars]:
         if var in shared_var_keys:
             continue
         key = f"s{len(shared_var_keys)}"
@@ -340,28 +515,39 @@ def _expand_source(name: str, slots: list[_Slot], words: int, n_dim: int, n_expa
     return f"def {name}(dim, expanded, x_, out_, user_data_):\n" + "".join(f"    {line}\n" for line in body)
 
 
-def _cached_callback(
-    kind: str, jit_fn: Any, slots: list[_Slot], words: int, n_dim: int, n_expanded: int
+def _callback_source(kind: str, slots: list[_Slot], words: int, n_dim: int, n_expanded: int) -> str:
+    """Source of the ``kind`` (``"logp"`` or ``"expand"``) callback for this record layout."""
+    name = f"bayeslme_nutpie_{kind}"
+    if kind == "logp":
+        return _logp_source(name, slots, words, n_dim)
+    return _expand_source(name, slots, words, n_dim, n_expanded)
+
+
+def _callback_key(inner_key: str, slots: list[_Slot], source: str) -> str:
+    """The callback's numba cache key: its source, its data types and the inner function's key."""
+    dtypes = [slot.dtype.str for slot in slots]
+    return sha256(f"{_SOURCE_VERSION}\n{inner_key}\n{dtypes}\n{source}".encode()).hexdigest()
+
+
+def _digest(source: str) -> str:
+    return sha256(source.encode()).hexdigest()
+
+
+def _dispatcher_factory(
+    kind: str, source: str, key: str, slots: list[_Slot], inner: Any
 ) -> Callable[[], Any]:
-    """A factory of numba dispatchers for the ``kind`` callback, cached on disk under a deterministic key."""
+    """A factory of numba dispatchers for the callback, cached on disk under ``key``."""
     from pytensor.link.numba.cache import compile_numba_function_src
     from pytensor.link.numba.dispatch.basic import numba_njit
 
     name = f"bayeslme_nutpie_{kind}"
-    if kind == "logp":
-        source = _logp_source(name, slots, words, n_dim)
-    else:
-        source = _expand_source(name, slots, words, n_dim, n_expanded)
-    inner_key = _inner_cache_key(jit_fn)
-    dtypes = [slot.dtype.str for slot in slots]
-    key = sha256(f"{_SOURCE_VERSION}\n{inner_key}\n{dtypes}\n{source}".encode()).hexdigest()
     global_env = {
         # numba rebuilds a cached function's environment from this module
         "__name__": __name__,
         "np": np,
         "carray": numba.carray,
         "as_voidptr": _as_voidptr,
-        "inner": jit_fn,
+        "inner": inner,
         **{f"dtype{i}": slot.dtype.type for i, slot in enumerate(slots)},
     }
 

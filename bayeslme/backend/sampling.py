@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import logging
 import time
@@ -14,6 +15,7 @@ import pymc as pm
 import pytensor
 import xarray as xr
 
+from bayeslme.backend.initial_point import JitteredInitialPoint
 from bayeslme.backend.packing import pack_data
 from bayeslme.errors import SamplerError
 
@@ -91,7 +93,10 @@ def run_sampler(
     info : dict
         ``sampler``; ``compile_seconds`` (nutpie only; ``None`` for the other
         samplers, whose compilation is inside ``sampling_seconds``);
-        ``sampling_seconds``; ``compile_cached`` (whether a compiled model was reused).
+        ``sampling_seconds``; ``compile_cached`` (whether a compiled model
+        kept in this session was reused); ``compile_from_disk`` (whether it
+        was rebuilt from an entry an earlier process stored, see
+        :mod:`bayeslme.backend.nutpie_entries`).
     """
     sampler = settings.resolved_sampler()
     with warnings.catch_warnings():
@@ -131,7 +136,12 @@ def _run_pymc(model: pm.Model, settings: SamplerSettings, sampler: str) -> tuple
         quiet=not settings.progressbar,
     )
     elapsed = time.perf_counter() - start
-    return idata, {"compile_seconds": None, "sampling_seconds": elapsed, "compile_cached": False}
+    return idata, {
+        "compile_seconds": None,
+        "sampling_seconds": elapsed,
+        "compile_cached": False,
+        "compile_from_disk": False,
+    }
 
 
 def _run_nutpie(
@@ -144,6 +154,7 @@ def _run_nutpie(
     key = None if cache_key is None else (cache_key, tuple((n, np.shape(v)) for n, v in sorted(data.items())))
     start = time.perf_counter()
     cached = key is not None and key in _COMPILED
+    from_disk = False
     if cached:
         compiled, compiled_from, layout = _COMPILED[key]
         packed = layout.pack(data)
@@ -154,6 +165,9 @@ def _run_nutpie(
         # Only the containers the compiled functions read (an unused one is not known to nutpie).
         known = {var.name for var in getattr(compiled, "shared_var_keys", {})}
         compiled = compiled.with_data(**{n: v for n, v in packed.items() if n in known})
+        start_rule = compiled.initial_point_func
+        if isinstance(start_rule, JitteredInitialPoint):
+            compiled = dataclasses.replace(compiled, initial_point_func=start_rule.for_new_data())
     else:
         # One data container per dtype: nutpie's numba wrapper compiles in a
         # fraction of the time (see bayeslme.backend.packing). PyTensor
@@ -162,7 +176,7 @@ def _run_nutpie(
         # walking the stack for each was about 8 % of a sleepstudy compile.
         with pytensor.config.change_flags(traceback__limit=0):
             packed_model, layout = pack_data(model)
-            compiled = _compile_for_nutpie(packed_model)
+            compiled, from_disk = _compile_for_nutpie(packed_model)
         if key is not None:
             _COMPILED[key] = (compiled, packed_model, layout)
     compile_seconds = time.perf_counter() - start
@@ -183,15 +197,17 @@ def _run_nutpie(
         "compile_seconds": compile_seconds,
         "sampling_seconds": sampling_seconds,
         "compile_cached": cached,
+        "compile_from_disk": from_disk,
     }
 
 
-def _compile_for_nutpie(model: pm.Model) -> Any:
+def _compile_for_nutpie(model: pm.Model) -> tuple[Any, bool]:
     """Compile ``model`` for nutpie, with callbacks numba caches on disk when possible.
 
     :func:`bayeslme.backend.nutpie_compile.compile_model` saves most of a
     process's compile time; should it fail (an unexpected PyTensor or nutpie
     version, a graph PyTensor cannot cache), nutpie compiles the model itself.
+    Also returns whether the model was rebuilt from an earlier process's entry.
     """
     import nutpie
 
@@ -201,7 +217,7 @@ def _compile_for_nutpie(model: pm.Model) -> Any:
         return compile_model(model)
     except Exception as error:  # noqa: BLE001 - any failure falls back to nutpie's own compile
         _log.debug("cached nutpie compile failed (%s); using nutpie.compile_pymc_model", error)
-        return nutpie.compile_pymc_model(model, backend="numba")
+        return nutpie.compile_pymc_model(model, backend="numba"), False
 
 
 def _nutpie_seed(random_seed: int | None, chains: int) -> int | None:

@@ -48,7 +48,7 @@ def test_cached_compile_matches_nutpie_and_follows_new_data():
 
     model = bl.LMM("Reaction ~ Days + (Days | Subject)", bl.datasets.sleepstudy())
     packed, _ = pack_data(build_model(model.spec, model.design, "collapsed")[0])
-    ours = compile_model(packed)
+    ours, _ = compile_model(packed)
     theirs = nutpie.compile_pymc_model(packed, backend="numba")
 
     assert sorted(ours.shared_data) == [f"s{i}" for i in range(len(ours.shared_data))]
@@ -84,6 +84,101 @@ def test_failed_cached_compile_falls_back_to_nutpie(monkeypatch):
         "cbind(incidence, size - incidence) ~ period + (1 | herd)", bl.datasets.cbpp(), family="binomial"
     )
     packed, _ = pack_data(build_model(model.spec, model.design, "noncentered")[0])
-    compiled = _compile_for_nutpie(packed)
+    compiled, from_disk = _compile_for_nutpie(packed)
+    assert not from_disk
     assert not isinstance(compiled.compiled_logp_func, nutpie_compile.CCallback)
     assert all(len(key) == 32 for key in compiled.shared_data)  # nutpie names containers by uuid hex
+
+
+@pytest.fixture
+def entry_dir(tmp_path, monkeypatch):
+    """Compile entries go to a fresh directory (numba's cache of the callbacks stays shared)."""
+    from bayeslme.backend import nutpie_entries
+
+    monkeypatch.setattr(nutpie_entries, "_entry_dir", lambda: tmp_path)
+    return tmp_path
+
+
+def _sleep_packed():
+    model = bl.LMM("Reaction ~ Days + (Days | Subject)", bl.datasets.sleepstudy())
+    return pack_data(build_model(model.spec, model.design, "collapsed")[0])[0]
+
+
+def _assert_same_model(ours, reference, points: np.ndarray) -> None:
+    assert (ours.n_dim, ours.n_expanded, ours.shape_info[0]) == (
+        reference.n_dim,
+        reference.n_expanded,
+        reference.shape_info[0],
+    )
+    for x in points:
+        (status, logp, grad), (status_ref, logp_ref, grad_ref) = (_logp(c, x) for c in (ours, reference))
+        assert status == status_ref == 0
+        np.testing.assert_allclose(logp, logp_ref, rtol=1e-12)
+        np.testing.assert_allclose(grad, grad_ref, rtol=1e-12, atol=1e-12)
+        (status, out), (status_ref, out_ref) = (_expand(c, x) for c in (ours, reference))
+        assert status == status_ref == 0
+        np.testing.assert_allclose(out, out_ref, rtol=1e-12)
+
+
+def test_second_compile_starts_from_the_entry_and_matches(entry_dir):
+    from bayeslme.backend.nutpie_compile import compile_model
+
+    afresh, from_disk = compile_model(_sleep_packed())
+    assert not from_disk and len(list(entry_dir.glob("*.json"))) == 1
+    warm, from_disk = compile_model(_sleep_packed())
+    assert from_disk
+    assert warm.logp_func is None  # nothing was rewritten or compiled by PyTensor
+    points = afresh.initial_point_func(1) + 0.3 * np.random.default_rng(0).normal(size=(5, afresh.n_dim))
+    _assert_same_model(warm, afresh, points)
+    # Same seed, same starting point, whichever way the model was compiled.
+    np.testing.assert_array_equal(warm.initial_point_func(7), afresh.initial_point_func(7))
+    assert not np.array_equal(warm.initial_point_func(8), afresh.initial_point_func(7))
+    updates = {
+        var.name: value * 1.01
+        for var, key in afresh.shared_var_keys.items()
+        if (value := afresh.shared_data[key]).dtype.kind == "f"
+    }
+    _assert_same_model(warm.with_data(**updates), afresh.with_data(**updates), points)
+
+
+def test_entry_on_new_data_gives_that_datas_model(entry_dir):
+    from bayeslme.backend.nutpie_compile import _compile_afresh, compile_model
+
+    compile_model(_sleep_packed())
+    data = bl.datasets.sleepstudy()
+    model = bl.LMM("Reaction ~ Days + (Days | Subject)", data.assign(Reaction=data["Reaction"] * 1.5 + 10))
+    packed = pack_data(build_model(model.spec, model.design, "collapsed")[0])[0]
+    warm, from_disk = compile_model(packed)
+    assert from_disk
+    reference, _ = _compile_afresh(packed, None)  # checked against nutpie's compile above
+    points = reference.initial_point_func(1) + 0.3 * np.random.default_rng(2).normal(size=(3, warm.n_dim))
+    _assert_same_model(warm, reference, points)
+    # The starting point follows the new data (the intercept's support point is the new mean).
+    from bayeslme.backend.initial_point import support_point
+
+    free = len(packed.free_RVs)
+    expected = support_point(packed, warm.shape_info[0][:free], warm.shape_info[2][:free])
+    np.testing.assert_allclose(warm.initial_point_func.base, expected, rtol=1e-12)
+
+
+def test_an_entry_that_does_not_fit_means_compiling_afresh(entry_dir):
+    import json
+
+    from bayeslme.backend.nutpie_compile import compile_model
+
+    afresh, _ = compile_model(_sleep_packed())
+    (path,) = entry_dir.glob("*.json")
+    entry = json.loads(path.read_text())
+    damages = {
+        "wrong reference": {"reference_logp": 1.0},
+        "callback not in numba's cache": {"callback_keys": {"logp": "0" * 64, "expand": "0" * 64}},
+        "other record layout": {"source_digests": {"logp": "x", "expand": "y"}},
+        "unreadable": {"n_dim": "x"},
+    }
+    for name, damage in damages.items():
+        path.write_text(json.dumps({**entry, **damage}))
+        again, from_disk = compile_model(_sleep_packed())
+        assert not from_disk, name
+        _assert_same_model(again, afresh, afresh.initial_point_func(3)[None, :])
+        # ... and the entry is written again, whole.
+        assert json.loads(path.read_text()) == entry, name
