@@ -1,4 +1,4 @@
-"""A later process rebuilds the compiled model from the entry an earlier one stored, and reproduces its draws."""
+"""A later process rebuilds the compiled model from an earlier one's entry and reproduces its draws."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ print(json.dumps({"from_disk": fit.info["compile_from_disk"], "b": fit.draws("b"
 
 
 def _fit_in_new_process() -> dict:
-    done = subprocess.run([sys.executable, "-c", FIT], capture_output=True, text=True, timeout=600, check=True)
+    command = [sys.executable, "-c", FIT]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -42,15 +42,14 @@ def test_new_values_of_the_same_shape_keep_the_key(sleepstudy, sleep_key):
 
 def test_anything_that_changes_the_graph_changes_the_key(sleepstudy, sleep_key):
     # (Fewer rows alone need not change it: the collapsed graph reads per-subject sums.)
+    one_subject_less = sleepstudy[sleepstudy["Subject"] != sleepstudy["Subject"][0]]
     changed = {
         "formula": bl.LMM("Reaction ~ Days + (1 | Subject)", sleepstudy),
         "uncorrelated": bl.LMM("Reaction ~ Days + (Days || Subject)", sleepstudy),
         "prior": bl.LMM(
             "Reaction ~ Days + (Days | Subject)", sleepstudy, priors={"sd": Prior("halfnormal", sigma=3.0)}
         ),
-        "levels": bl.LMM(
-            "Reaction ~ Days + (Days | Subject)", sleepstudy[sleepstudy["Subject"] != sleepstudy["Subject"][0]]
-        ),
+        "levels": bl.LMM("Reaction ~ Days + (Days | Subject)", one_subject_less),
     }
     keys = {name: _key(model) for name, model in changed.items()}
     keys["noncentered"] = _key(bl.LMM("Reaction ~ Days + (Days | Subject)", sleepstudy), "noncentered")
