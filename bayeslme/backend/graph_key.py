@@ -17,9 +17,10 @@ description is its memory address, a closure, an unknown type) raises
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from hashlib import blake2b
-from types import BuiltinFunctionType, FunctionType
+from types import BuiltinFunctionType, FunctionType, MethodType
 
 import numpy as np
 from pytensor.compile.sharedvalue import SharedVariable
@@ -98,7 +99,9 @@ def _describe_root(variable: Variable, shared: list[SharedVariable]) -> str:
         return f"C {type_text} {_describe(variable.data)}"
     if isinstance(variable, SharedVariable):
         shared.append(variable)
-        value = np.asarray(variable.get_value(borrow=True))
+        value = variable.get_value(borrow=True)
+        if not isinstance(value, np.ndarray):
+            raise UnkeyableGraphError(f"shared variable {variable.name!r} holds a {type(value).__name__}")
         text = f"S {variable.name!r} {type_text} {value.dtype} {value.shape}"
         if value.dtype.kind in "iub":
             if value.size > _MAX_KEYED_INTEGER_VALUES:
@@ -126,9 +129,9 @@ def _describe(value: object, depth: int = 0) -> str:
     if isinstance(value, tuple | list):
         inner = ",".join(_describe(item, depth + 1) for item in value)
         return f"{type(value).__name__}({inner})"
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         items = sorted((_describe(k, depth + 1), _describe(v, depth + 1)) for k, v in value.items())
-        return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
+        return f"{type(value).__name__}{{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
     if isinstance(value, slice):
         return f"slice({_describe((value.start, value.stop, value.step), depth + 1)})"
     if isinstance(value, type | FunctionType | BuiltinFunctionType):
@@ -137,13 +140,25 @@ def _describe(value: object, depth: int = 0) -> str:
 
 
 def _describe_object(value: object, depth: int) -> str:
-    """An op or type: its class and ``__props__``, or its public attributes when it has none."""
+    """An op or type: its class and ``__props__``, or its public attributes when it has none.
+
+    Objects whose state the public attributes may not show (bound methods,
+    partials, builtin or C types, anything whose attributes are all private)
+    cannot be described.
+    """
     cls = type(value)
     props = getattr(cls, "__props__", None)
     if props is not None:
         attributes = {name: getattr(value, name) for name in props}
-    elif hasattr(value, "__dict__"):
-        attributes = {name: item for name, item in vars(value).items() if not name.startswith("_")}
+    elif (
+        hasattr(value, "__dict__")
+        and cls.__module__ != "builtins"
+        and not isinstance(value, MethodType | functools.partial)
+    ):
+        state = vars(value)
+        attributes = {name: item for name, item in state.items() if not name.startswith("_")}
+        if state and not attributes:
+            raise UnkeyableGraphError(f"{cls.__qualname__} has only private attributes")
     else:
         raise UnkeyableGraphError(f"cannot describe {cls.__qualname__}")
     inner = ",".join(f"{name}={_describe(item, depth + 1)}" for name, item in sorted(attributes.items()))

@@ -14,7 +14,7 @@ model was compiled.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pymc as pm
@@ -30,15 +30,26 @@ def support_point(model: pm.Model, names: Sequence[str], shapes: Sequence[tuple[
     ValueError
         If a variable's support point does not have the expected shape.
     """
+    return _flatten(_support_point_function(model)(0), names, shapes)
+
+
+def _support_point_function(model: pm.Model) -> Callable[[int], dict[str, np.ndarray]]:
+    """PyMC's initial-point function without jitter (it reads the model's data when called)."""
     from pymc.initial_point import make_initial_point_fn
 
-    point = make_initial_point_fn(
+    return make_initial_point_fn(
         model=model,
         overrides=None,
         default_strategy="support_point",
         jitter_rvs=set(),
         return_transformed=True,
-    )(0)
+    )
+
+
+def _flatten(
+    point: dict[str, np.ndarray], names: Sequence[str], shapes: Sequence[tuple[int, ...]]
+) -> np.ndarray:
+    """The values of ``names`` in ``point``, checked against ``shapes`` and concatenated."""
     parts = []
     for name, shape in zip(names, shapes, strict=True):
         value = np.asarray(point[name], dtype=np.float64)
@@ -70,8 +81,10 @@ class JitteredInitialPoint:
         names: Sequence[str],
         shapes: Sequence[tuple[int, ...]],
         base: np.ndarray | None = None,
+        function: Callable[[int], dict[str, np.ndarray]] | None = None,
     ) -> None:
         self._model = model
+        self._function = function
         self._names = list(names)
         self._shapes = [tuple(shape) for shape in shapes]
         self._base = None if base is None else np.asarray(base, dtype=np.float64)
@@ -82,7 +95,9 @@ class JitteredInitialPoint:
         """The unjittered support points."""
         with self._lock:
             if self._base is None:
-                self._base = support_point(self._model, self._names, self._shapes)
+                if self._function is None:
+                    self._function = _support_point_function(self._model)
+                self._base = _flatten(self._function(0), self._names, self._shapes)
             return self._base
 
     def __call__(self, seed: int | None = None) -> np.ndarray:
@@ -91,5 +106,11 @@ class JitteredInitialPoint:
         return base + np.random.default_rng(seed).uniform(-1.0, 1.0, size=base.shape)
 
     def for_new_data(self) -> JitteredInitialPoint:
-        """The same starting rule after the model's data containers were given new values."""
-        return JitteredInitialPoint(self._model, self._names, self._shapes)
+        """The same starting rule after the model's data containers were given new values.
+
+        The compiled support-point function, if any, is shared: it reads the
+        containers' current values when called.
+        """
+        with self._lock:
+            function = self._function
+        return JitteredInitialPoint(self._model, self._names, self._shapes, function=function)

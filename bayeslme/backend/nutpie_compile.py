@@ -162,7 +162,11 @@ def compile_model(model: pm.Model) -> tuple[Any, bool]:
             try:
                 return _compile_from_entry(model, entry, shared), True
             except Exception as error:  # noqa: BLE001 - any failure means compiling afresh
-                _log.debug("compiling afresh: the entry for this model could not be used (%s)", error)
+                _log.debug(
+                    "compiling afresh: the entry for this model could not be used (%s: %s)",
+                    type(error).__name__,
+                    error,
+                )
     compiled, entry = _compile_afresh(model, shared)
     if key is not None and entry is not None:
         try:
@@ -178,7 +182,9 @@ def _model_key(model: pm.Model) -> tuple[str | None, list | None]:
         return model_key(model)
     except UnkeyableGraphError as error:
         _log.debug("no compile entry for this model: %s", error)
-        return None, None
+    except Exception as error:  # noqa: BLE001 - no key only means no entry
+        _log.debug("no compile entry for this model: %s: %s", type(error).__name__, error)
+    return None, None
 
 
 def _compile_afresh(model: pm.Model, shared: list | None) -> tuple[Any, CompileEntry | None]:
@@ -300,8 +306,12 @@ def _compile_from_entry(model: pm.Model, entry: CompileEntry, shared: list) -> A
     _check_against_entry(callbacks, entry, user_data, digest)
     names, _, shapes = entry.shape_info()
     free = len(model.free_RVs)
+    # The stored support point holds for the same data and no initial values set by hand.
+    same_start = digest == entry.data_digest and all(
+        value is None for value in model.rvs_to_initial_values.values()
+    )
     initial_point_fn = JitteredInitialPoint(
-        model, names[:free], shapes[:free], base=entry.support_point if digest == entry.data_digest else None
+        model, names[:free], shapes[:free], base=entry.support_point if same_start else None
     )
     shape_info = entry.shape_info()
     dims, coords = _prepare_dims_and_coords(model, shape_info, entry.reparameterized)

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import asdict, dataclass
+from functools import cache
 from hashlib import blake2b
 from importlib.metadata import version
 from pathlib import Path
@@ -48,7 +50,10 @@ _FLAGS = (
     "numba__fastmath",
     "cast_policy",
 )
-_SOURCES = ("graph_key.py", "nutpie_entries.py", "nutpie_compile.py")
+_SOURCES = ("graph_key.py", "nutpie_entries.py", "nutpie_compile.py", "initial_point.py")
+# Entries kept; writing one more removes the oldest (a simulation study with
+# integer data writes one per data set: integer values are part of the key).
+_MAX_ENTRIES = 500
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,24 @@ class CompileEntry:
     reference_logp: float
     reference_grad: list[float]
 
+    def validate(self) -> None:
+        """Raise ``ValueError`` unless the entry's sizes agree with each other."""
+        lengths = {
+            "reference_x": len(self.reference_x),
+            "reference_grad": len(self.reference_grad),
+            "support_point": len(self.support_point),
+        }
+        if any(length != self.n_dim for length in lengths.values()):
+            raise ValueError(f"entry vectors {lengths} do not all have n_dim = {self.n_dim} elements")
+        sizes = [int(np.prod(shape)) for shape in self.shapes]
+        if (
+            len(self.names) != len(self.slices)
+            or len(self.slices) != len(self.shapes)
+            or any(stop - start != size for (start, stop), size in zip(self.slices, sizes, strict=True))
+            or sum(sizes) != self.n_expanded
+        ):
+            raise ValueError("entry slices and shapes do not add up to n_expanded")
+
     def shape_info(self) -> tuple[list[str], list[slice], list[tuple[int, ...]]]:
         """The ``shape_info`` triple nutpie takes."""
         return (
@@ -127,9 +150,8 @@ def model_key(model: pm.Model) -> tuple[str, list[SharedVariable]]:
         repr(transformed),
         repr([var.name for var in expanded]),
         repr(model.check_bounds),
-        *(f"{package}={version(package)}" for package in _VERSIONED),
         *(f"{flag}={getattr(pytensor.config, flag, None)}" for flag in _FLAGS),
-        *(_source_digest(name) for name in _SOURCES),
+        _installation(),
     ]
     return blake2b("\n".join(salt).encode(), digest_size=32).hexdigest(), shared
 
@@ -145,21 +167,35 @@ def data_digest(values: list[np.ndarray]) -> str:
 
 
 def read_entry(key: str) -> CompileEntry | None:
-    """The entry stored under ``key``, or ``None`` when there is none or it cannot be read."""
+    """The entry stored under ``key``, or ``None`` when there is none or it cannot be read or checked."""
     path = _entry_dir() / f"{key}.json"
     try:
-        return CompileEntry(**json.loads(path.read_text()))
+        entry = CompileEntry(**json.loads(path.read_text()))
+        entry.validate()
     except (OSError, ValueError, TypeError):
         return None
+    return entry
 
 
 def write_entry(key: str, entry: CompileEntry) -> None:
     """Store ``entry`` under ``key`` (atomically: a reader sees the old file or the new one)."""
     directory = _entry_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    temporary = directory / f"{key}.{os.getpid()}.tmp"
-    temporary.write_text(json.dumps(asdict(entry)))
-    os.replace(temporary, directory / f"{key}.json")
+    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as file:
+            json.dump(asdict(entry), file)
+        os.replace(temporary, directory / f"{key}.json")
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    _prune(directory)
+
+
+def _prune(directory: Path) -> None:
+    """Remove the oldest entries beyond :data:`_MAX_ENTRIES`."""
+    entries = sorted(directory.glob("*.json"), key=lambda path: path.stat().st_mtime)
+    for path in entries[: max(0, len(entries) - _MAX_ENTRIES)]:
+        path.unlink(missing_ok=True)
 
 
 def _entry_dir() -> Path:
@@ -167,6 +203,9 @@ def _entry_dir() -> Path:
     return Path(pytensor.config.base_compiledir) / "bayeslme_nutpie"
 
 
-def _source_digest(name: str) -> str:
-    """Digest of one of this package's backend modules."""
-    return blake2b((Path(__file__).parent / name).read_bytes(), digest_size=16).hexdigest()
+@cache
+def _installation() -> str:
+    """Versions of the packages that rewrite and compile, and digests of the modules behind entries."""
+    versions = [f"{package}={version(package)}" for package in _VERSIONED]
+    sources = [blake2b((Path(__file__).parent / name).read_bytes()).hexdigest() for name in _SOURCES]
+    return "\n".join([*versions, *sources])

@@ -90,3 +90,37 @@ def test_op_defined_in_a_function_cannot_be_keyed():
 
     with pytest.raises(UnkeyableGraphError, match="inside a function"):
         graph_key([Local()(pt.dvector("x"))])
+
+
+def test_op_attributes_in_mappings_enter_the_key():
+    from pytensor.scalar import add
+    from pytensor.tensor.elemwise import Elemwise
+
+    x, y = pt.dvector("x"), pt.dvector("y")
+    plain = graph_key([Elemwise(add)(x, y)])[0]
+    assert graph_key([Elemwise(add, {0: 0})(x, y)])[0] != plain  # inplace_pattern is a frozendict
+
+
+def test_checked_bounds_change_the_key(sleepstudy):
+    model = bl.LMM("Reaction ~ Days + (Days | Subject)", sleepstudy)
+    packed = _packed(model)
+    key = model_key(packed)[0]
+    packed.check_bounds = False
+    assert model_key(packed)[0] != key
+
+
+class _Hidden:
+    """An op-like object whose only state is private."""
+
+    def __init__(self, secret: int) -> None:
+        self._secret = secret
+
+
+def test_objects_known_only_by_private_state_cannot_be_keyed():
+    import functools
+
+    from bayeslme.backend.graph_key import _describe
+
+    for value in (_Hidden(1), functools.partial(np.add, 1), object()):
+        with pytest.raises(UnkeyableGraphError):
+            _describe(value)

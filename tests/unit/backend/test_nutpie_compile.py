@@ -43,12 +43,22 @@ def _expand(compiled, x: np.ndarray) -> tuple[int, np.ndarray]:
     return status, out
 
 
-def test_cached_compile_matches_nutpie_and_follows_new_data():
+@pytest.fixture
+def entry_dir(tmp_path, monkeypatch):
+    """Compile entries go to a fresh directory (numba's cache of the callbacks stays shared)."""
+    from bayeslme.backend import nutpie_entries
+
+    monkeypatch.setattr(nutpie_entries, "_entry_dir", lambda: tmp_path)
+    return tmp_path
+
+
+def test_cached_compile_matches_nutpie_and_follows_new_data(entry_dir):
     from bayeslme.backend.nutpie_compile import compile_model
 
     model = bl.LMM("Reaction ~ Days + (Days | Subject)", bl.datasets.sleepstudy())
     packed, _ = pack_data(build_model(model.spec, model.design, "collapsed")[0])
-    ours, _ = compile_model(packed)
+    ours, from_disk = compile_model(packed)
+    assert not from_disk  # compiled here (entry_dir is empty), not rebuilt from an entry
     theirs = nutpie.compile_pymc_model(packed, backend="numba")
 
     assert sorted(ours.shared_data) == [f"s{i}" for i in range(len(ours.shared_data))]
@@ -70,9 +80,10 @@ def test_cached_compile_matches_nutpie_and_follows_new_data():
             np.testing.assert_allclose(out, out_ref, rtol=1e-12)
 
 
-def test_failed_cached_compile_falls_back_to_nutpie(monkeypatch):
+def test_failed_cached_compile_falls_back_to_nutpie(monkeypatch, entry_dir):
     # Any failure of the cached path (here: the start-up check against PyTensor)
-    # must leave a working model compiled by nutpie itself.
+    # must leave a working model compiled by nutpie itself. (entry_dir: no
+    # entry from an earlier fit, so the model is compiled, not rebuilt.)
     from bayeslme.backend import nutpie_compile
     from bayeslme.backend.sampling import _compile_for_nutpie
 
@@ -88,15 +99,6 @@ def test_failed_cached_compile_falls_back_to_nutpie(monkeypatch):
     assert not from_disk
     assert not isinstance(compiled.compiled_logp_func, nutpie_compile.CCallback)
     assert all(len(key) == 32 for key in compiled.shared_data)  # nutpie names containers by uuid hex
-
-
-@pytest.fixture
-def entry_dir(tmp_path, monkeypatch):
-    """Compile entries go to a fresh directory (numba's cache of the callbacks stays shared)."""
-    from bayeslme.backend import nutpie_entries
-
-    monkeypatch.setattr(nutpie_entries, "_entry_dir", lambda: tmp_path)
-    return tmp_path
 
 
 def _sleep_packed():
@@ -161,24 +163,67 @@ def test_entry_on_new_data_gives_that_datas_model(entry_dir):
     np.testing.assert_allclose(warm.initial_point_func.base, expected, rtol=1e-12)
 
 
-def test_an_entry_that_does_not_fit_means_compiling_afresh(entry_dir):
+def test_an_entry_that_does_not_fit_means_compiling_afresh(entry_dir, caplog):
     import json
+    import logging
 
     from bayeslme.backend.nutpie_compile import compile_model
 
     afresh, _ = compile_model(_sleep_packed())
     (path,) = entry_dir.glob("*.json")
-    entry = json.loads(path.read_text())
+    text = path.read_text()
+    entry = json.loads(text)
     damages = {
-        "wrong reference": {"reference_logp": 1.0},
-        "callback not in numba's cache": {"callback_keys": {"logp": "0" * 64, "expand": "0" * 64}},
-        "other record layout": {"source_digests": {"logp": "x", "expand": "y"}},
-        "unreadable": {"n_dim": "x"},
+        # damaged entry text -> what rejects it (None: the entry is not even read)
+        "wrong reference": (
+            json.dumps({**entry, "reference_logp": 1.0}),
+            "disagrees with the entry's reference",
+        ),
+        "callback not in numba's cache": (
+            json.dumps({**entry, "callback_keys": {"logp": "0" * 64, "expand": "0" * 64}}),
+            "TypingError",
+        ),
+        "other record layout": (
+            json.dumps({**entry, "source_digests": {"logp": "x", "expand": "y"}}),
+            "record layout differs",
+        ),
+        "short reference point": (json.dumps({**entry, "reference_x": entry["reference_x"][:-1]}), None),
+        "missing field": (json.dumps({k: v for k, v in entry.items() if k != "n_dim"}), None),
+        "truncated": (text[: len(text) // 2], None),
     }
-    for name, damage in damages.items():
-        path.write_text(json.dumps({**entry, **damage}))
-        again, from_disk = compile_model(_sleep_packed())
+    for name, (damaged, rejected_by) in damages.items():
+        path.write_text(damaged)
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="bayeslme"):
+            again, from_disk = compile_model(_sleep_packed())
         assert not from_disk, name
+        messages = " ".join(record.getMessage() for record in caplog.records)
+        if rejected_by is None:
+            assert "could not be used" not in messages, name
+        else:
+            assert "could not be used" in messages and rejected_by in messages, (name, messages)
         _assert_same_model(again, afresh, afresh.initial_point_func(3)[None, :])
         # ... and the entry is written again, whole.
         assert json.loads(path.read_text()) == entry, name
+
+
+def test_starting_points_are_the_support_point_plus_uniform_jitter():
+    from pymc.initial_point import make_initial_point_fn
+
+    from bayeslme.backend.initial_point import JitteredInitialPoint
+
+    packed = _sleep_packed()
+    names = [packed.rvs_to_values[rv].name for rv in packed.free_RVs]
+    unjittered = make_initial_point_fn(model=packed, jitter_rvs=set(), return_transformed=True)(0)
+    expected = np.concatenate([np.ravel(unjittered[name]) for name in names])
+    shapes = [np.shape(unjittered[name]) for name in names]
+    start = JitteredInitialPoint(packed, names, shapes)
+    np.testing.assert_array_equal(start.base, expected)
+    draws = np.array([start(seed) for seed in range(200)]) - expected
+    assert np.all(np.abs(draws) < 1) and draws.min() < -0.95 and draws.max() > 0.95
+    np.testing.assert_array_equal(start(5), start(5))
+    # New data: the support point follows (the intercept's prior is centred on the data).
+    for var in packed.data_vars:
+        if var.name.endswith("float64"):
+            var.set_value(var.get_value() * 2)
+    assert not np.allclose(start.for_new_data().base, expected)
