@@ -19,18 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pymc as pm
 
-__all__ = ["JitteredInitialPoint", "support_point"]
-
-
-def support_point(model: pm.Model, names: Sequence[str], shapes: Sequence[tuple[int, ...]]) -> np.ndarray:
-    """The free variables' support points on the unconstrained scale, flattened in ``names`` order.
-
-    Raises
-    ------
-    ValueError
-        If a variable's support point does not have the expected shape.
-    """
-    return _flatten(_support_point_function(model)(0), names, shapes)
+__all__ = ["JitteredInitialPoint"]
 
 
 def _support_point_function(model: pm.Model) -> Callable[[int], dict[str, np.ndarray]]:

@@ -75,8 +75,7 @@ def add_likelihood(
         if link == "logit":
             pm.CustomDist("y", eta, dist=_bernoulli_logit, logp=_bernoulli_logit_logp, observed=y, dims="obs")
         else:
-            p = 0.5 * pt.erfc(-eta / np.sqrt(2.0))
-            pm.Bernoulli("y", p=pt.clip(p, 1e-12, 1 - 1e-12), observed=y, dims="obs")
+            pm.Bernoulli("y", p=_probit_probability(eta), observed=y, dims="obs")
     elif family == "binomial":
         n = pm.Data("trials", np.asarray(trials, dtype=np.int64), dims="obs")
         if link == "logit":
@@ -93,8 +92,7 @@ def add_likelihood(
                 dims="obs",
             )
         else:
-            p = 0.5 * pt.erfc(-eta / np.sqrt(2.0))
-            pm.Binomial("y", n=n, p=pt.clip(p, 1e-12, 1 - 1e-12), observed=y, dims="obs")
+            pm.Binomial("y", n=n, p=_probit_probability(eta), observed=y, dims="obs")
     elif family == "poisson":
         normaliser = pm.Data(RESPONSE_NORMALISER, -special.gammaln(y_values + 1.0), dims="obs")
         pm.CustomDist("y", eta, normaliser, dist=_poisson_log, logp=_poisson_log_logp, observed=y, dims="obs")
@@ -103,6 +101,12 @@ def add_likelihood(
         pm.NegativeBinomial("y", mu=pt.exp(eta), alpha=alpha, observed=y, dims="obs")
     else:
         raise NotImplementedError(family)  # families are validated before this point
+
+
+def _probit_probability(eta: pt.TensorVariable) -> pt.TensorVariable:
+    """The normal CDF of ``eta``, kept inside [1e-12, 1 - 1e-12] so log p and log(1 - p) stay finite."""
+    p = 0.5 * pt.erfc(-eta / np.sqrt(2.0))
+    return pt.clip(p, 1e-12, 1 - 1e-12)
 
 
 # Logit- and log-link densities written on the linear predictor. PyMC's own

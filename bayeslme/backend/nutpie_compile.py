@@ -85,6 +85,7 @@ _EXPAND_SIGNATURE = types.int64(
     types.CPointer(types.double),
     types.voidptr,
 )
+_SIGNATURES = {"logp": _LOGP_SIGNATURE, "expand": _EXPAND_SIGNATURE}
 _CTYPES = {
     types.uint64: ctypes.c_uint64,
     types.CPointer(types.double): ctypes.POINTER(ctypes.c_double),
@@ -189,12 +190,7 @@ def _model_key(model: pm.Model) -> tuple[str | None, list | None]:
 
 def _compile_afresh(model: pm.Model, shared: list | None) -> tuple[Any, CompileEntry | None]:
     """Rewrite and compile the model's graph; also the entry a later process can start from."""
-    from nutpie.compile_pymc import (
-        CompiledPyMCModel,
-        _make_functions,
-        _prepare_dims_and_coords,
-        make_user_data,
-    )
+    from nutpie.compile_pymc import _make_functions
 
     n_dim, n_expanded, logp_fn_pt, expand_fn_pt, _, shape_info, reparameterized = _make_functions(
         model,
@@ -206,46 +202,31 @@ def _compile_afresh(model: pm.Model, shared: list | None) -> tuple[Any, CompileE
     )
     free = len(model.free_RVs)
     initial_point_fn = JitteredInitialPoint(model, shape_info[0][:free], shape_info[2][:free])
-    logp_vars, expand_vars = logp_fn_pt.get_shared(), expand_fn_pt.get_shared()
-    shared_var_keys, shared_data = _shared_containers(logp_vars, expand_vars)
-    user_data = make_user_data(shared_var_keys, shared_data)
-    slots = _record_slots(user_data.dtype, shared_var_keys, shared_data)
-    words = user_data.dtype.itemsize // 8
-    logp_slots = [slots[shared_var_keys[var]] for var in logp_vars]
-    expand_slots = [slots[shared_var_keys[var]] for var in expand_vars]
-    logp_source = _callback_source("logp", logp_slots, words, n_dim, n_expanded)
-    expand_source = _callback_source("expand", expand_slots, words, n_dim, n_expanded)
-    logp_key = _callback_key(_inner_cache_key(logp_fn_pt.vm.jit_fn), logp_slots, logp_source)
-    expand_key = _callback_key(_inner_cache_key(expand_fn_pt.vm.jit_fn), expand_slots, expand_source)
-    logp_callback = _c_callback(
-        _dispatcher_factory("logp", logp_source, logp_key, logp_slots, logp_fn_pt.vm.jit_fn), _LOGP_SIGNATURE
+    functions = {"logp": logp_fn_pt, "expand": expand_fn_pt}
+    record = _Record.build(logp_fn_pt.get_shared(), expand_fn_pt.get_shared())
+    sources, keys, callbacks = {}, {}, {}
+    for kind, function in functions.items():
+        sources[kind] = record.source(kind, n_dim, n_expanded)
+        keys[kind] = _callback_key(_inner_cache_key(function.vm.jit_fn), record.slots[kind], sources[kind])
+        callbacks[kind] = _callback(kind, sources[kind], keys[kind], record, function.vm.jit_fn)
+    x, logp, grad = _check_against_pytensor(
+        callbacks["logp"], logp_fn_pt, initial_point_fn, n_dim, record.user_data
     )
-    expand_callback = _c_callback(
-        _dispatcher_factory("expand", expand_source, expand_key, expand_slots, expand_fn_pt.vm.jit_fn),
-        _EXPAND_SIGNATURE,
-    )
-    x, logp, grad = _check_against_pytensor(logp_callback, logp_fn_pt, initial_point_fn, n_dim, user_data)
-    dims, coords = _prepare_dims_and_coords(model, shape_info, reparameterized)
-    compiled = CompiledPyMCModel(
-        _n_dim=n_dim,
-        dims=dims,
-        _coords=coords,
-        _shapes={name: tuple(shape) for name, _, shape in zip(*shape_info, strict=True)},
-        compiled_logp_func=logp_callback,
-        compiled_expand_func=expand_callback,
-        initial_point_func=initial_point_fn,
-        shared_data=shared_data,
-        shared_var_keys=shared_var_keys,
-        user_data=user_data,
-        n_expanded=n_expanded,
+    compiled = _assemble(
+        model,
+        record,
+        callbacks,
+        initial_point_fn,
+        sizes=(n_dim, n_expanded),
         shape_info=shape_info,
-        logp_func=logp_fn_pt,
-        expand_func=expand_fn_pt,
-        reparameterized_names=reparameterized,
+        reparameterized=reparameterized,
+        functions=functions,
     )
-    if shared is None or not all(any(var is known for known in shared) for var in [*logp_vars, *expand_vars]):
+    if shared is None:
         return compiled, None
     position = {id(var): index for index, var in enumerate(shared)}
+    if any(id(var) not in position for var in record.variables["logp"] + record.variables["expand"]):
+        return compiled, None
     names, slices, shapes = shape_info
     entry = CompileEntry(
         n_dim=int(n_dim),
@@ -254,11 +235,11 @@ def _compile_afresh(model: pm.Model, shared: list | None) -> tuple[Any, CompileE
         slices=[[int(item.start), int(item.stop)] for item in slices],
         shapes=[[int(size) for size in shape] for shape in shapes],
         reparameterized=[str(name) for name in reparameterized],
-        logp_shared=[position[id(var)] for var in logp_vars],
-        expand_shared=[position[id(var)] for var in expand_vars],
-        callback_keys={"logp": logp_key, "expand": expand_key},
-        source_digests={"logp": _digest(logp_source), "expand": _digest(expand_source)},
-        data_digest=data_digest(list(shared_data.values())),
+        logp_shared=[position[id(var)] for var in record.variables["logp"]],
+        expand_shared=[position[id(var)] for var in record.variables["expand"]],
+        callback_keys=keys,
+        source_digests={kind: _digest(source) for kind, source in sources.items()},
+        data_digest=data_digest(list(record.shared_data.values())),
         support_point=initial_point_fn.base.tolist(),
         reference_x=x.tolist(),
         reference_logp=float(logp),
@@ -277,34 +258,21 @@ def _compile_from_entry(model: pm.Model, entry: CompileEntry, shared: list) -> A
         the cache, or the log density disagrees with the entry's reference
         (on the same data) or is not finite.
     """
-    from nutpie.compile_pymc import (
-        CompiledPyMCModel,
-        _prepare_dims_and_coords,
-        make_user_data,
+    record = _Record.build(
+        [shared[index] for index in entry.logp_shared], [shared[index] for index in entry.expand_shared]
     )
-
-    logp_vars = [shared[index] for index in entry.logp_shared]
-    expand_vars = [shared[index] for index in entry.expand_shared]
-    shared_var_keys, shared_data = _shared_containers(logp_vars, expand_vars)
-    user_data = make_user_data(shared_var_keys, shared_data)
-    slots = _record_slots(user_data.dtype, shared_var_keys, shared_data)
-    words = user_data.dtype.itemsize // 8
     callbacks = {}
-    for kind, variables, signature in (
-        ("logp", logp_vars, _LOGP_SIGNATURE),
-        ("expand", expand_vars, _EXPAND_SIGNATURE),
-    ):
-        kind_slots = [slots[shared_var_keys[var]] for var in variables]
-        source = _callback_source(kind, kind_slots, words, entry.n_dim, entry.n_expanded)
+    for kind in ("logp", "expand"):
+        source = record.source(kind, entry.n_dim, entry.n_expanded)
         if _digest(source) != entry.source_digests[kind]:
             raise RuntimeError(f"the {kind} callback's record layout differs from the entry's")
         # Loaded from numba's cache, the callback needs no inner function; if
         # it is not in the cache, compiling with this placeholder fails.
-        factory = _dispatcher_factory(kind, source, entry.callback_keys[kind], kind_slots, _NOT_IN_CACHE)
-        callbacks[kind] = _c_callback(factory, signature)
-    digest = data_digest(list(shared_data.values()))
-    _check_against_entry(callbacks, entry, user_data, digest)
-    names, _, shapes = entry.shape_info()
+        callbacks[kind] = _callback(kind, source, entry.callback_keys[kind], record, _NOT_IN_CACHE)
+    digest = data_digest(list(record.shared_data.values()))
+    _check_against_entry(callbacks, entry, record.user_data, digest)
+    shape_info = entry.shape_info()
+    names, _, shapes = shape_info
     free = len(model.free_RVs)
     # The stored support point holds for the same data and no initial values set by hand.
     same_start = digest == entry.data_digest and all(
@@ -313,24 +281,111 @@ def _compile_from_entry(model: pm.Model, entry: CompileEntry, shared: list) -> A
     initial_point_fn = JitteredInitialPoint(
         model, names[:free], shapes[:free], base=entry.support_point if same_start else None
     )
-    shape_info = entry.shape_info()
-    dims, coords = _prepare_dims_and_coords(model, shape_info, entry.reparameterized)
+    return _assemble(
+        model,
+        record,
+        callbacks,
+        initial_point_fn,
+        sizes=(entry.n_dim, entry.n_expanded),
+        shape_info=shape_info,
+        reparameterized=list(entry.reparameterized),
+    )
+
+
+@dataclass(frozen=True)
+class _Record:
+    """nutpie's user-data record for the shared variables the two callbacks read.
+
+    Attributes
+    ----------
+    variables : dict
+        ``"logp"``/``"expand"`` -> the shared variables each callback reads,
+        in the order its PyTensor function takes them.
+    shared_var_keys, shared_data : dict
+        As :class:`nutpie.compile_pymc.CompiledPyMCModel` holds them.
+    user_data : numpy.ndarray
+        The record itself.
+    slots : dict
+        ``"logp"``/``"expand"`` -> where each of the callback's variables sits
+        in the record.
+    """
+
+    variables: dict[str, list]
+    shared_var_keys: dict
+    shared_data: dict[str, np.ndarray]
+    user_data: np.ndarray
+    slots: dict[str, list[_Slot]]
+
+    @classmethod
+    def build(cls, logp_vars: list, expand_vars: list) -> _Record:
+        """The record for these variables, in nutpie's layout with keys ``s0``, ``s1``, ..."""
+        from nutpie.compile_pymc import make_user_data
+
+        shared_var_keys, shared_data = _shared_containers(logp_vars, expand_vars)
+        user_data = make_user_data(shared_var_keys, shared_data)
+        slots = _record_slots(user_data.dtype, shared_var_keys, shared_data)
+        variables = {"logp": list(logp_vars), "expand": list(expand_vars)}
+        return cls(
+            variables=variables,
+            shared_var_keys=shared_var_keys,
+            shared_data=shared_data,
+            user_data=user_data,
+            slots={kind: [slots[shared_var_keys[var]] for var in vars_] for kind, vars_ in variables.items()},
+        )
+
+    def source(self, kind: str, n_dim: int, n_expanded: int) -> str:
+        """Source of the ``kind`` (``"logp"`` or ``"expand"``) callback for this record."""
+        words = self.user_data.dtype.itemsize // 8
+        if kind == "logp":
+            return _logp_source(_callback_name(kind), self.slots[kind], words, n_dim)
+        return _expand_source(_callback_name(kind), self.slots[kind], words, n_dim, n_expanded)
+
+
+def _callback(kind: str, source: str, key: str, record: _Record, inner: Any) -> CCallback:
+    """The ``kind`` callback compiled from ``source`` (or loaded from numba's cache under ``key``)."""
+    factory = _dispatcher_factory(kind, source, key, record.slots[kind], inner)
+    return _c_callback(factory, _SIGNATURES[kind])
+
+
+def _assemble(
+    model: pm.Model,
+    record: _Record,
+    callbacks: dict[str, CCallback],
+    initial_point_fn: JitteredInitialPoint,
+    *,
+    sizes: tuple[int, int],
+    shape_info: tuple,
+    reparameterized: list[str],
+    functions: dict[str, Any] | None = None,
+) -> Any:
+    """The compiled model nutpie samples, from its parts.
+
+    ``sizes`` is ``(n_dim, n_expanded)``; ``functions`` the PyTensor
+    functions (``"logp"``/``"expand"``) when they were compiled here (nutpie
+    keeps them but does not use them).
+    """
+    from nutpie.compile_pymc import CompiledPyMCModel, _prepare_dims_and_coords
+
+    functions = functions or {}
+    dims, coords = _prepare_dims_and_coords(model, shape_info, reparameterized)
+    names, _, shapes = shape_info
+    n_dim, n_expanded = sizes
     return CompiledPyMCModel(
-        _n_dim=entry.n_dim,
+        _n_dim=n_dim,
         dims=dims,
         _coords=coords,
-        _shapes={name: tuple(shape) for name, _, shape in zip(*shape_info, strict=True)},
+        _shapes={name: tuple(shape) for name, shape in zip(names, shapes, strict=True)},
         compiled_logp_func=callbacks["logp"],
         compiled_expand_func=callbacks["expand"],
         initial_point_func=initial_point_fn,
-        shared_data=shared_data,
-        shared_var_keys=shared_var_keys,
-        user_data=user_data,
-        n_expanded=entry.n_expanded,
+        shared_data=record.shared_data,
+        shared_var_keys=record.shared_var_keys,
+        user_data=record.user_data,
+        n_expanded=n_expanded,
         shape_info=shape_info,
-        logp_func=None,
-        expand_func=None,
-        reparameterized_names=list(entry.reparameterized),
+        logp_func=functions.get("logp"),
+        expand_func=functions.get("expand"),
+        reparameterized_names=reparameterized,
     )
 
 
@@ -525,12 +580,8 @@ def _expand_source(name: str, slots: list[_Slot], words: int, n_dim: int, n_expa
     return f"def {name}(dim, expanded, x_, out_, user_data_):\n" + "".join(f"    {line}\n" for line in body)
 
 
-def _callback_source(kind: str, slots: list[_Slot], words: int, n_dim: int, n_expanded: int) -> str:
-    """Source of the ``kind`` (``"logp"`` or ``"expand"``) callback for this record layout."""
-    name = f"bayeslme_nutpie_{kind}"
-    if kind == "logp":
-        return _logp_source(name, slots, words, n_dim)
-    return _expand_source(name, slots, words, n_dim, n_expanded)
+def _callback_name(kind: str) -> str:
+    return f"bayeslme_nutpie_{kind}"
 
 
 def _callback_key(inner_key: str, slots: list[_Slot], source: str) -> str:
@@ -550,7 +601,7 @@ def _dispatcher_factory(
     from pytensor.link.numba.cache import compile_numba_function_src
     from pytensor.link.numba.dispatch.basic import numba_njit
 
-    name = f"bayeslme_nutpie_{kind}"
+    name = _callback_name(kind)
     global_env = {
         # numba rebuilds a cached function's environment from this module
         "__name__": __name__,
