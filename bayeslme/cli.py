@@ -71,9 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from bayeslme.report.text import fit_text
 
-    print(fit_text(fit, prob=args.prob))
-    print("\nR² (marginal: fixed effects; conditional: fixed + group effects; bayes: Gelman et al. 2019):")
-    print(fit.r2(prob=args.prob).round(3).to_string())
+    print(fit_text(fit, prob=args.prob))  # includes the R² table
     if factor is not None:
         table = fit.coef(factor, prob=args.prob)["mean"]
         coef = table.unstack()[list(dict.fromkeys(table.index.get_level_values(1)))]

@@ -1,8 +1,14 @@
 """Save and load fits as netCDF: the posterior plus the model spec as JSON.
 
 No pickle is involved, so opening a file cannot run code. The fitting data
-(model columns only) travel in the file so that the design, and with it every
-method of the fit, is rebuilt exactly.
+(model columns only, every dtype restored exactly by
+:mod:`bayeslme.io_frame`) travel in the file, and the design is rebuilt
+against the levels stored in the spec, never re-derived from the data: a
+loaded fit answers exactly like the fresh one.
+
+Format versions: 2 names a factor's level dimension ``<factor>__level``;
+files of version 1 (level dimension named like the factor) are renamed on
+loading.
 """
 
 from __future__ import annotations
@@ -11,18 +17,19 @@ import json
 import os
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
 from bayeslme.errors import FileFormatError
+from bayeslme.io_frame import dataset_to_frame, escape_dataset, frame_to_dataset, unescape_dataset
 
 if TYPE_CHECKING:
     from bayeslme.results.fit import Fit
+    from bayeslme.spec import ModelSpec
 
 __all__ = ["FORMAT_VERSION", "load", "save_fit"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _MARKER = "bayeslme_format_version"
 
 
@@ -42,10 +49,9 @@ def save_fit(fit: Fit, path: str | os.PathLike) -> None:
         dropped = [
             v for v in dataset.data_vars if dataset[v].dtype == object and v.startswith("divergence_message")
         ]
-        groups[f"/{name}"] = _strings_to_str(dataset.drop_vars(dropped))
+        groups[f"/{name}"] = escape_dataset(_strings_to_str(dataset.drop_vars(dropped)))
     columns = used_columns(fit.design.formula, fit.design.data)
-    data = fit.design.data[columns]
-    groups["/bayeslme_data"] = _frame_to_dataset(data)
+    groups["/bayeslme_data"] = frame_to_dataset(fit.design.data[columns])
     root = xr.Dataset(
         attrs={
             _MARKER: FORMAT_VERSION,
@@ -94,17 +100,36 @@ def load(path: str | os.PathLike) -> Fit:
     try:
         spec = ModelSpec.from_dict(json.loads(tree.attrs["spec"]))
         info = json.loads(tree.attrs.get("info", "{}"))
-        data = tree["bayeslme_data"].to_dataset().to_dataframe().reset_index(drop=True)
+        stored = tree["bayeslme_data"].to_dataset()
+        data = dataset_to_frame(stored) if int(version) >= 2 else _frame_v1(stored)
     except Exception as err:  # malformed JSON or missing groups
         raise FileFormatError(f"{str(path)!r} has a damaged bayeslme header ({err})") from err
     import warnings
 
+    levels = spec.levels if int(version) >= 2 else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        design = build_design(parse_formula(spec.formula), data, family=spec.family)
-    children = {f"/{k}": v.to_dataset() for k, v in tree.children.items() if k != "bayeslme_data"}
+        design = build_design(parse_formula(spec.formula), data, family=spec.family, levels=levels)
+    children = {
+        f"/{k}": _rename_v1(unescape_dataset(v.to_dataset()), spec, int(version))
+        for k, v in tree.children.items()
+        if k != "bayeslme_data"
+    }
     idata = xr.DataTree.from_dict(children)
     return Fit(spec=spec, design=design, idata=idata, info=info)
+
+
+def _frame_v1(dataset: xr.Dataset) -> pd.DataFrame:
+    """Data of a version-1 file: columns as stored, one variable per column over ``row``."""
+    return dataset.to_dataframe().reset_index(drop=True)
+
+
+def _rename_v1(dataset: xr.Dataset, spec: ModelSpec, version: int) -> xr.Dataset:
+    """Version-1 files named a factor's level dimension like the factor."""
+    if version >= 2:
+        return dataset
+    mapping = {f.name: f.level_dim for f in spec.factors if f.name in dataset.dims}
+    return dataset.rename(mapping) if mapping else dataset
 
 
 def _strings_to_str(dataset: xr.Dataset) -> xr.Dataset:
@@ -112,16 +137,3 @@ def _strings_to_str(dataset: xr.Dataset) -> xr.Dataset:
         if coord.dtype == object:
             dataset = dataset.assign_coords({name: coord.values.astype(str)})
     return dataset
-
-
-def _frame_to_dataset(frame: pd.DataFrame) -> xr.Dataset:
-    variables = {}
-    for column in frame.columns:
-        series = frame[column]
-        if isinstance(series.dtype, pd.DatetimeTZDtype):
-            series = series.dt.tz_convert(None)  # netCDF has no time zones: store UTC instants
-        values = series.to_numpy()
-        if values.dtype == object or isinstance(frame[column].dtype, pd.CategoricalDtype):
-            values = frame[column].astype(str).to_numpy().astype(str)
-        variables[str(column)] = ("row", np.asarray(values))
-    return xr.Dataset(variables, coords={"row": np.arange(len(frame))})

@@ -10,10 +10,11 @@ from typing import Any
 
 import pandas as pd
 
-from bayeslme.errors import DataError, PriorError
+from bayeslme.errors import DataError, FormulaError, PriorError
 from bayeslme.families import Family, get_family
 from bayeslme.formula.design import Design, build_design, numeric_group_columns
-from bayeslme.formula.parse import parse_formula
+from bayeslme.formula.parse import FormulaSpec, parse_formula
+from bayeslme.formula.text import split_top_level
 from bayeslme.priors import Prior
 from bayeslme.results.fit import Fit
 from bayeslme.spec import ModelSpec, build_spec
@@ -80,6 +81,7 @@ class GLMM:
         self.family: Family = get_family(family)
         self.link: str = self.family.check_link(link)
         self.formula = parse_formula(formula)
+        _check_group_terms(self.formula)
         self.design: Design = build_design(self.formula, data, family=self.family.name)
         _check_response(self.design, self.family)
         numeric = numeric_group_columns(self.design)
@@ -224,6 +226,25 @@ class LMM(GLMM):
 
     def __init__(self, formula: str, data: pd.DataFrame, *, priors: Mapping[str, Prior] | None = None):
         super().__init__(formula, data, family="gaussian", priors=priors)
+
+
+def _check_group_terms(formula: FormulaSpec) -> None:
+    """A mixed model needs a group term (or a residual correlation term), as lme4 requires a group term."""
+    if formula.group_terms or formula.rescor is not None:
+        return
+    bare = [
+        piece.strip() for piece, _ in split_top_level(formula.fixed, "+") if piece.strip().startswith("(")
+    ]
+    hint = (
+        f"; {bare[0]} has no '|': a group term is written (effects | factor), e.g. (1 | subject)"
+        if bare
+        else "; add one such as (1 | subject)"
+    )
+    raise FormulaError(
+        f"the formula has no group terms{hint}. A model without group effects is not a mixed model "
+        "(lme4 refuses it too: 'No random effects terms specified in formula')",
+        formula.text,
+    )
 
 
 def _check_response(design: Design, family: Family) -> None:

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from bayeslme.blocks import structured_correlation_cholesky
 from bayeslme.errors import BayeslmeError, PriorError
 from bayeslme.families import get_family, inverse_link
 from bayeslme.model import GLMM
@@ -171,6 +172,18 @@ def lkj_correlation(k: int, eta: float, rng: np.random.Generator) -> np.ndarray:
     return corr
 
 
+def _block_correlation(spec: ModelSpec, factor, block, rng: np.random.Generator) -> np.ndarray:
+    """One prior draw of a correlated block's correlation matrix (LKJ, or a cs/ar1 rho)."""
+    width = len(block.effects)
+    if block.structure == "us":
+        return lkj_correlation(width, spec.priors[factor.cor_key]["eta"], rng)
+    prior = spec.priors[factor.rho_key]
+    low, high = block.rho_bounds
+    rho = rng.uniform(max(prior["lower"], low), min(prior["upper"], high))
+    chol = np.array(structured_correlation_cholesky(block.structure, rho, width), dtype=float)
+    return chol @ chol.T
+
+
 def draw_parameters(spec: ModelSpec, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """One draw of every parameter from the spec's priors.
 
@@ -192,24 +205,26 @@ def draw_parameters(spec: ModelSpec, rng: np.random.Generator) -> dict[str, np.n
         params["Intercept_centered"] = np.array(centred)
     params["b"] = np.array([b[n] for n in spec.fixed])
     for factor in spec.factors:
-        sd = np.array([_scale(spec.priors[f"sd[{factor.name}|{e}]"], rng) for e in factor.effects])
+        sd = np.zeros(len(factor.effects))
+        for key, positions in factor.sd_slots():
+            sd[list(positions)] = _scale(spec.priors[key], rng)
         corr = np.eye(len(factor.effects))
         cors = []
         start = 0
         for block in factor.blocks:
             width = len(block.effects)
             if block.correlated:
-                block_corr = lkj_correlation(width, spec.priors[f"cor[{factor.name}]"]["eta"], rng)
+                block_corr = _block_correlation(spec, factor, block, rng)
                 corr[start : start + width, start : start + width] = block_corr
                 rows, cols = np.triu_indices(width, k=1)
                 cors.extend(block_corr[rows, cols])
             start += width
         chol = np.linalg.cholesky(corr)
         z = rng.normal(size=(len(factor.levels), len(factor.effects)))
-        params[f"{factor.name}__sd"] = sd
-        params[f"{factor.name}__u"] = (z @ chol.T) * sd
+        params[factor.sd_var] = sd
+        params[factor.u_var] = (z @ chol.T) * sd
         if cors:
-            params[f"{factor.name}__cor"] = np.array(cors)
+            params[factor.cor_var] = np.array(cors)
     for name in get_family(spec.family).parameters():
         if name in spec.priors:
             params[name] = np.array(_scale(spec.priors[name], rng))
@@ -241,8 +256,8 @@ def simulate_response(model: GLMM, params: dict[str, np.ndarray], rng: np.random
     """
     design = model.design
     eta = design.X @ params["b"] if design.X.size else np.zeros(design.n_obs)
-    for factor in design.factors:
-        u = params[f"{factor.name}__u"]
+    for names, factor in zip(model.spec.factors, design.factors, strict=True):
+        u = params[names.u_var]
         eta = eta + (factor.Z * u[factor.index]).sum(axis=1)
     if design.offset is not None:
         eta = eta + design.offset
@@ -256,10 +271,10 @@ def true_values(spec: ModelSpec, params: dict[str, np.ndarray]) -> dict[str, flo
     """Population-level parameters of one prior draw, keyed by SBC label."""
     values = {f"b[{n}]": float(v) for n, v in zip(spec.fixed, params["b"], strict=True)}
     for factor in spec.factors:
-        for e, effect in enumerate(factor.effects):
-            values[f"sd[{factor.name}|{effect}]"] = float(params[f"{factor.name}__sd"][e])
-        for p, (a, b) in enumerate(factor.pairs()):
-            values[f"cor[{factor.name}|{a}, {b}]"] = float(params[f"{factor.name}__cor"][p])
+        for label, value in zip(factor.sd_labels(), params[factor.sd_var], strict=True):
+            values[label] = float(value)
+        for label, value in zip(factor.cor_labels(), params.get(factor.cor_var, ()), strict=True):
+            values[label] = float(value)
     for name in get_family(spec.family).parameters():
         if name in params:
             values[name] = float(params[name])

@@ -49,13 +49,21 @@ def design(name: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
         frame = pd.DataFrame({"subj": subj.ravel(), "item": item.ravel()})
         frame["x"] = rng.normal(size=len(frame))
         return "y ~ x + (1 | subj) + (1 | item)", frame
+    if name == "cs":  # compound symmetry over three effects, separate SDs, 15 groups x 8
+        g = np.repeat([f"g{k:02d}" for k in range(15)], 8)
+        frame = pd.DataFrame({"x": rng.uniform(0, 4, g.size), "z": rng.normal(size=g.size), "g": g})
+        return "y ~ x + cs(1 + x + z | g)", frame
+    if name == "ar1":  # AR(1) over four time points, one shared SD, 20 groups x 2 rows per time
+        g = np.repeat([f"g{k:02d}" for k in range(20)], 8)
+        t = np.tile(np.repeat(["t1", "t2", "t3", "t4"], 2), 20)
+        return "y ~ t + ar1(0 + t | g)", pd.DataFrame({"t": pd.Categorical(t), "g": g})
     if name == "bernoulli":  # logistic random intercept, 20 groups x 10
         g = np.repeat([f"g{k:02d}" for k in range(20)], 10)
         return "y ~ x + (1 | g)", pd.DataFrame({"x": rng.normal(size=g.size), "g": g})
     raise SystemExit(f"unknown model {name!r}")
 
 
-MODELS = ("intercept", "small6", "tiny8", "slope", "crossed", "bernoulli")
+MODELS = ("intercept", "small6", "tiny8", "slope", "crossed", "bernoulli", "cs", "ar1")
 
 
 def template(name: str) -> bl.GLMM:

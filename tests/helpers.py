@@ -30,17 +30,16 @@ def synthetic_fit(
     coords = {"chain": np.arange(chains), "draw": np.arange(draws), "fixed": list(spec.fixed)}
     for factor in spec.factors:
         k = len(factor.effects)
-        dim = f"{factor.name}__effect"
-        coords[factor.name] = list(factor.levels)
+        dim = factor.effect_dim
+        coords[factor.level_dim] = list(factor.levels)
         coords[dim] = list(factor.effects)
-        variables[f"{factor.name}__sd"] = (("chain", "draw", dim), 1 + 0.1 * rng.normal(size=shape + (k,)))
+        variables[factor.sd_var] = (("chain", "draw", dim), 1 + 0.1 * rng.normal(size=shape + (k,)))
         u = rng.normal(size=shape + (len(factor.levels), k))
-        variables[f"{factor.name}__u"] = (("chain", "draw", factor.name, dim), u)
+        variables[factor.u_var] = (("chain", "draw", factor.level_dim, dim), u)
         if factor.pairs():
-            pair_dim = f"{factor.name}__cor_pair"
-            coords[pair_dim] = factor.pair_labels()
+            coords[factor.pair_dim] = factor.pair_labels()
             cor = np.tanh(0.2 * rng.normal(size=shape + (len(factor.pairs()),)))
-            variables[f"{factor.name}__cor"] = (("chain", "draw", pair_dim), cor)
+            variables[factor.cor_var] = (("chain", "draw", factor.pair_dim), cor)
     if "sigma" in spec.priors:
         variables["sigma"] = (("chain", "draw"), 1 + 0.1 * rng.normal(size=shape))
     for name, values in (posterior or {}).items():

@@ -56,6 +56,7 @@ from bayeslme.backend.collapsed_nested import nested_loglik
 from bayeslme.backend.components import (
     centered_X,
     column_means,
+    correlation_cholesky_draws,
     factor_scales,
     fixed_coefficients,
     scaled_cholesky,
@@ -217,17 +218,17 @@ def add_group_effects(
         drawn = {nesting.outer: (ua, za), nesting.inner: (ub, zb)}
     for position, (u, z) in sorted(drawn.items()):
         factor = spec.factors[position]
-        dims = ("chain", "draw", factor.name, f"{factor.name}__effect")
+        dims = ("chain", "draw", factor.level_dim, factor.effect_dim)
         shape = (n_chains, n_draws, len(factor.levels), len(factor.effects))
-        coords = {factor.name: list(factor.levels), f"{factor.name}__effect": list(factor.effects)}
+        coords = {factor.level_dim: list(factor.levels), factor.effect_dim: list(factor.effects)}
         posterior = posterior.assign(
             {
-                f"{factor.name}__z": xr.DataArray(z.reshape(shape), dims=dims, coords=coords),
-                f"{factor.name}__u": xr.DataArray(u.reshape(shape), dims=dims, coords=coords),
+                factor.z_var: xr.DataArray(z.reshape(shape), dims=dims, coords=coords),
+                factor.u_var: xr.DataArray(u.reshape(shape), dims=dims, coords=coords),
             }
         )
     idata["posterior"] = xr.DataTree(posterior)
-    idata["constant_data"] = xr.DataTree(_constant_data(design))
+    idata["constant_data"] = xr.DataTree(_constant_data(spec, design))
     idata["observed_data"] = xr.DataTree(
         xr.Dataset({"y": ("obs", design.y)}, coords={"obs": np.arange(design.n_obs)})
     )
@@ -245,26 +246,25 @@ def _centred_theta(spec: ModelSpec, posterior: xr.Dataset) -> np.ndarray:
 
 
 def _cholesky_draws(factor: FactorSpec, posterior: xr.Dataset) -> np.ndarray:
-    sd = posterior[f"{factor.name}__sd"].values.reshape(-1, len(factor.effects))
+    sd = posterior[factor.sd_var].values.reshape(-1, len(factor.effects))
     L = np.zeros(sd.shape + (sd.shape[1],))
     start = 0
     for k, block in enumerate(factor.blocks):
         width = len(block.effects)
         idx = slice(start, start + width)
         if block.correlated:
-            chol = posterior[f"{factor.name}__L{k}"].values.reshape(-1, width, width)
-            L[:, idx, idx] = sd[:, idx, None] * chol
+            L[:, idx, idx] = sd[:, idx, None] * correlation_cholesky_draws(factor, k, posterior)
         else:
             L[:, idx, idx] = np.eye(width) * sd[:, idx, None]
         start += width
     return L
 
 
-def _constant_data(design: Design) -> xr.Dataset:
+def _constant_data(spec: ModelSpec, design: Design) -> xr.Dataset:
     coords: dict = {"obs": np.arange(design.n_obs), "fixed": list(design.fixed_names)}
     variables: dict = {"X": (("obs", "fixed"), design.X)}
-    for factor in design.factors:
-        coords[f"{factor.name}__effect"] = list(factor.effects)
-        variables[f"{factor.name}__index"] = ("obs", factor.index)
-        variables[f"{factor.name}__Z"] = (("obs", f"{factor.name}__effect"), factor.Z)
+    for names, factor in zip(spec.factors, design.factors, strict=True):
+        coords[names.effect_dim] = list(factor.effects)
+        variables[names.index_var] = ("obs", factor.index)
+        variables[names.Z_var] = (("obs", names.effect_dim), factor.Z)
     return xr.Dataset(variables, coords=coords)

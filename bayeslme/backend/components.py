@@ -7,7 +7,8 @@ names, dims and priors, so that their posteriors are interchangeable:
   intercept column is not centred) and reported as ``b`` on the original
   predictors;
 * per grouping factor, the SDs ``<f>__sd`` and, per correlated block, an LKJ
-  Cholesky factor ``<f>__L<k>`` with the correlations ``<f>__cor``.
+  Cholesky factor ``<f>__L<k>`` (unstructured) or a correlation parameter
+  ``<f>__rho<k>`` (``cs``, ``ar1``), with the correlations ``<f>__cor``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,17 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayeslme.backend.prior_vars import location_vector, scale_vector
+from bayeslme.blocks import structured_correlation_cholesky
 from bayeslme.spec import FactorSpec, ModelSpec
 
-__all__ = ["centered_X", "column_means", "factor_scales", "fixed_coefficients", "scaled_cholesky"]
+__all__ = [
+    "centered_X",
+    "column_means",
+    "correlation_cholesky_draws",
+    "factor_scales",
+    "fixed_coefficients",
+    "scaled_cholesky",
+]
 
 
 def column_means(spec: ModelSpec) -> np.ndarray:
@@ -73,19 +82,15 @@ def fixed_coefficients(spec: ModelSpec, *, shared: bool = False) -> pt.TensorVar
 def factor_scales(
     spec: ModelSpec, factor: FactorSpec, *, shared: bool = False
 ) -> tuple[pt.TensorVariable, list[pt.TensorVariable | None]]:
-    """SDs of a factor's effects and the LKJ Cholesky factor of each block.
+    """SDs of a factor's effects and the correlation Cholesky factor of each block.
 
-    Registers ``<f>__sd`` (dims ``<f>__effect``), ``<f>__L<k>`` per correlated
-    block and ``<f>__cor`` (dims ``<f>__cor_pair``) when any block is
-    correlated. Uncorrelated blocks get ``None``.
+    Registers ``<f>__sd`` (dims ``<f>__effect``; assembled from
+    ``<f>__sd_free`` when a block shares one SD), per correlated block an LKJ
+    Cholesky factor ``<f>__L<k>`` or a ``cs``/``ar1`` correlation
+    ``<f>__rho<k>``, and ``<f>__cor`` (dims ``<f>__cor_pair``) when any block
+    is correlated. Uncorrelated blocks get ``None``.
     """
-    name = factor.name
-    sd = scale_vector(
-        f"{name}__sd",
-        [spec.priors[f"sd[{name}|{effect}]"] for effect in factor.effects],
-        dims=f"{name}__effect",
-        shared=shared,
-    )
+    sd = _factor_sds(spec, factor, shared)
     chols: list[pt.TensorVariable | None] = []
     correlations = []
     for k, block in enumerate(factor.blocks):
@@ -93,13 +98,44 @@ def factor_scales(
             chols.append(None)
             continue
         width = len(block.effects)
-        chol = pm.LKJCorr(f"{name}__L{k}", n=width, eta=spec.priors[f"cor[{name}]"]["eta"])
+        if block.structure == "us":
+            chol = pm.LKJCorr(factor.chol_var(k), n=width, eta=spec.priors[factor.cor_key]["eta"])
+        else:
+            prior = spec.priors[factor.rho_key]
+            low, high = block.rho_bounds
+            rho = pm.Uniform(factor.rho_var(k), max(prior["lower"], low), min(prior["upper"], high))
+            entries = structured_correlation_cholesky(block.structure, rho, width, sqrt=pt.sqrt)
+            chol = pt.stack([pt.stack(row) for row in entries])
         rows, cols = np.triu_indices(width, k=1)
         correlations.append((chol @ chol.T)[rows, cols])
         chols.append(chol)
     if correlations:
-        pm.Deterministic(f"{name}__cor", pt.concatenate(correlations), dims=f"{name}__cor_pair")
+        pm.Deterministic(factor.cor_var, pt.concatenate(correlations), dims=factor.pair_dim)
     return sd, chols
+
+
+def correlation_cholesky_draws(factor: FactorSpec, k: int, posterior) -> np.ndarray:
+    """Draws ``(draws, p, p)`` of block ``k``'s correlation Cholesky factor from a posterior dataset."""
+    block = factor.blocks[k]
+    width = len(block.effects)
+    if block.structure == "us":
+        return posterior[factor.chol_var(k)].values.reshape(-1, width, width)
+    rho = posterior[factor.rho_var(k)].values.reshape(-1)
+    entries = structured_correlation_cholesky(block.structure, rho, width)
+    return np.stack([np.stack(row, axis=-1) for row in entries], axis=-2)
+
+
+def _factor_sds(spec: ModelSpec, factor: FactorSpec, shared: bool) -> pt.TensorVariable:
+    """``<f>__sd``: one free SD per effect, or per SD slot when a block shares one."""
+    slots = factor.sd_slots()
+    priors = [spec.priors[key] for key, _ in slots]
+    if len(slots) == len(factor.effects):
+        return scale_vector(factor.sd_var, priors, dims=factor.effect_dim, shared=shared)
+    free = scale_vector(factor.sd_free_var, priors, shared=shared)
+    owner = np.zeros(len(factor.effects), dtype=np.int64)
+    for slot, (_, positions) in enumerate(slots):
+        owner[list(positions)] = slot
+    return pm.Deterministic(factor.sd_var, free[owner], dims=factor.effect_dim)
 
 
 def scaled_cholesky(

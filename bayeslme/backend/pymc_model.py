@@ -15,8 +15,9 @@ Single-effect blocks (including every ``||`` term) have :math:`u_j = s z_j`.
 
 Stored variables: ``b`` (fixed effects on the original predictors),
 ``<f>__sd``, ``<f>__cor`` (correlations of pairs in ``<f>__cor_pair``),
-``<f>__u`` (group effects), family parameters such as ``sigma``, ``nu``,
-``alpha``. An ``offset`` (``pm.Data``) is added to :math:`\\eta` when the
+``<f>__u`` (group effects, dims ``<f>__level``, ``<f>__effect``), family
+parameters such as ``sigma``, ``nu``, ``alpha``; the spec names them
+(:class:`~bayeslme.spec.FactorSpec`). An ``offset`` (``pm.Data``) is added to :math:`\\eta` when the
 formula has one; binomial trials enter as ``pm.Data("trials")``.
 """
 
@@ -42,10 +43,10 @@ def model_coords(spec: ModelSpec, n_obs: int) -> dict[str, list]:
     """Named coordinates of every dimension the model uses."""
     coords: dict[str, list] = {"obs": list(range(n_obs)), "fixed": list(spec.fixed)}
     for factor in spec.factors:
-        coords[factor.name] = list(factor.levels)
-        coords[f"{factor.name}__effect"] = list(factor.effects)
+        coords[factor.level_dim] = list(factor.levels)
+        coords[factor.effect_dim] = list(factor.effects)
         if factor.pairs():
-            coords[f"{factor.name}__cor_pair"] = factor.pair_labels()
+            coords[factor.pair_dim] = factor.pair_labels()
     return coords
 
 
@@ -67,8 +68,8 @@ def build_pymc_model(spec: ModelSpec, design: Design) -> pm.Model:
     with pm.Model(coords=model_coords(spec, design.n_obs)) as model:
         eta = _fixed_predictor(spec, design)
         for factor_spec, factor in zip(spec.factors, design.factors, strict=True):
-            index = pm.Data(f"{factor.name}__index", factor.index, dims="obs")
-            Z = pm.Data(f"{factor.name}__Z", factor.Z, dims=("obs", f"{factor.name}__effect"))
+            index = pm.Data(factor_spec.index_var, factor.index, dims="obs")
+            Z = pm.Data(factor_spec.Z_var, factor.Z, dims=("obs", factor_spec.effect_dim))
             u = _group_effects(spec, factor_spec)
             # One gather per effect column, summed explicitly: the same sum as
             # ``(Z * u[index]).sum(axis=1)`` without the (obs, effect)
@@ -106,13 +107,12 @@ def _fixed_predictor(spec: ModelSpec, design: Design) -> pt.TensorVariable:
 
 
 def _group_effects(spec: ModelSpec, factor: FactorSpec) -> pt.TensorVariable:
-    name = factor.name
     sd, chols = factor_scales(spec, factor)
-    z = pm.Normal(f"{name}__z", 0.0, 1.0, dims=(name, f"{name}__effect"))
+    z = pm.Normal(factor.z_var, 0.0, 1.0, dims=(factor.level_dim, factor.effect_dim))
     if all(chol is None for chol in chols):
         # Diagonal scale: ``z * sd`` is ``z @ diag(sd).T`` without the matrix
         # product and the set_subtensor that builds diag(sd).
         u = z * sd
     else:
         u = z @ scaled_cholesky(factor, sd, chols).T
-    return pm.Deterministic(f"{name}__u", u, dims=(name, f"{name}__effect"))
+    return pm.Deterministic(factor.u_var, u, dims=(factor.level_dim, factor.effect_dim))

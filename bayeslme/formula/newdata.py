@@ -14,9 +14,12 @@ import formulae
 import numpy as np
 import pandas as pd
 
-from bayeslme.errors import DataError, UnseenLevelsError
+from bayeslme.errors import DataError
 from bayeslme.formula.centering import add_centering_columns
-from bayeslme.formula.design import Design, check_finite, factor_labels, used_columns
+from bayeslme.formula.design import Design, check_finite, encode_predictors, used_columns
+from bayeslme.formula.evaluate import evaluate_new, formula_response
+from bayeslme.formula.factors import factor_index
+from bayeslme.formula.levels import factor_labels
 from bayeslme.formula.response import binomial_parts, evaluate_offset, split_offsets
 
 __all__ = ["NewData", "NewFactor", "build_new_data"]
@@ -114,14 +117,17 @@ def build_new_data(design: Design, data: pd.DataFrame, *, require_response: bool
     response_vars = _response_variables(formula.fixed_formula)
     columns = _predictor_columns(design, data, response_vars)
     _check_missing(data, columns)
-    _check_categories(design, data, columns)
     frame, _ = add_centering_columns(data, formula.centering, design.centering)
-    X = _evaluate(design.fixed_matrix, frame)
+    frame, _ = encode_predictors(formula, frame, design.column_levels)
+    if design.fixed_matrix is None:
+        X = np.zeros((len(frame), 0))
+    else:
+        X = evaluate_new(design.fixed_matrix, frame)
     factors = _new_factors(design, frame)
     y = None
     has_response = all(name in data.columns for name in response_vars)
     if has_response and not data[list(response_vars)].isna().any().any():
-        y = _response(formula.fixed_formula, frame)
+        y = formula_response(formula.fixed_formula, frame)
     elif require_response:
         raise DataError(f"newdata must contain the response {formula.response!r} without missing values")
     _, offsets = split_offsets(formula.fixed)
@@ -174,49 +180,11 @@ def _check_missing(data: pd.DataFrame, columns: list[str]) -> None:
     check_finite(data, columns, label="newdata column")
 
 
-def _check_categories(design: Design, data: pd.DataFrame, columns: list[str]) -> None:
-    factor_columns = {c for term in design.formula.group_terms for c in term.factor_columns}
-    for name in columns:
-        if name in factor_columns or name not in design.data.columns:
-            continue
-        fitted = design.data[name]
-        if pd.api.types.is_numeric_dtype(fitted) and not pd.api.types.is_bool_dtype(fitted):
-            continue
-        known = set(fitted.astype(str).unique())
-        unseen = [v for v in dict.fromkeys(data[name].astype(str)) if v not in known]
-        if unseen:
-            raise UnseenLevelsError(
-                f"column {name!r} has levels not present in the fitted data: {unseen}; "
-                f"known levels: {sorted(known)}"
-            )
-
-
-def _evaluate(matrix, frame: pd.DataFrame) -> np.ndarray:
-    try:
-        return np.asarray(matrix.evaluate_new_data(frame).design_matrix, dtype=float)
-    except Exception as err:  # formulae raises several error types on bad new data
-        raise DataError(f"cannot evaluate the model formula on newdata: {err}") from err
-
-
-def _response(fixed_formula: str, frame: pd.DataFrame) -> np.ndarray | None:
-    try:
-        dm = formulae.design_matrices(fixed_formula, frame, na_action="error")
-    except Exception:  # the response is optional for prediction
-        return None
-    y = np.asarray(dm.response.design_matrix, dtype=float)
-    return y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
-
-
 def _new_factors(design: Design, frame: pd.DataFrame) -> tuple[NewFactor, ...]:
     out = []
     for factor in design.factors:
-        parts = [
-            _evaluate(matrix, frame)
-            for term, matrix in zip(design.formula.group_terms, design.term_matrices, strict=True)
-            if term.factor == factor.name
-        ]
+        parts = [evaluate_new(design.term_matrices[k], frame) for k in factor.terms]
         labels = factor_labels(frame, factor.columns)
-        position = {level: i for i, level in enumerate(factor.levels)}
-        index = np.array([position.get(label, -1) for label in labels], dtype=np.int64)
+        index = factor_index(frame, factor.columns, factor.levels)
         out.append(NewFactor(factor.name, tuple(labels.tolist()), index, np.column_stack(parts)))
     return tuple(out)

@@ -14,9 +14,11 @@ A plain 0/1 response with ``family="binomial"`` is one trial per row.
 
 Offsets
 -------
-``offset(x)``, ``offset(log(x))`` or ``offset(np.log(x))`` terms of the fixed
-part are removed from the fixed formula and added to the linear predictor with
-a coefficient fixed at 1, e.g. ``count ~ x + offset(log(exposure)) + (1 | g)``.
+``offset(expr)`` terms of the fixed part, where ``expr`` is a column or any
+expression of columns (``offset(log(exposure))``, ``offset(log(n) + 1)``,
+``offset(2 * log(x))``), are removed from the fixed formula and added to the
+linear predictor with a coefficient fixed at 1, e.g.
+``count ~ x + offset(log(exposure)) + (1 | g)``.
 
 Bernoulli responses
 -------------------
@@ -37,14 +39,15 @@ import pandas as pd
 
 from bayeslme.errors import DataError, FamilyError, FormulaError
 from bayeslme.formula.evaluate import check_evaluated, evaluate_formula
-from bayeslme.formula.parse import FormulaSpec, split_top_level
+from bayeslme.formula.parse import FormulaSpec
+from bayeslme.formula.text import split_top_level, unquote_name
 
 __all__ = ["Response", "evaluate_offset", "evaluate_response", "response_texts", "split_offsets"]
 
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
 _CBIND = re.compile(r"^cbind\((.*)\)$", re.S)
 _TRIALS = re.compile(r"^(.*?)\|\s*trials\((.*)\)$", re.S)
-_OFFSET = re.compile(rf"^offset\(\s*(?:(log|np\.log)\(\s*({_NAME})\s*\)|({_NAME}))\s*\)$")
+_OFFSET = re.compile(r"^offset\s*\((.*)\)$", re.S)
 _MAX_ROWS = 5
 
 
@@ -101,20 +104,20 @@ def split_offsets(fixed: str) -> tuple[str, tuple[str, ...]]:
     Raises
     ------
     FormulaError
-        For an offset expression other than a column, ``log(column)`` or
-        ``np.log(column)``.
+        For an empty ``offset()``.
     """
     kept: list[str] = []
     offsets: list[str] = []
     for piece in _split_plus(fixed):
-        if piece.startswith("offset("):
-            if not _OFFSET.match(piece):
-                raise FormulaError(
-                    f"cannot read {piece!r}: write offset(column) or offset(log(column))", piece, 0
-                )
-            offsets.append(piece)
-        else:
+        match = _OFFSET.match(piece)
+        if match is None:
             kept.append(piece)
+        elif not match.group(1).strip():
+            raise FormulaError(
+                "offset() needs an expression: offset(column) or offset(log(column))", piece, 0
+            )
+        else:
+            offsets.append(piece)
     return (" + ".join(kept) if kept else "1"), tuple(offsets)
 
 
@@ -124,25 +127,21 @@ def evaluate_offset(offsets: tuple[str, ...], frame: pd.DataFrame) -> np.ndarray
     Raises
     ------
     DataError
-        For a missing column, or ``log`` of non-positive values (naming rows).
+        For a missing column, or an offset that is not finite in some rows
+        (``log`` of non-positive values), naming the rows.
     """
     if not offsets:
         return None
     total = np.zeros(len(frame))
     for term in offsets:
-        match = _OFFSET.match(term)
-        column = match.group(2) or match.group(3)
-        if column not in frame.columns:
-            raise DataError(f"offset column {column!r} is not in the data")
-        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-        if match.group(1):
-            bad = ~(values > 0)
-            if bad.any():
-                raise DataError(
-                    f"offset {term!r}: column {column!r} must be positive to take its log; "
-                    f"offending rows {_rows(frame, bad)}"
-                )
-            values = np.log(values)
+        expr = _OFFSET.match(term).group(1).strip()
+        values = _evaluate_expression(expr, frame, term, check=False, what="offset")
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise DataError(
+                f"offset {term!r} is not finite in rows {_rows(frame, bad)} (log of values <= 0?); "
+                "fix or drop those rows"
+            )
         total += values
     return total
 
@@ -210,18 +209,22 @@ def evaluate_response(formula: FormulaSpec, frame: pd.DataFrame, family: str) ->
     return Response(y)
 
 
-def _evaluate_expression(expr: str, frame: pd.DataFrame, formula_text: str) -> np.ndarray:
+def _evaluate_expression(
+    expr: str, frame: pd.DataFrame, formula_text: str, *, check: bool = True, what: str = "response"
+) -> np.ndarray:
     """A column by name, else ``expr ~ 1`` evaluated by formulae (transforms, arithmetic)."""
-    if expr in frame.columns:
-        column = frame[expr]
+    column_name = unquote_name(expr)
+    if column_name in frame.columns:
+        column = frame[column_name]
         if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)):
-            raise DataError(f"response column {expr!r} must be numeric, got dtype {column.dtype}")
+            raise DataError(f"{what} column {column_name!r} must be numeric, got dtype {column.dtype}")
         return column.to_numpy(dtype=float)
     text = expr if re.match(rf"^{_NAME}\(.*\)$", expr) else f"I({expr})"
     dm = evaluate_formula(f"{text} ~ 1", frame, formula_text)
     values = np.asarray(dm.response.design_matrix, dtype=float)
     values = values[:, 0] if values.ndim == 2 else values
-    check_evaluated(values, [expr], frame)
+    if check:
+        check_evaluated(values, [expr], frame)
     return values
 
 

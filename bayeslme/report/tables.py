@@ -18,7 +18,7 @@ from bayeslme.results.diagnostics import singular_message
 
 if TYPE_CHECKING:
     from bayeslme.results.fit import Fit
-    from bayeslme.spec import ModelSpec
+    from bayeslme.spec import FactorSpec, ModelSpec
 
 __all__ = ["Section", "fit_sections", "model_sections"]
 
@@ -67,7 +67,7 @@ def model_sections(spec: ModelSpec) -> list[Section]:
         {
             "levels": [len(f.levels) for f in spec.factors],
             "effects": [", ".join(f.effects) for f in spec.factors],
-            "correlated": [bool(f.pairs()) for f in spec.factors],
+            "correlation": [_correlation(f) for f in spec.factors],
         },
         index=pd.Index([f.name for f in spec.factors], name="group"),
     )
@@ -78,10 +78,28 @@ def model_sections(spec: ModelSpec) -> list[Section]:
             f"family: {spec.family} (link: {spec.link}); observations: {spec.n_obs}",
             f"groups: {_groups(spec)}",
             *_rescor_lines(spec),
+            *_coding_lines(spec),
         ],
         effects if spec.factors else None,
     )
     return [model, Section("Priors", [], priors)]
+
+
+_STRUCTURE_NAMES = {"us": "unstructured (LKJ)", "cs": "compound symmetry", "ar1": "AR(1)"}
+
+
+def _correlation(factor: FactorSpec) -> str:
+    kinds = [_STRUCTURE_NAMES[b.structure] for b in factor.blocks if b.correlated]
+    return ", ".join(dict.fromkeys(kinds)) if kinds else "none"
+
+
+def _coding_lines(spec: ModelSpec) -> list[str]:
+    """Reference levels of categorical predictors, and where lme4 would code a term otherwise."""
+    lines = [
+        f"{column}: treatment coding, reference level {levels[0]!r} (levels {', '.join(levels)})"
+        for column, levels in spec.column_levels.items()
+    ]
+    return lines + [f"note: {note}" for note in spec.notes]
 
 
 def _sampler_lines(fit: Fit) -> list[str]:
@@ -129,6 +147,7 @@ def fit_sections(fit: Fit, *, prob: float = 0.95) -> list[Section]:
             f"formula: {spec.formula}",
             f"family: {spec.family} (link: {spec.link}); observations: {spec.n_obs}; groups: {_groups(spec)}",
             *_rescor_lines(spec),
+            *(f"note: {note}" for note in spec.notes),
             *_sampler_lines(fit),
         ],
     )

@@ -200,8 +200,7 @@ def singular_components(spec: ModelSpec, sds: dict[str, np.ndarray]) -> list[str
     """
     flagged = []
     for factor in spec.factors:
-        for e, effect in enumerate(factor.effects):
-            key = f"sd[{factor.name}|{effect}]"
+        for key, (e, *_) in factor.sd_slots():
             if at_boundary(sds[factor.name][..., e], spec.priors[key].scale):
                 flagged.append(key)
     return flagged

@@ -30,40 +30,42 @@ def group_effects_table(factor: FactorSpec, u: np.ndarray, *, prob: float = 0.95
 
 
 def coefficient_draws(
-    spec: ModelSpec, factor: FactorSpec, b: np.ndarray, u: np.ndarray
+    spec: ModelSpec, factors: list[FactorSpec], b: np.ndarray, u: list[np.ndarray]
 ) -> tuple[np.ndarray, list[str]]:
-    """Each level's own coefficients: fixed effect plus that level's group effect.
+    """Each level's own coefficients: fixed effect plus that level's group effects.
 
-    Coefficients are every fixed effect (constant across levels when the factor
-    has no matching group effect, as in lme4's ``coef()``) followed by group
-    effects that have no fixed counterpart.
+    Coefficients are every fixed effect (constant across levels when no factor
+    has a matching group effect, as in lme4's ``coef()``) followed by group
+    effects that have no fixed counterpart. ``factors`` are factors over the
+    same levels (lme4's ``g`` and ``g.1``); effects of the same name add up.
 
     Parameters
     ----------
     b : ndarray, shape (chain, draw, n_fixed)
-    u : ndarray, shape (chain, draw, levels, effects)
+    u : list of ndarray, shape (chain, draw, levels, effects), one per factor
 
     Returns
     -------
     draws : ndarray, shape (chain, draw, levels, n_coefficients)
     names : list of str
     """
-    names = list(spec.fixed) + [e for e in factor.effects if e not in spec.fixed]
-    chains, draws, levels = u.shape[:3]
+    extra = [e for factor in factors for e in factor.effects if e not in spec.fixed]
+    names = list(spec.fixed) + list(dict.fromkeys(extra))
+    chains, draws, levels = u[0].shape[:3]
     out = np.zeros((chains, draws, levels, len(names)))
     for c, name in enumerate(names):
         if name in spec.fixed:
             out[..., c] += b[..., spec.fixed.index(name)][..., None]
-        if name in factor.effects:
-            out[..., c] += u[..., factor.effects.index(name)]
+        for factor, values in zip(factors, u, strict=True):
+            if name in factor.effects:
+                out[..., c] += values[..., factor.effects.index(name)]
     return out, names
 
 
 def coefficients_table(
-    spec: ModelSpec, factor: FactorSpec, b: np.ndarray, u: np.ndarray, *, prob: float = 0.95
+    factor: FactorSpec, draws: np.ndarray, names: list[str], *, prob: float = 0.95
 ) -> pd.DataFrame:
     """Summary of :func:`coefficient_draws`, index ``(level, coefficient)``."""
-    draws, names = coefficient_draws(spec, factor, b, u)
     index = pd.MultiIndex.from_product([factor.levels, names], names=[factor.name, "coefficient"])
     return summarize_draws(
         draws.reshape(draws.shape[0], draws.shape[1], -1), index, prob=prob, diagnostics=False

@@ -64,9 +64,9 @@ class Fit:
         """Names of the population-level variables (fixed effects, SDs, cors, family)."""
         names = ["b"] if self.spec.fixed else []
         for factor in self.spec.factors:
-            names.append(f"{factor.name}__sd")
+            names.append(factor.sd_var)
             if factor.pairs():
-                names.append(f"{factor.name}__cor")
+                names.append(factor.cor_var)
         names += [n for n in self.family_parameters() if n in self.posterior]
         if self.spec.rescor is not None:
             names.append(self.spec.rescor.kind)
@@ -145,18 +145,23 @@ class Fit:
 
     def _group_moments(self) -> tuple[dict, dict, dict]:
         factors = self.spec.factors
-        sds = {f.name: self.draws(f"{f.name}__sd") for f in factors}
-        cors = {f.name: self.draws(f"{f.name}__cor") if f.pairs() else None for f in factors}
+        sds = {f.name: self.draws(f.sd_var) for f in factors}
+        cors = {f.name: self.draws(f.cor_var) if f.pairs() else None for f in factors}
         moments = {f.name: variance.design_moment(self.design.factor(f.name).Z) for f in factors}
         return sds, cors, moments
 
     def random_effects(self, factor: str, *, prob: float = 0.95) -> pd.DataFrame:
         """Posterior group effects (deviations ``u``) of each level of ``factor``."""
         spec = self._factor(factor)
-        return effects.group_effects_table(spec, self.draws(f"{spec.name}__u"), prob=prob)
+        return effects.group_effects_table(spec, self.draws(spec.u_var), prob=prob)
 
     def coef(self, factor: str, *, prob: float = 0.95) -> pd.DataFrame:
         """Each level's own coefficients (fixed + group effect), like lme4's ``coef()``.
+
+        Group effects of every term of the same grouping columns add up, so
+        for ``(1 | g) + (x | g)`` (lme4's separate terms ``g`` and ``g.1``)
+        the intercept of a level is the fixed intercept plus both of its
+        group intercepts.
 
         Returns
         -------
@@ -164,9 +169,8 @@ class Fit:
             Index ``(level, coefficient)``; ``.unstack()`` on ``mean`` gives
             lme4's wide layout.
         """
-        spec = self._factor(factor)
-        b = self.draws("b") if self.spec.fixed else np.zeros(self.draws(f"{spec.name}__u").shape[:2] + (0,))
-        return effects.coefficients_table(self.spec, spec, b, self.draws(f"{spec.name}__u"), prob=prob)
+        draws, names, spec = self._coefficient_draws(factor)
+        return effects.coefficients_table(spec, draws, names, prob=prob)
 
     def coef_draws(self, factor: str) -> xr.DataArray:
         """Posterior draws of each level's own coefficients (fixed + group effect).
@@ -183,20 +187,26 @@ class Fit:
         Returns
         -------
         xarray.DataArray
-            Dims ``(chain, draw, <factor>, coefficient)``, labelled by level and
+            Dims ``(chain, draw, <factor>__level, coefficient)``, labelled by level and
             coefficient name.
         """
-        spec = self._factor(factor)
-        u = self.draws(f"{spec.name}__u")
-        b = self.draws("b") if self.spec.fixed else np.zeros(u.shape[:2] + (0,))
-        values, names = effects.coefficient_draws(self.spec, spec, b, u)
+        values, names, spec = self._coefficient_draws(factor)
         coords = {
             "chain": self.posterior["chain"].values,
             "draw": self.posterior["draw"].values,
-            spec.name: list(spec.levels),
+            spec.level_dim: list(spec.levels),
             "coefficient": names,
         }
         return xr.DataArray(values, dims=list(coords), coords=coords, name="coef")
+
+    def _coefficient_draws(self, factor: str) -> tuple[np.ndarray, list[str], FactorSpec]:
+        """Per-level coefficient draws of ``factor``, its sibling terms (``g.1``, ...) included."""
+        spec = self._factor(factor)
+        siblings = [f for f in self.spec.factors if f.columns == spec.columns]
+        u = [self.draws(f.u_var) for f in siblings]
+        b = self.draws("b") if self.spec.fixed else np.zeros(u[0].shape[:2] + (0,))
+        values, names = effects.coefficient_draws(self.spec, siblings, b, u)
+        return values, names, spec
 
     def summary(self, *, prob: float = 0.95) -> pd.DataFrame:
         """All population-level parameters in one table."""
@@ -224,9 +234,10 @@ class Fit:
         groups: str = "conditional",
         new_groups: str = "sample",
         scale: str = "response",
-        hdi_prob: float = 0.9,
+        prob: float = 0.95,
         summary: bool = True,
         random_seed: int | None = None,
+        hdi_prob: float | None = None,
     ) -> pd.DataFrame | xr.DataArray:
         """Predictions for the fitted rows or for new rows.
 
@@ -253,13 +264,17 @@ class Fit:
             For ``kind="mean"``: the expected response (for bernoulli and
             binomial the success probability), or the linear predictor
             :math:`\\eta` on the link scale.
-        hdi_prob : float
-            Probability of the highest-density interval in the summary.
+        prob : float
+            Probability of the central (equal-tailed) interval in the summary,
+            0.95 by default as in every other table.
         summary : bool
-            ``True``: one row per new row (mean, sd, hdi_lower, hdi_upper);
+            ``True``: one row per new row with the columns of every summary
+            table (``mean, sd, q2.5, q97.5`` for ``prob=0.95``);
             ``False``: draws with dims ``(chain, draw, obs)``.
         random_seed : int, optional
             Seed for fresh group effects and observation noise.
+        hdi_prob : float, optional
+            Deprecated alias of ``prob`` (intervals are equal-tailed).
 
         Returns
         -------
@@ -276,8 +291,9 @@ class Fit:
             A categorical predictor level not seen in fitting, or unseen group
             levels with ``new_groups="error"`` (the levels are listed).
         """
-        from bayeslme.results.prediction import predict_fit
+        from bayeslme.results.prediction import predict_fit, resolve_prob
 
+        prob = resolve_prob(prob, hdi_prob)
         return predict_fit(
             self,
             newdata,
@@ -285,7 +301,7 @@ class Fit:
             groups=groups,
             new_groups=new_groups,
             scale=scale,
-            hdi_prob=hdi_prob,
+            prob=prob,
             summary=summary,
             random_seed=random_seed,
         )
@@ -399,7 +415,7 @@ class Fit:
         See :func:`bayeslme.results.diagnostics.at_boundary` for the criterion.
         Empty when the fit is not singular.
         """
-        sds = {f.name: self.draws(f"{f.name}__sd") for f in self.spec.factors}
+        sds = {f.name: self.draws(f.sd_var) for f in self.spec.factors}
         return singular_components(self.spec, sds)
 
     # ---- persistence -----------------------------------------------------------------
@@ -420,12 +436,11 @@ class Fit:
     def _labels(self, name: str) -> list[str]:
         if name == "b":
             return [f"b[{n}]" for n in self.spec.fixed]
-        if name.endswith("__sd"):
-            factor = self.spec.factor(name[: -len("__sd")])
-            return [f"sd[{factor.name}|{e}]" for e in factor.effects]
-        if name.endswith("__cor"):
-            factor = self.spec.factor(name[: -len("__cor")])
-            return [f"cor[{factor.name}|{a}, {b}]" for a, b in factor.pairs()]
+        for factor in self.spec.factors:
+            if name == factor.sd_var:
+                return factor.sd_labels()
+            if name == factor.cor_var:
+                return factor.cor_labels()
         return [name]
 
     def __repr__(self) -> str:
@@ -482,7 +497,7 @@ class Fit:
             raise BayeslmeError(f"factor {factor!r} has effects {list(spec.effects)}, not {unknown}")
         if ax is not None and len(chosen) > 1:
             raise BayeslmeError(f"ax takes one panel; pass effect= one of {list(spec.effects)}")
-        u = self.draws(f"{spec.name}__u")
+        u = self.draws(spec.u_var)
         u = u.reshape(-1, *u.shape[2:])
         axes = (
             [ax] if ax is not None else new_axes(len(chosen), size=(4.0, max(2.5, 0.22 * len(spec.levels))))

@@ -67,7 +67,7 @@ def level_lines(
     -------
     ndarray, shape (chain * draw, levels, n_grid)
     """
-    coefs, names = coefficient_draws(spec, factor, b, u)
+    coefs, names = coefficient_draws(spec, [factor], b, [u])
     values = covariate_values(spec, names, x, np.asarray(grid, dtype=float))
     coefs = coefs.reshape(-1, *coefs.shape[2:])
     return np.einsum("slk,gk->slg", coefs, values)

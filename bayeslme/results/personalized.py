@@ -17,10 +17,12 @@ from bayeslme.formula.newdata import NewData, build_new_data
 from bayeslme.results import effects, predict
 from bayeslme.results.personalize import conditional_group_effects, importance_weights
 from bayeslme.results.prediction import (
+    check_prob,
     factor_covariance,
     family_params,
     flat_draws,
     per_draw,
+    resolve_prob,
     summary_table,
     unseen_codes,
 )
@@ -66,7 +68,9 @@ class Personalized:
     def coefficient_draws(self) -> tuple[np.ndarray, list[str]]:
         """The individual's own coefficients (fixed + group effect), shape (draws, k)."""
         factor = self.spec.factor(self.factor)
-        draws, names = effects.coefficient_draws(self.spec, factor, self.b[None], self.u[None, :, None, :])
+        draws, names = effects.coefficient_draws(
+            self.spec, [factor], self.b[None], [self.u[None, :, None, :]]
+        )
         return draws[0, :, 0, :], names
 
     def coefficients(self, *, prob: float = 0.95) -> pd.DataFrame:
@@ -81,15 +85,20 @@ class Personalized:
         newdata: pd.DataFrame,
         *,
         kind: str = "mean",
-        hdi_prob: float = 0.9,
+        prob: float = 0.95,
         random_seed: int | None = None,
+        hdi_prob: float | None = None,
     ) -> pd.DataFrame:
         """Predictions for the individual's future rows.
 
         Every row of ``newdata`` is taken as this individual, whatever its
         label in the ``factor`` column. Other factors follow
         :meth:`bayeslme.Fit.predict` (unseen levels get fresh effects).
+        Summaries have the columns of every table: mean, sd and the
+        equal-tailed ``prob`` interval (``hdi_prob`` is a deprecated alias).
         """
+        prob = resolve_prob(prob, hdi_prob)
+        check_prob(prob)
         if kind not in ("mean", "response"):
             raise BayeslmeError(f"kind must be 'mean' or 'response', got {kind!r}")
         rows = newdata.copy()
@@ -102,7 +111,7 @@ class Personalized:
         mean = inverse_link(self.spec.link, eta)
         if kind == "response":
             mean = get_family(self.spec.family).draw_response(mean, self.params, rng)
-        return summary_table(mean, new.row_labels, hdi_prob)
+        return summary_table(mean, new.row_labels, prob)
 
 
 def _eta(person: Personalized, new: NewData, rng: np.random.Generator) -> np.ndarray:
@@ -150,7 +159,7 @@ def personalize_fit(
                 f"rows for personalize have levels of {other.name!r} not in the fitted data: "
                 f"{list(other.unseen)}"
             )
-        u_other = flat_draws(fit, f"{other.name}__u")
+        u_other = flat_draws(fit, fit.spec.factor(other.name).u_var)
         offset = offset + predict.group_contribution(other.Z, other.index, u_other)
         others[other.name] = (u_other, factor_covariance(fit, other.name))
     residual = new.y[None, :] - offset

@@ -23,7 +23,6 @@ import numpy as np
 __all__ = [
     "draw_new_effects",
     "group_contribution",
-    "hdi_bounds",
     "linear_predictor",
     "sample_mvnormal",
 ]
@@ -129,24 +128,3 @@ def linear_predictor(
     for Z, index, u in groups:
         eta = eta + group_contribution(Z, index, u)
     return eta
-
-
-def hdi_bounds(draws: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
-    """Highest-density interval of each column: the narrowest window holding ``prob``.
-
-    Parameters
-    ----------
-    draws : ndarray, shape (draws, n)
-    prob : float in (0, 1)
-
-    Returns
-    -------
-    lower, upper : ndarray, shape (n,)
-    """
-    ordered = np.sort(draws, axis=0)
-    total = ordered.shape[0]
-    inside = min(total - 1, max(1, int(np.floor(prob * total))))
-    widths = ordered[inside:] - ordered[: total - inside]
-    best = np.argmin(widths, axis=0)
-    columns = np.arange(ordered.shape[1])
-    return ordered[best, columns], ordered[best + inside, columns]

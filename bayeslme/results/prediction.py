@@ -6,6 +6,7 @@ a fit's spec, design and posterior draws.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,6 +17,7 @@ from bayeslme.errors import BayeslmeError, DataError, UnseenLevelsError
 from bayeslme.families import get_family, inverse_link
 from bayeslme.formula.newdata import NewData, build_new_data
 from bayeslme.results import predict, variance
+from bayeslme.results.summaries import summarize_draws
 
 if TYPE_CHECKING:
     from bayeslme.results.fit import Fit
@@ -29,6 +31,8 @@ __all__ = [
     "per_draw",
     "predict_fit",
     "prediction_draws",
+    "check_prob",
+    "resolve_prob",
     "summary_table",
     "unseen_codes",
 ]
@@ -90,8 +94,8 @@ def per_draw(value: np.ndarray | float, n_draws: int) -> np.ndarray:
 def factor_covariance(fit: Fit, name: str) -> np.ndarray:
     """Covariance matrix of factor ``name``'s group effects, per flattened draw."""
     spec = fit.spec.factor(name)
-    cor = flat_draws(fit, f"{name}__cor") if spec.pairs() else None
-    return variance.covariance_matrices(flat_draws(fit, f"{name}__sd"), cor, spec)
+    cor = flat_draws(fit, spec.cor_var) if spec.pairs() else None
+    return variance.covariance_matrices(flat_draws(fit, spec.sd_var), cor, spec)
 
 
 def eta_draws(
@@ -113,7 +117,7 @@ def eta_draws(
                     f"{list(factor.unseen)}; use new_groups='sample' to predict for new groups"
                 )
             codes = unseen_codes(factor.labels, factor.index)
-            u = flat_draws(fit, f"{factor.name}__u")
+            u = flat_draws(fit, fit.spec.factor(factor.name).u_var)
             if factor.unseen:
                 cov = factor_covariance(fit, factor.name)
                 u, codes = predict.draw_new_effects(u, codes, cov, rng or np.random.default_rng())
@@ -222,14 +226,13 @@ def predict_fit(
     kind: str,
     groups: str,
     new_groups: str,
-    hdi_prob: float,
+    prob: float,
     summary: bool,
     random_seed: int | None,
     scale: str = "response",
 ) -> pd.DataFrame | xr.DataArray:
     """Implementation of :meth:`bayeslme.Fit.predict`."""
-    if not 0 < hdi_prob < 1:
-        raise BayeslmeError(f"hdi_prob must be in (0, 1), got {hdi_prob!r}")
+    check_prob(prob)
     values, rows = prediction_draws(
         fit, newdata, kind=kind, groups=groups, new_groups=new_groups, scale=scale, random_seed=random_seed
     )
@@ -241,17 +244,36 @@ def predict_fit(
             coords={"chain": np.arange(chains), "draw": np.arange(draws), "obs": np.asarray(rows)},
             name=fit.spec.response if kind == "response" else "mean",
         )
-    return summary_table(values, rows, hdi_prob)
+    return summary_table(values, rows, prob)
 
 
-def summary_table(values: np.ndarray, rows: pd.Index, hdi_prob: float) -> pd.DataFrame:
-    """Mean, SD and highest-density interval of each column of ``values`` (draws, rows)."""
-    lower, upper = predict.hdi_bounds(values, hdi_prob)
-    sd = values.std(axis=0, ddof=1)
-    table = pd.DataFrame(
-        {"mean": values.mean(axis=0), "sd": sd, "hdi_lower": lower, "hdi_upper": upper}, index=rows
+def check_prob(prob: float) -> None:
+    """Raise :class:`BayeslmeError` unless ``0 < prob < 1``."""
+    if not isinstance(prob, int | float) or not 0 < prob < 1:
+        raise BayeslmeError(f"prob must be in (0, 1), got {prob!r}")
+
+
+def resolve_prob(prob: float, hdi_prob: float | None) -> float:
+    """``prob``, or the deprecated ``hdi_prob`` with a :class:`FutureWarning`."""
+    if hdi_prob is None:
+        return prob
+    warnings.warn(
+        "hdi_prob is deprecated: prediction summaries now give equal-tailed intervals like every other "
+        "table (columns such as q2.5 and q97.5); pass prob= instead",
+        FutureWarning,
+        stacklevel=3,
     )
-    table.attrs["hdi_prob"] = hdi_prob
+    return hdi_prob
+
+
+def summary_table(values: np.ndarray, rows: pd.Index, prob: float) -> pd.DataFrame:
+    """Mean, SD and equal-tailed interval of each column of ``values`` (draws, rows).
+
+    The same columns as every other summary table (``mean, sd, q2.5, q97.5``
+    for ``prob=0.95``; :func:`bayeslme.results.summaries.summarize_draws`).
+    """
+    table = summarize_draws(values[None], rows, prob=prob, diagnostics=False)
+    table.attrs["prob"] = prob
     return table
 
 

@@ -23,7 +23,12 @@ def test_known_subject_follows_its_own_line(sleepstudy_fit):
     coef = sleepstudy_fit.coef("Subject").loc["308", "mean"]
     # E[a + b d] = E[a] + E[b] d exactly, so only rounding separates them
     assert_allclose(pred["mean"], coef["Intercept"] + coef["Days"] * days, rtol=1e-10)
-    assert np.all(pred["hdi_lower"] < pred["mean"]) and np.all(pred["mean"] < pred["hdi_upper"])
+    # the columns of every summary table: equal-tailed 95% by default
+    assert list(pred.columns) == ["mean", "sd", "q2.5", "q97.5"]
+    assert np.all(pred["q2.5"] < pred["mean"]) and np.all(pred["mean"] < pred["q97.5"])
+    narrow = sleepstudy_fit.predict(rows, prob=0.5)
+    assert list(narrow.columns) == ["mean", "sd", "q25", "q75"]
+    assert np.all(narrow["q75"] - narrow["q25"] < pred["q97.5"] - pred["q2.5"])
 
 
 def test_fitted_rows_default_equals_explicit_newdata(sleepstudy_fit, sleepstudy):
@@ -36,7 +41,7 @@ def test_fitted_rows_default_equals_explicit_newdata(sleepstudy_fit, sleepstudy)
 def test_new_subject_is_wider_than_a_known_one(sleepstudy_fit):
     rows = pd.DataFrame({"Days": [0.0, 9.0, 0.0, 9.0], "Subject": ["308", "308", "new", "new"]})
     pred = sleepstudy_fit.predict(rows, random_seed=1)
-    width = pred["hdi_upper"] - pred["hdi_lower"]
+    width = pred["q97.5"] - pred["q2.5"]
     assert width.iloc[2] > 1.5 * width.iloc[0]
     assert width.iloc[3] > 1.5 * width.iloc[1]
     # a fresh effect has mean zero: the new subject sits near the population line
@@ -96,8 +101,11 @@ def test_bad_input_errors(sleepstudy_fit):
         sleepstudy_fit.predict(kind="link")
     with pytest.raises(BayeslmeError, match="groups"):
         sleepstudy_fit.predict(groups="none")
-    with pytest.raises(BayeslmeError, match="hdi_prob"):
-        sleepstudy_fit.predict(hdi_prob=1.5)
+    with pytest.raises(BayeslmeError, match="prob"):
+        sleepstudy_fit.predict(prob=1.5)
+    with pytest.warns(FutureWarning, match="hdi_prob is deprecated"):
+        old = sleepstudy_fit.predict(hdi_prob=0.9)
+    assert list(old.columns) == ["mean", "sd", "q5", "q95"]
 
 
 @pytest.fixture(scope="module")

@@ -55,5 +55,5 @@ def test_personalize_matches_refit_with_the_new_rows(sleepstudy):
     future = held.iloc[3:]
     ours, theirs = person.predict(future), refit.predict(future)
     assert ((ours["mean"] - theirs["mean"]).abs() < 0.2 * theirs["sd"]).all()
-    ratio = (ours["hdi_upper"] - ours["hdi_lower"]) / (theirs["hdi_upper"] - theirs["hdi_lower"])
+    ratio = (ours["q97.5"] - ours["q2.5"]) / (theirs["q97.5"] - theirs["q2.5"])
     assert ratio.between(0.8, 1.2).all()

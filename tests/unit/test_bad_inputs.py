@@ -108,7 +108,7 @@ CONSTRUCTOR_ERRORS = [
         FormulaError,
         r"unknown function or variable 'foo'",
     ),
-    ("bare-numpy-function", "log(y) ~ x + (1 | g)", frame(), FormulaError, r"'log'.*np\.log"),
+    ("unavailable-r-spline", "y ~ ns(x, 3) + (1 | g)", frame(), FormulaError, r"'ns'.*bs\(x, df = k\)"),
     ("unknown-numpy-function", "y ~ np.foo(x) + (1 | g)", frame(), FormulaError, r"no attribute 'foo'"),
     (
         "log-of-negative",
@@ -126,12 +126,28 @@ CONSTRUCTOR_ERRORS = [
     ("no-tilde", "y + x", frame(), FormulaError, r"no '~'"),
     ("no-grouping-factor", "y ~ x + (1 | )", frame(), FormulaError, r"no grouping factor"),
     ("formula-not-string", None, frame(), FormulaError, r"non-empty string"),
+    ("no-group-term", "y ~ x", frame(), FormulaError, r"no group terms.*No random effects terms"),
+    ("parenthesised-fixed-term", "y ~ x + (x)", frame(), FormulaError, r"\(x\) has no '\|'"),
     (
-        "factor-named-like-a-parameter",
-        "y ~ x + (1 | b)",
-        edited(b=lambda d: d["g"]),
+        "predictor-named-intercept",
+        "y ~ Intercept + (1 | g)",
+        edited(Intercept=lambda d: d["x"]),
+        DataError,
+        r"named 'Intercept'.*rename",
+    ),
+    (
+        "unsupported-covariance-structure",
+        "y ~ x + toep(0 + x | g)",
+        frame(),
         FormulaError,
-        r"grouping factor 'b' has the name of a model parameter",
+        r"toep\(\) is not supported.*us\(\), diag\(\), cs\(\), ar1\(\)",
+    ),
+    (
+        "bar-after-group-term",
+        "y ~ x + (1 | g) + 1 | g",
+        frame(),
+        FormulaError,
+        r"put each group term in parentheses",
     ),
 ]
 

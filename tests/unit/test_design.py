@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bayeslme.errors import DataError, DroppedRowsWarning, FormulaError
+from bayeslme.errors import DataError, DroppedRowsWarning
 from bayeslme.formula.design import build_design
 from bayeslme.formula.parse import parse_formula
 
@@ -107,9 +107,17 @@ def test_collinear_columns_named(frame):
         design("y ~ x + x2 + (1 | g)", frame)
 
 
-def test_duplicate_effect_in_one_factor(frame):
-    with pytest.raises(FormulaError, match="'Intercept' appears in more than one group term"):
-        design("y ~ x + (1 | g) + (1 + x | g)", frame)
+def test_terms_repeating_an_effect_are_separate_factors_as_in_lme4(frame):
+    # lme4 builds (1 | g) + (1 + x | g) as two terms, named g and g.1 in VarCorr
+    d = design("y ~ x + (1 | g) + (1 + x | g)", frame)
+    assert [(f.name, f.effects, f.columns, f.terms) for f in d.factors] == [
+        ("g", ("Intercept",), ("g",), (0,)),
+        ("g.1", ("Intercept", "x"), ("g",), (1,)),
+    ]
+    np.testing.assert_array_equal(d.factors[0].index, d.factors[1].index)
+    # terms with different effects of one factor stay one factor, one block each
+    d = design("y ~ x + (1 | g) + (0 + x | g)", frame)
+    assert [(f.name, [b.effects for b in f.blocks]) for f in d.factors] == [("g", [("Intercept",), ("x",)])]
 
 
 def test_within_between_decomposition_values(frame):

@@ -1,9 +1,9 @@
-"""Linear predictor, fresh group effects and HDI against hand calculations."""
+"""Linear predictor, fresh group effects and prediction summaries against hand calculations."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
+import pandas as pd
 from numpy.testing import assert_allclose
 
 from bayeslme.results import predict
@@ -81,26 +81,15 @@ def test_sample_mvnormal_handles_singular_covariance():
     assert_allclose(z[0, :, 0], z[0, :, 1], atol=1e-4)
 
 
-@pytest.mark.parametrize("prob", [0.5, 0.9])
-def test_hdi_of_normal_is_central_interval(prob):
-    from scipy import stats
+def test_prediction_summary_is_the_equal_tailed_table_of_every_other_summary():
+    from bayeslme.results.prediction import summary_table
 
-    draws = np.random.default_rng(4).normal(size=(40000, 2)) * np.array([1.0, 3.0])
-    lower, upper = predict.hdi_bounds(draws, prob)
-    z = stats.norm.ppf(0.5 + prob / 2)
-    # quantile SE at n=40000 is ~0.01 sd; the HDI search adds a little more.
-    scale = np.array([1.0, 3.0])
-    assert_allclose(lower / scale, [-z, -z], atol=0.05)
-    assert_allclose(upper / scale, [z, z], atol=0.05)
-
-
-def test_hdi_of_skewed_sample_is_narrower_than_central_interval():
-    draws = np.random.default_rng(5).exponential(size=(20000, 1))
-    lower, upper = predict.hdi_bounds(draws, 0.9)
-    assert lower[0] < 0.01
-    central = np.quantile(draws, [0.05, 0.95])
-    assert upper[0] - lower[0] < central[1] - central[0]
-    assert np.mean((draws >= lower) & (draws <= upper)) == pytest.approx(0.9, abs=1e-3)
+    draws = np.random.default_rng(5).exponential(size=(20000, 2))
+    table = summary_table(draws, pd.Index(["a", "b"]), 0.9)
+    assert list(table.columns) == ["mean", "sd", "q5", "q95"]
+    assert_allclose(table["q5"], np.quantile(draws, 0.05, axis=0))
+    assert_allclose(table["q95"], np.quantile(draws, 0.95, axis=0))
+    assert_allclose(table["mean"], draws.mean(axis=0))
 
 
 def test_per_draw_accepts_scalar_vector_and_column():

@@ -18,11 +18,11 @@ def test_noncentered_lkj_structure(sleepstudy):
         "Intercept_centered",
         "b_slopes",
     } <= free
-    assert model.named_vars_to_dims["Subject__z"] == ("Subject", "Subject__effect")
-    assert model.named_vars_to_dims["Subject__u"] == ("Subject", "Subject__effect")
+    assert model.named_vars_to_dims["Subject__z"] == ("Subject__level", "Subject__effect")
+    assert model.named_vars_to_dims["Subject__u"] == ("Subject__level", "Subject__effect")
     assert model.named_vars_to_dims["Subject__cor"] == ("Subject__cor_pair",)
     assert list(model.coords["Subject__effect"]) == ["Intercept", "Days"]
-    assert model.coords["Subject"][:2] == ("308", "309")
+    assert model.coords["Subject__level"][:2] == ("308", "309")
     # z is standard normal: the non-centered parametrisation
     z = model["Subject__z"]
     assert z.owner.op.name == "normal"

@@ -245,10 +245,10 @@ def test_cosy_with_singleton_groups_is_refused():
         bl.LMM("y ~ 1 + cosy(gr = pair)", data)
 
 
-def test_reserved_names():
+def test_a_factor_may_be_named_like_the_correlation_parameter():
     data = _data().rename(columns={"patient": "ar"})
-    with pytest.raises(FormulaError, match="name of a model parameter"):
-        bl.LMM("bp ~ day + (1 | ar)", data)
+    model = bl.LMM("bp ~ day + (1 | ar)", data)
+    assert model.spec.factor("ar").level_dim == "ar__level"
 
 
 def test_rows_missing_time_are_dropped_with_warning():
@@ -286,10 +286,12 @@ def test_cosy_with_a_time_but_no_group_says_how_to_write_it():
 
 
 def test_saved_data_keeps_timezone_aware_times_as_instants():
-    from bayeslme.io import _frame_to_dataset
+    from bayeslme.io_frame import dataset_to_frame, frame_to_dataset
 
     times = pd.to_datetime(["2026-01-02 05:00", "2026-01-01 05:00"]).tz_localize("America/New_York")
-    stored = _frame_to_dataset(pd.DataFrame({"t": times}))["t"].values
-    # netCDF has no time zones: the column is stored as UTC datetimes, not as strings
-    assert np.issubdtype(stored.dtype, np.datetime64)
-    np.testing.assert_array_equal(stored, times.tz_convert(None).to_numpy())
+    stored = frame_to_dataset(pd.DataFrame({"t": times}))["c0"]
+    # netCDF has no time zones: the column is stored as UTC instants (ns) with its zone beside
+    utc = times.tz_convert(None).to_numpy().astype("datetime64[ns]").astype(np.int64)
+    np.testing.assert_array_equal(stored.values, utc)
+    back = dataset_to_frame(stored.to_dataset())["t"]
+    pd.testing.assert_series_equal(back, pd.Series(times, name="t"))

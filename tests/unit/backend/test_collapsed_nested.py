@@ -13,13 +13,14 @@ from scipy.linalg import block_diag
 
 from bayeslme.backend.collapsed_nested import nested_loglik
 from bayeslme.backend.nested_stats import find_nesting, nested_conditional_effects, nested_stats
-from bayeslme.formula.design import Block, FactorDesign
+from bayeslme.blocks import BlockSpec
+from bayeslme.formula.design import FactorDesign
 
 
 def _factor(name, index, Z):
     effects = tuple(f"e{j}" for j in range(Z.shape[1]))
     levels = tuple(str(j) for j in range(index.max() + 1))
-    return FactorDesign(name, (name,), levels, index, effects, Z, (Block(effects),))
+    return FactorDesign(name, (name,), levels, index, effects, Z, (BlockSpec(effects),))
 
 
 def _chol(rng, k):

@@ -18,11 +18,11 @@ def fit():
 
 def test_coef_draws_are_fixed_plus_group_effect(fit):
     draws = fit.coef_draws("g")
-    assert draws.dims == ("chain", "draw", "g", "coefficient")
+    assert draws.dims == ("chain", "draw", "g__level", "coefficient")
     assert list(draws.coords["coefficient"].values) == ["Intercept", "x"]
-    level = draws.coords["g"].values[2]
-    expected = fit.posterior["b"].sel(fixed="x") + fit.posterior["g__u"].sel(g=level, g__effect="x")
-    np.testing.assert_allclose(draws.sel(g=level, coefficient="x").values, expected.values)
+    level = draws.coords["g__level"].values[2]
+    expected = fit.posterior["b"].sel(fixed="x") + fit.posterior["g__u"].sel(g__level=level, g__effect="x")
+    np.testing.assert_allclose(draws.sel(g__level=level, coefficient="x").values, expected.values)
 
 
 def test_coef_draws_summarise_to_coef(fit):
