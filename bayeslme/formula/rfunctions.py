@@ -4,8 +4,9 @@ Each behaves as its R namesake on numeric vectors: ``log(x, base)``,
 ``log2``, ``log10``, ``log1p``, ``exp``, ``expm1``, ``sqrt``, ``abs``,
 ``round(x, digits)`` (half to even, as R), ``floor``, ``ceiling``,
 ``trunc``, ``sign``, trigonometric functions, ``pmin``/``pmax``,
-``ifelse``, ``as.numeric``, ``as.integer``, ``factor``/``as.factor`` (levels
-as :mod:`bayeslme.formula.levels` orders them, or ``levels = c(...)``),
+``ifelse``, ``as.numeric``, ``as.integer``, ``factor``/``as.factor``/``ordered``
+(levels as :mod:`bayeslme.formula.levels` orders them, or ``levels = c(...)``;
+treatment coding also for ``ordered``), lme4's ``dummy(f, "level")``,
 ``c(...)``, ``TRUE``/``FALSE`` and ``pi``; ``scale`` is :class:`RScale`.
 numpy is available as ``np`` (``np.log(x)``).
 
@@ -65,6 +66,24 @@ def r_factor(x: Any, levels: Any = None, labels: Any = None, ordered: Any = Fals
     if labels is not None:
         out = out.rename_categories([str(v) for v in np.atleast_1d(labels)])
     return out
+
+
+def r_ordered(x: Any, levels: Any = None, labels: Any = None) -> pd.Categorical:
+    """R's ``ordered(x, levels)``: as :func:`r_factor` (treatment coding, not R's polynomial contrasts)."""
+    return r_factor(x, levels=levels, labels=labels, ordered=True)
+
+
+def r_dummy(f: Any, levels_to_keep: Any = None) -> np.ndarray:
+    """lme4's ``dummy(f, levelsToKeep)``: the 0/1 indicator of one level of ``f``.
+
+    Only one level is supported (lme4's common use, ``(0 + dummy(f, "a") | g)``).
+    """
+    series = f if isinstance(f, pd.Series) else pd.Series(f)
+    values = _levels.labels(series)
+    keep = [str(v) for v in np.atleast_1d(levels_to_keep)] if levels_to_keep is not None else None
+    if keep is None or len(keep) != 1:
+        raise ValueError('dummy(f, "level") takes exactly one level to keep')
+    return (values == keep[0]).to_numpy(dtype=float)
 
 
 def r_c(*values: Any) -> list:
@@ -168,6 +187,8 @@ _R_FUNCTIONS: dict[str, Any] = {
     "pmax": lambda *xs: np.maximum.reduce([_array(x) for x in xs]),
     "ifelse": r_ifelse,
     "factor": r_factor,
+    "ordered": r_ordered,
+    "dummy": r_dummy,
     "c": r_c,
     "TRUE": True,
     "FALSE": False,
