@@ -159,8 +159,8 @@ class FactorSpec:
         return f"cor[{self.name}]"
 
     def sd_labels(self) -> list[str]:
-        """Row labels of the SDs in summaries (the prior keys)."""
-        return [self.sd_key(effect) for effect in self.effects]
+        """Row labels of the SDs in summaries, one per effect (``sd[factor|effect]``)."""
+        return [f"sd[{self.name}|{effect}]" for effect in self.effects]
 
     def cor_labels(self) -> list[str]:
         """Row labels of the correlations in summaries."""

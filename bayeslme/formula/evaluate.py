@@ -14,8 +14,6 @@ from bayeslme.formula.rfunctions import NAMESPACE
 __all__ = ["check_evaluated", "evaluate_formula", "evaluate_new", "formula_response"]
 
 _HINTS = {
-    "ns": "R's natural splines ns() are not available; bs(x, df = k) gives B-splines as splines::bs, "
-    "poly(x, k) orthogonal polynomials",
     "interaction": "write a:b for the interaction of two factors",
     "relevel": "set the reference level with a pandas Categorical whose first category is the reference",
 }

@@ -161,7 +161,8 @@ def parse_formula(text: str) -> FormulaSpec:
     fixed_pieces: list[str] = []
     group_terms: list[GroupTerm] = []
     rescor: RescorTerm | None = None
-    for piece, offset in _rhs_pieces(rhs, text, rhs_start):
+    pieces = _rhs_pieces(rhs, text, rhs_start)
+    for k, (piece, offset) in enumerate(pieces):
         stripped = piece.strip()
         position = rhs_start + offset + (len(piece) - len(piece.lstrip()))
         structure = _structure_call(stripped, text, position)
@@ -180,8 +181,9 @@ def parse_formula(text: str) -> FormulaSpec:
             group_terms.extend(_parse_group_term(stripped[1:-1], text, position))
         elif stripped:
             fixed_pieces.append(stripped)
-        else:
-            raise FormulaError("empty term between '+' signs", text, position)
+        elif k == len(pieces) - 1:
+            raise FormulaError("the formula ends with '+': a term is missing", text, position)
+        # an empty piece elsewhere is R's unary plus (y ~ + x, y ~ a + + b): nothing to add
     fixed = " + ".join(fixed_pieces) if fixed_pieces else "1"
 
     centering = _collect_centering(text)

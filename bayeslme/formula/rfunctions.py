@@ -7,12 +7,14 @@ Each behaves as its R namesake on numeric vectors: ``log(x, base)``,
 ``ifelse``, ``as.numeric``, ``as.integer``, ``factor``/``as.factor``/``ordered``
 (levels as :mod:`bayeslme.formula.levels` orders them, or ``levels = c(...)``;
 treatment coding also for ``ordered``), lme4's ``dummy(f, "level")``,
-``c(...)``, ``TRUE``/``FALSE`` and ``pi``; ``scale`` is :class:`RScale`.
-numpy is available as ``np`` (``np.log(x)``).
+``c(...)``, ``TRUE``/``FALSE`` and ``pi``. ``scale``, ``bs`` and ``ns`` are
+R's, as stateful transforms: the centre and scale, or the knots, come from
+the fitting data and serve new data too. numpy is available as ``np``
+(``np.log(x)``).
 
-formulae's own transforms (``center``, ``standardize``, ``poly``, ``bs``,
-``C``, ...) keep their formulae meaning; ``poly(x, k)`` equals R's
-orthogonal polynomials.
+formulae's own transforms (``center``, ``standardize``, ``poly``, ``C``, ...)
+keep their formulae meaning; ``poly(x, k)`` equals R's orthogonal
+polynomials.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ import numpy as np
 import pandas as pd
 
 from bayeslme.formula import levels as _levels
-from bayeslme.formula.rsyntax import SCALE_CALLEE
+from bayeslme.formula import splines
+from bayeslme.formula.rsyntax import BS_CALLEE, SCALE_CALLEE
 
-__all__ = ["NAMESPACE", "RScale", "scale_is_stateful"]
+__all__ = ["NAMESPACE", "formulae_keeps_state"]
 
 _log = logging.getLogger("bayeslme")
 
@@ -103,15 +106,34 @@ def r_as_numeric(x: Any) -> np.ndarray:
     return pd.to_numeric(pd.Series(np.asarray(x)), errors="raise").to_numpy(dtype=float)
 
 
-class _RScaleState:
-    """R's ``scale(x, center = TRUE, scale = TRUE)`` with the centre and scale of the fitting data.
+class _Stateful:
+    """A transform that decides its state on its first call (the fitting data) and keeps it."""
+
+    def __init__(self) -> None:
+        self.state: Any = None
+
+    def __call__(self, x: Any, *args: Any, **kwargs: Any) -> np.ndarray:
+        values = _array(x)
+        if self.state is None:
+            self.state = self.fit(values, *args, **kwargs)
+        return self.apply(self.state, values)
+
+    def fit(self, x: np.ndarray, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def apply(self, state: Any, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class _RScale(_Stateful):
+    """R's ``scale(x, center = TRUE, scale = TRUE)``.
 
     ``center``/``scale`` may be ``TRUE``, ``FALSE`` or a number. The scale is the
     SD with divisor n - 1 (root mean square with divisor n - 1 when
     ``center = FALSE``), as in R.
     """
 
-    def _fit(self, x: np.ndarray, center: Any, scale: Any) -> tuple[float, float]:
+    def fit(self, x: np.ndarray, center: Any = True, scale: Any = True) -> tuple[float, float]:
         m = float(np.mean(x)) if center is True else (0.0 if center is False else float(center))
         if scale is True:
             s = float(np.sqrt(np.sum((x - m) ** 2) / max(x.size - 1, 1)))
@@ -119,48 +141,54 @@ class _RScaleState:
             s = 1.0 if scale is False else float(scale)
         return m, s
 
+    def apply(self, state: tuple[float, float], x: np.ndarray) -> np.ndarray:
+        return (x - state[0]) / state[1]
 
-def _stateful_scale_class() -> type | None:
-    """A formulae stateful transform computing R's scale, or None when formulae has none to build on.
 
-    formulae evaluates a callee as a stateful transform (state kept from the
-    fitting data for new data) when the class carries its stateful marker; its
-    own ``Scale`` does, so a subclass inherits it. This is the one place that
-    relies on that.
+class _RBs(_Stateful):
+    """R's ``splines::bs(x, df, knots, degree = 3, intercept = FALSE)`` (:mod:`bayeslme.formula.splines`)."""
+
+    def fit(self, x: np.ndarray, df: Any = None, knots: Any = None, degree: int = 3, intercept: bool = False):
+        return splines.bs_basis(x, df, knots, degree, intercept)
+
+    def apply(self, state: splines.SplineBasis, x: np.ndarray) -> np.ndarray:
+        return splines.evaluate_bs(state, x)
+
+
+class _RNs(_Stateful):
+    """R's ``splines::ns(x, df, knots, intercept = FALSE)`` (:mod:`bayeslme.formula.splines`)."""
+
+    def fit(self, x: np.ndarray, df: Any = None, knots: Any = None, intercept: bool = False):
+        return splines.ns_basis(x, df, knots, intercept)
+
+    def apply(self, state: splines.SplineBasis, x: np.ndarray) -> np.ndarray:
+        return splines.evaluate_ns(state, x)
+
+
+def formulae_keeps_state() -> bool:
+    """Whether formulae evaluates classes carrying its stateful marker as stateful transforms.
+
+    formulae instantiates such a callee once and calls the same instance on
+    new data, so state decided on the fitting data is reused for predictions.
+    Its own ``Scale`` carries the marker; this is the one place that relies on
+    that protocol.
     """
     try:
         from formulae.transforms import Scale
     except ImportError:  # pragma: no cover - depends on the installed formulae
-        return None
-    if not getattr(Scale, "__stateful_transform__", False):
-        return None
-
-    class RScale(Scale, _RScaleState):
-        __transform_name__ = SCALE_CALLEE
-
-        def __call__(self, x: Any, center: Any = True, scale: Any = True) -> np.ndarray:
-            values = _array(x)
-            if not self.params_set:
-                self.mean, self.std = self._fit(values, center, scale)
-                self.params_set = True
-            return (values - self.mean) / self.std
-
-    return RScale
+        return False
+    return bool(getattr(Scale, "__stateful_transform__", False))
 
 
-RScale = _stateful_scale_class()
+def _transform(cls: type[_Stateful]) -> Any:
+    """``cls`` as a formulae stateful transform, or a stateless function when formulae keeps no state."""
+    if formulae_keeps_state():
+        return type(cls.__name__.lstrip("_"), (cls,), {"__stateful_transform__": True})
 
+    def stateless(x: Any, *args: Any, **kwargs: Any) -> np.ndarray:
+        return cls()(x, *args, **kwargs)
 
-def scale_is_stateful() -> bool:
-    """Whether ``scale()`` keeps the fitting data's centre and scale for new data."""
-    return RScale is not None
-
-
-def _fallback_scale(x: Any, center: Any = True, scale: Any = True) -> np.ndarray:
-    """``scale()`` without state, used only when formulae offers no stateful transform."""
-    values = _array(x)
-    m, s = _RScaleState()._fit(values, center, scale)
-    return (values - m) / s
+    return stateless
 
 
 _R_FUNCTIONS: dict[str, Any] = {
@@ -195,14 +223,16 @@ _R_FUNCTIONS: dict[str, Any] = {
     "pi": math.pi,
     "np": np,
     "as": SimpleNamespace(factor=r_factor, numeric=r_as_numeric, integer=r_as_numeric),
-    SCALE_CALLEE: RScale if RScale is not None else _fallback_scale,
+    SCALE_CALLEE: _transform(_RScale),
+    BS_CALLEE: _transform(_RBs),
+    "ns": _transform(_RNs),
 }
 
 NAMESPACE: dict[str, Any] = dict(_R_FUNCTIONS)
 """Names available to formula terms besides the data's columns and formulae's transforms."""
 
-if RScale is None:  # pragma: no cover - depends on the installed formulae
+if not formulae_keeps_state():  # pragma: no cover - depends on the installed formulae
     _log.warning(
-        "formulae has no stateful transforms to build on: scale() uses the centre and scale of "
-        "whatever data it is evaluated on, also for predictions"
+        "formulae keeps no state for transforms: scale(), bs() and ns() are computed from whatever "
+        "data they are evaluated on, also for predictions"
     )

@@ -8,8 +8,11 @@ not at all:
 * ``^`` becomes ``**`` (formulae's power of terms outside ``I()``, Python's
   power inside, as R's ``^`` in both places);
 * ``a %in% b`` becomes ``a:b`` (the same columns in R);
-* ``scale(`` calls :class:`~bayeslme.formula.rfunctions.RScale` (divisor
-  n - 1, as R), because formulae's own ``scale`` divides by n;
+* ``scale(`` and ``bs(`` call R's versions (:mod:`bayeslme.formula.rfunctions`),
+  because formulae's own ``scale`` divides by n and its ``bs`` is another
+  basis than ``splines::bs``;
+* R's package prefixes ``splines::``, ``stats::``, ``base::`` and ``lme4::`` are
+  dropped (``splines::ns(x, 3)`` is ``ns(x, 3)``);
 * in a fixed part, ``a/b`` becomes ``a + a:b`` and ``(a + b)/c`` becomes
   ``a + b + a:b:c`` (R's nesting operator).
 
@@ -32,7 +35,12 @@ __all__ = ["Spelling", "display_name", "expand_nesting", "translate"]
 SCALE_CALLEE = "bl_scale"
 """Name under which R's ``scale`` is evaluated (formulae's own ``scale`` would shadow it)."""
 
-_SCALE = re.compile(r"(?<![\w.])scale\s*\(")
+BS_CALLEE = "bl_bs"
+"""Name under which R's ``bs`` is evaluated (formulae's own ``bs`` would shadow it)."""
+
+_CALLEES = {"scale": SCALE_CALLEE, "bs": BS_CALLEE}
+_RENAME = re.compile(r"(?<![\w.])(scale|bs)\s*\(")
+_PACKAGE = re.compile(r"(?<![\w.])(?:splines|stats|base|lme4)::")
 
 
 @dataclass(frozen=True)
@@ -59,13 +67,14 @@ def translate(expr: str) -> str:
 
 
 def _translate_segment(segment: str) -> str:
-    segment = segment.replace("%in%", ":").replace("^", "**")
-    return _SCALE.sub(f"{SCALE_CALLEE}(", segment)
+    segment = _PACKAGE.sub("", segment.replace("%in%", ":").replace("^", "**"))
+    return _RENAME.sub(lambda m: f"{_CALLEES[m.group(1)]}(", segment)
 
 
 def display_name(name: str, spelling: Spelling) -> str:
     """Formulae's column name in the user's spelling."""
-    name = name.replace(f"{SCALE_CALLEE}(", "scale(")
+    for shown, callee in _CALLEES.items():
+        name = name.replace(f"{callee}(", f"{shown}(")
     if spelling.caret:
         name = name.replace(" ** ", "^").replace("**", "^")
     return name

@@ -108,7 +108,13 @@ CONSTRUCTOR_ERRORS = [
         FormulaError,
         r"unknown function or variable 'foo'",
     ),
-    ("unavailable-r-spline", "y ~ ns(x, 3) + (1 | g)", frame(), FormulaError, r"'ns'.*bs\(x, df = k\)"),
+    (
+        "unavailable-r-function",
+        "y ~ x + relevel(g, 'b') + (1 | g)",
+        frame(),
+        FormulaError,
+        r"'relevel'.*Categorical",
+    ),
     ("unknown-numpy-function", "y ~ np.foo(x) + (1 | g)", frame(), FormulaError, r"no attribute 'foo'"),
     (
         "log-of-negative",

@@ -111,13 +111,45 @@ def test_nesting_in_fixed_part_gives_r_columns(data):
     assert len(d.fixed_names) == 6 and np.linalg.matrix_rank(d.X) == 6
 
 
-def test_stateful_scale_falls_back_when_formulae_has_no_marker(monkeypatch):
+def test_transforms_fall_back_to_stateless_when_formulae_keeps_no_state(monkeypatch):
     from formulae import transforms
 
     monkeypatch.delattr(transforms.Scale, "__stateful_transform__")
-    assert rfunctions._stateful_scale_class() is None
-    values = rfunctions._fallback_scale(np.array([1.0, 2.0, 3.0]))
-    assert_allclose(values, [-1.0, 0.0, 1.0])
+    assert not rfunctions.formulae_keeps_state()
+    scale = rfunctions._transform(rfunctions._RScale)
+    assert not getattr(scale, "__stateful_transform__", False)
+    assert_allclose(scale(np.array([1.0, 2.0, 3.0])), [-1.0, 0.0, 1.0])
+
+
+def test_transforms_are_stateful_with_the_installed_formulae():
+    assert rfunctions.formulae_keeps_state()
+    assert rfunctions.NAMESPACE["bl_scale"].__stateful_transform__
+
+
+# R 4.2.2, splines: x <- c(0.5, 1, 2, 3, 4, 5, 6, 7, 8.5, 9)
+SPLINE_X = np.array([0.5, 1, 2, 3, 4, 5, 6, 7, 8.5, 9])
+R_BS_DF4 = np.array([[0, 0, 0, 0], [0.309371, 0.020275, 0.000433, 0], [0.593824, 0.150357, 0.011678, 0]])
+R_BS_DF4_NEW = np.array([[-1.834633, 0.246702, -0.011678, 0], [-0.003076, 0.090393, -0.913106, 1.825789]])
+R_NS_DF3 = np.array([[0, 0, 0], [-0.046275, 0.142032, -0.094688], [-0.101484, 0.391082, -0.260721]])
+
+
+def test_bs_and_ns_equal_r_splines_and_keep_their_knots():
+    frame = pd.DataFrame({"x": SPLINE_X, "y": SPLINE_X, "g": ["a", "b"] * 5})
+    # round(bs(x, df = 4)[1:3, ], 6) and round(ns(x, df = 3)[1:3, ], 6) in R
+    assert_allclose(columns("bs(x, df = 4)", frame)[:3], R_BS_DF4, atol=5e-7)
+    assert_allclose(columns("splines::ns(x, df = 3)", frame)[:3], R_NS_DF3, atol=5e-7)
+    # new data beyond the boundary knots: round(predict(bs(x, df = 4), c(-1, 10)), 6)
+    d = design("y ~ bs(x, df = 4) + (1 | g)", frame)
+    assert d.fixed_names[1] == "bs(x, df=4)[0]"
+    new = build_new_data(d, pd.DataFrame({"x": [-1.0, 10.0], "g": ["a", "b"]}))
+    assert_allclose(new.X[:, 1:], R_BS_DF4_NEW, atol=5e-7)
+
+
+def test_natural_splines_are_linear_beyond_the_boundary():
+    frame = pd.DataFrame({"x": SPLINE_X, "y": SPLINE_X, "g": ["a", "b"] * 5})
+    d = design("y ~ ns(x, df = 3) + (1 | g)", frame)
+    new = build_new_data(d, pd.DataFrame({"x": [10.0, 11.0, 12.0], "g": ["a"] * 3})).X[:, 1:]
+    assert_allclose(new[2] - new[1], new[1] - new[0], atol=1e-12)
 
 
 def test_r_spellings_fit_a_model_end_to_end(data):
