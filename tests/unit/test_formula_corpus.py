@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 import bayeslme as bl
-from bayeslme.errors import BayeslmeError, DataError, FamilyError, FormulaError
+from bayeslme.errors import BayeslmeError, DataError, FamilyError
 from bayeslme.formula.rsyntax import display_name
 
 CORPUS_DIR = Path(__file__).parents[1] / "data" / "formula_corpus"
