@@ -150,6 +150,7 @@ class GLMM:
         """
         from bayeslme.backend.build import build_model, finish_idata, resolve_method
         from bayeslme.backend.sampling import SamplerSettings, run_sampler
+        from bayeslme.kernel.sample import kernel_reason, sample_with_kernel
         from bayeslme.results.diagnostics import check_diagnostics, check_singular
 
         settings = SamplerSettings(
@@ -163,9 +164,15 @@ class GLMM:
         )
         method = resolve_method(self.spec, method, self.design)
         start = time.perf_counter()
-        model, cache_key = build_model(self.spec, self.design, method)
-        build_seconds = time.perf_counter() - start
-        idata, timing = run_sampler(model, settings, cache_key=cache_key)
+        if kernel_reason(self.spec, self.design, method, settings.resolved_sampler()) is None:
+            # The precompiled log density: nothing to build or compile for this formula.
+            build_seconds = 0.0
+            idata, timing = sample_with_kernel(self.spec, self.design, method, settings)
+            timing = {"sampler": "nutpie", **timing}
+        else:
+            model, cache_key = build_model(self.spec, self.design, method)
+            build_seconds = time.perf_counter() - start
+            idata, timing = run_sampler(model, settings, cache_key=cache_key)
         start = time.perf_counter()
         idata = finish_idata(idata, self.spec, self.design, method, random_seed)
         info = {

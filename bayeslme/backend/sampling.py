@@ -16,10 +16,9 @@ import pytensor
 import xarray as xr
 
 from bayeslme.backend.initial_point import JitteredInitialPoint
-from bayeslme.backend.packing import pack_data
 from bayeslme.errors import SamplerError
 
-__all__ = ["SAMPLERS", "SamplerSettings", "clear_compile_cache", "run_sampler"]
+__all__ = ["SAMPLERS", "SamplerSettings", "clear_compile_cache", "nutpie_seed", "run_sampler"]
 
 _log = logging.getLogger("bayeslme")
 
@@ -175,8 +174,7 @@ def _run_nutpie(
         # own error messages; the rewrites create tens of thousands, and
         # walking the stack for each was about 8 % of a sleepstudy compile.
         with pytensor.config.change_flags(traceback__limit=0):
-            packed_model, layout = pack_data(model)
-            compiled, from_disk = _compile_for_nutpie(packed_model)
+            compiled, packed_model, layout, from_disk = _compile_for_nutpie(model)
         if key is not None:
             _COMPILED[key] = (compiled, packed_model, layout)
     compile_seconds = time.perf_counter() - start
@@ -186,7 +184,7 @@ def _run_nutpie(
         draws=settings.draws,
         tune=max(settings.tune, 1),  # nuts-rs needs at least one tuning step
         chains=settings.chains,
-        seed=_nutpie_seed(settings.random_seed, settings.chains),
+        seed=nutpie_seed(settings.random_seed, settings.chains),
         save_warmup=False,
         progress_bar=settings.progressbar,
         target_accept=settings.target_accept,
@@ -201,26 +199,40 @@ def _run_nutpie(
     }
 
 
-def _compile_for_nutpie(model: pm.Model) -> tuple[Any, bool]:
+def _compile_for_nutpie(model: pm.Model) -> tuple[Any, pm.Model, Any, bool]:
     """Compile ``model`` for nutpie, with callbacks numba caches on disk when possible.
 
-    :func:`bayeslme.backend.nutpie_compile.compile_model` saves most of a
-    process's compile time; should it fail (an unexpected PyTensor or nutpie
-    version, a graph PyTensor cannot cache), nutpie compiles the model itself.
-    Also returns whether the model was rebuilt from an earlier process's entry.
+    Packing (:mod:`bayeslme.backend.packing`) and
+    :func:`bayeslme.backend.nutpie_compile.compile_model` use PyTensor's and
+    nutpie's internals; any failure in them (an import, a moved attribute, a
+    changed record layout) falls back to nutpie's public
+    ``compile_pymc_model`` of the unpacked model, with the reason logged.
+    Returns the compiled model, the model it was compiled from, the packing
+    layout (``None`` without packing) and whether it was rebuilt from an
+    earlier process's entry.
     """
     import nutpie
 
-    from bayeslme.backend.nutpie_compile import compile_model
-
     try:
-        return compile_model(model)
+        from bayeslme.backend.nutpie_compile import compile_model
+        from bayeslme.backend.packing import pack_data
+
+        packed_model, layout = pack_data(model)
+        compiled, from_disk = compile_model(packed_model)
+        return compiled, packed_model, layout, from_disk
     except Exception as error:  # noqa: BLE001 - any failure falls back to nutpie's own compile
-        _log.debug("cached nutpie compile failed (%s); using nutpie.compile_pymc_model", error)
-        return nutpie.compile_pymc_model(model, backend="numba"), False
+        _log.info("cached nutpie compile failed (%s); using nutpie.compile_pymc_model", error)
+        return nutpie.compile_pymc_model(model, backend="numba"), model, _Unpacked(), False
 
 
-def _nutpie_seed(random_seed: int | None, chains: int) -> int | None:
+class _Unpacked:
+    """The packing layout's interface for a model compiled without packing: data pass through."""
+
+    def pack(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return dict(data)
+
+
+def nutpie_seed(random_seed: int | None, chains: int) -> int | None:
     """The integer seed ``pm.sample(nuts_sampler="nutpie")`` would pass for ``random_seed``."""
     if random_seed is None:
         return None

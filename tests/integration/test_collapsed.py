@@ -96,7 +96,9 @@ def test_uncorrelated_blocks_collapsed():
     assert "g__cor" not in fit.posterior
 
 
-def test_cached_refit_on_new_data_equals_fresh_compile():
+def test_cached_refit_on_new_data_equals_fresh_compile(monkeypatch):
+    # The compiled-graph path (models the kernel does not evaluate, other samplers).
+    monkeypatch.setenv("BAYESLME_KERNEL", "0")
     from bayeslme.backend.sampling import clear_compile_cache
 
     tiny = {
@@ -120,9 +122,11 @@ def test_cached_refit_on_new_data_equals_fresh_compile():
         assert_array_equal(cached.draws(name), fresh.draws(name))
 
 
-def test_noncentered_refit_on_new_response_reuses_compiled_model():
+def test_noncentered_refit_on_new_response_reuses_compiled_model(monkeypatch):
     # The response is a data container in the non-centered model too, so a new
-    # response under the same spec (as in SBC) must reach the cached model.
+    # response under the same spec (as in SBC) must reach the cached model
+    # (the compiled-graph path: models the kernel does not evaluate).
+    monkeypatch.setenv("BAYESLME_KERNEL", "0")
     from bayeslme.backend.sampling import clear_compile_cache
     from bayeslme.validate import _with_response
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -40,7 +41,9 @@ print(json.dumps(result))
 
 def _fit_in_new_process(*arguments: str) -> dict:
     command = [sys.executable, "-c", FIT, *arguments]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True)
+    # Entries serve the compiled-graph path (models the kernel does not evaluate).
+    env = {**os.environ, "BAYESLME_KERNEL": "0"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True, env=env)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

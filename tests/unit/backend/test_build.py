@@ -8,7 +8,7 @@ import pytest
 
 import bayeslme as bl
 from bayeslme.backend.build import build_model, resolve_method
-from bayeslme.backend.sampling import SamplerSettings, _nutpie_seed
+from bayeslme.backend.sampling import SamplerSettings, nutpie_seed
 from bayeslme.errors import SamplerError
 
 
@@ -83,10 +83,10 @@ def test_cache_keys_ignore_the_response(sleepstudy):
     assert key_c[2] is None  # no nesting
 
 
-def test_nutpie_seed_is_deterministic():
-    assert _nutpie_seed(3, 4) == _nutpie_seed(3, 4)
-    assert _nutpie_seed(3, 4) != _nutpie_seed(4, 4)
-    assert _nutpie_seed(None, 4) is None
+def testnutpie_seed_is_deterministic():
+    assert nutpie_seed(3, 4) == nutpie_seed(3, 4)
+    assert nutpie_seed(3, 4) != nutpie_seed(4, 4)
+    assert nutpie_seed(None, 4) is None
 
 
 @pytest.mark.parametrize(

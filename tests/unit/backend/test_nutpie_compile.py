@@ -94,11 +94,30 @@ def test_failed_cached_compile_falls_back_to_nutpie(monkeypatch, entry_dir):
     model = bl.GLMM(
         "cbind(incidence, size - incidence) ~ period + (1 | herd)", bl.datasets.cbpp(), family="binomial"
     )
-    packed, _ = pack_data(build_model(model.spec, model.design, "noncentered")[0])
-    compiled, from_disk = _compile_for_nutpie(packed)
+    compiled, _, _, from_disk = _compile_for_nutpie(build_model(model.spec, model.design, "noncentered")[0])
     assert not from_disk
     assert not isinstance(compiled.compiled_logp_func, nutpie_compile.CCallback)
     assert all(len(key) == 32 for key in compiled.shared_data)  # nutpie names containers by uuid hex
+
+
+def test_failed_packing_falls_back_to_nutpie(monkeypatch):
+    # Packing rewrites the graph with PyTensor internals; a release that moves
+    # one of them must not break fitting: nutpie compiles the unpacked model.
+    from bayeslme.backend import packing
+    from bayeslme.backend.sampling import _compile_for_nutpie
+
+    def moved(*args, **kwargs):
+        raise AttributeError("module 'pytensor' has no attribute 'moved_internal'")
+
+    monkeypatch.setattr(packing, "pack_data", moved)
+    model = bl.GLMM(
+        "cbind(incidence, size - incidence) ~ period + (1 | herd)", bl.datasets.cbpp(), family="binomial"
+    )
+    built = build_model(model.spec, model.design, "noncentered")[0]
+    compiled, compiled_from, layout, from_disk = _compile_for_nutpie(built)
+    assert compiled_from is built and not from_disk
+    assert layout.pack({"a": 1}) == {"a": 1}
+    assert np.isfinite(compiled.n_dim)
 
 
 def _sleep_packed():

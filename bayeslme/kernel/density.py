@@ -1,0 +1,669 @@
+"""Log density and gradient of bayeslme's mixed models, written once in numba.
+
+One function, :func:`logp_grad`, evaluates every model this module supports:
+its structure (family, link, factors, blocks, priors) and every size are read
+from two flat arrays at run time (``F``, float64 data; ``I``, int64 layout and
+indices; built by :mod:`bayeslme.kernel.layout`), so it is compiled once per
+machine and cached by numba on disk: a new formula compiles nothing.
+
+The density is that of the PyMC models of :mod:`bayeslme.backend` on the same
+unconstrained scale, normalising constants included (tested against PyMC's
+``model.compile_logp`` and ``compile_dlogp`` at random points):
+
+* fixed effects ``theta`` (centred predictors, as sampled) with normal,
+  Student-t or flat priors;
+* positive scales (group SDs, ``sigma``, ``nu``, ``alpha``) as
+  ``scale * exp(q)`` with a unit half-normal, half-Student-t, half-Cauchy,
+  exponential or gamma prior on ``exp(q)`` and the log transform's Jacobian;
+* per grouping factor, block-diagonal ``L = diag(sd) C``: ``C`` from PyMC's
+  LKJ Cholesky-correlation transform (``us`` blocks), from one correlation
+  ``rho`` under PyMC's interval transform (``cs`` and ``ar1`` blocks), or the
+  identity;
+* non-centered: standard-normal ``z``, ``u = z L'`` and
+  ``eta = (X - m) theta + sum_f Z_f u_f[index_f] + offset`` with a Gaussian,
+  Student-t, logit or probit Bernoulli and binomial, log Poisson or negative
+  binomial likelihood;
+* collapsed (one factor, Gaussian): the Woodbury form of
+  :mod:`bayeslme.backend.collapsed` from per-group sufficient statistics.
+
+The gradient is written out by hand (reverse mode, term by term).
+nutpie calls :func:`logp_callback` and :func:`expand_callback`, C functions
+whose user-data pointer points to four int64 numbers: the address and length
+of ``F`` and of ``I`` (:func:`user_data`). The expansion stores the
+unconstrained point itself; :mod:`bayeslme.kernel.draws` computes the
+posterior variables from it afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import types
+
+__all__ = ["EXPAND_SIGNATURE", "HEADER", "LOGP_SIGNATURE", "expand_callback", "logp_callback", "logp_grad", "user_data"]
+
+# Positions in the header of ``I`` (see bayeslme.kernel.layout).
+H_METHOD, H_FAMILY, H_LINK, H_N, H_P, H_NF = 0, 1, 2, 3, 4, 5
+H_QTHETA, H_TPRIOR_I, H_TPRIOR_F, H_X, H_MEANS = 6, 7, 8, 9, 10
+H_Y, H_TRIALS, H_NORM, H_OFFSET = 11, 12, 13, 14
+H_SIGMA, H_NU, H_ALPHA, H_NSCALE, H_SCALES = 15, 16, 17, 18, 19
+H_FACTORS, H_STATS, H_NQ = 20, 21, 22
+HEADER = 24
+
+_LOG_2PI = math.log(2.0 * math.pi)
+_LOG_PI = math.log(math.pi)
+_LOG2 = math.log(2.0)
+_SQRT2 = math.sqrt(2.0)
+_PROBIT_FLOOR = 1e-12
+
+_jit = numba.njit(cache=True, error_model="numpy", nogil=True)
+
+
+@_jit
+def _digamma(x: float) -> float:
+    """Digamma for x > 0: recurrence up to 6, then the asymptotic series (error < 1e-13)."""
+    result = 0.0
+    while x < 6.0:
+        result -= 1.0 / x
+        x += 1.0
+    f = 1.0 / (x * x)
+    series = f * (
+        -1.0 / 12 + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 + f * (-1.0 / 132 + f * (691.0 / 32760)))))
+    )
+    return result + math.log(x) - 0.5 / x + series
+
+
+@_jit
+def _softplus(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+@_jit
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@_jit
+def _unit_scale(kind: int, x: float, shape: float) -> tuple:
+    """Log density of a unit-scale positive prior at ``x`` and its derivative."""
+    if kind == 0:  # half-normal(1)
+        return 0.5 * (_LOG2 - _LOG_PI) - 0.5 * x * x, -x
+    if kind == 1:  # half-Student-t(nu, 1)
+        nu = shape
+        const = _LOG2 + math.lgamma(0.5 * (nu + 1)) - math.lgamma(0.5 * nu) - 0.5 * math.log(nu * math.pi)
+        return const - 0.5 * (nu + 1) * math.log1p(x * x / nu), -(nu + 1) * x / (nu + x * x)
+    if kind == 2:  # half-Cauchy(1)
+        return _LOG2 - _LOG_PI - math.log1p(x * x), -2.0 * x / (1.0 + x * x)
+    if kind == 3:  # exponential(1)
+        return -x, -1.0
+    # gamma(alpha, 1)
+    alpha = shape
+    return (alpha - 1) * math.log(x) - x - math.lgamma(alpha), (alpha - 1) / x - 1.0
+
+
+@_jit
+def _location(kind: int, x: float, mu: float, s: float, nu: float) -> tuple:
+    """Log density of a location prior at ``x`` and its derivative."""
+    if kind == 0:
+        t = (x - mu) / s
+        return -0.5 * t * t - math.log(s) - 0.5 * _LOG_2PI, -t / s
+    if kind == 1:
+        t = (x - mu) / s
+        const = math.lgamma(0.5 * (nu + 1)) - math.lgamma(0.5 * nu) - 0.5 * math.log(nu * math.pi) - math.log(s)
+        return const - 0.5 * (nu + 1) * math.log1p(t * t / nu), -(nu + 1) * t / (s * (nu + t * t))
+    return 0.0, 0.0
+
+
+@_jit
+def _lkj_normaliser(eta: float, n: int) -> float:
+    total = (n - 1) * math.lgamma(eta + 0.5 * (n - 1))
+    for k in range(1, n):
+        total -= 0.5 * k * _LOG_PI + math.lgamma(eta + 0.5 * (n - 1 - k))
+    return total
+
+
+@_jit
+def _structured(kind: int, rho: float, width: int, C: np.ndarray, dC: np.ndarray, start: int) -> None:
+    """``cs`` (kind 2) or ``ar1`` (kind 3) correlation Cholesky factor and its derivative in ``rho``."""
+    if kind == 3:
+        tail = math.sqrt(1.0 - rho * rho)
+        dtail = -rho / tail
+        for i in range(width):
+            C[start + i, start] = rho**i
+            dC[start + i, start] = i * rho ** (i - 1) if i > 0 else 0.0
+            for j in range(1, i + 1):
+                power = rho ** (i - j)
+                dpower = (i - j) * rho ** (i - j - 1) if i > j else 0.0
+                C[start + i, start + j] = power * tail
+                dC[start + i, start + j] = dpower * tail + power * dtail
+        return
+    a, da = 0.0, 0.0
+    for j in range(width):
+        inner = 1.0 - rho * rho * a
+        dinner = -2.0 * rho * a - rho * rho * da
+        diagonal = math.sqrt(inner)
+        ddiagonal = 0.5 * dinner / diagonal
+        C[start + j, start + j] = diagonal
+        dC[start + j, start + j] = ddiagonal
+        num = rho - rho * rho * a
+        dnum = 1.0 - 2.0 * rho * a - rho * rho * da
+        for i in range(j + 1, width):
+            C[start + i, start + j] = num / diagonal
+            dC[start + i, start + j] = (dnum * diagonal - num * ddiagonal) / (diagonal * diagonal)
+        top = (1.0 - rho * a) ** 2
+        dtop = 2.0 * (1.0 - rho * a) * (-a - rho * da)
+        a, da = a + top / inner, da + (dtop * inner - top * dinner) / (inner * inner)
+
+
+@_jit
+def _factor_forward(q, F, I, fo, scales, C, dC, W):
+    """Fill ``C`` (k x k correlation Cholesky, block diagonal) of the factor at ``fo``; its log prior."""
+    k = I[fo + 1]
+    n_blocks, bo = I[fo + 6], I[fo + 7]
+    lp = 0.0
+    for a in range(k):
+        C[a, a] = 1.0
+    for blk in range(n_blocks):
+        r = bo + 7 * blk
+        start, width, kind, qc, fc, mo = I[r], I[r + 1], I[r + 2], I[r + 3], I[r + 4], I[r + 5]
+        if kind == 1:
+            m = width * (width - 1) // 2
+            for t in range(m):
+                W[start + I[mo + 2 * t], start + I[mo + 2 * t + 1]] = q[qc + t]
+            eta = F[fc]
+            coef = 2.0 * eta - 1.0 + width
+            lp += _lkj_normaliser(eta, width)
+            for i in range(width):
+                norm2 = 1.0
+                for j in range(i):
+                    norm2 += W[start + i, start + j] ** 2
+                norm = math.sqrt(norm2)
+                for j in range(i):
+                    C[start + i, start + j] = W[start + i, start + j] / norm
+                C[start + i, start + i] = 1.0 / norm
+                lp -= 0.5 * coef * math.log(norm2)
+        elif kind >= 2:
+            lo, hi = F[fc], F[fc + 1]
+            y = q[qc]
+            rho = lo + (hi - lo) * _sigmoid(y)
+            lp += -2.0 * _softplus(-y) - y  # Uniform(lo, hi) with the interval transform's Jacobian
+            _structured(kind, rho, width, C, dC, start)
+    return lp
+
+
+@_jit
+def _factor_backward(q, F, I, fo, C, dC, W, gC, grad):
+    """Push ``gC`` (gradient of the factor's C) and the LKJ prior's own gradient into ``grad``."""
+    n_blocks, bo = I[fo + 6], I[fo + 7]
+    for blk in range(n_blocks):
+        r = bo + 7 * blk
+        start, width, kind, qc, fc, mo = I[r], I[r + 1], I[r + 2], I[r + 3], I[r + 4], I[r + 5]
+        if kind == 1:
+            eta = F[fc]
+            coef = 2.0 * eta - 1.0 + width
+            m = width * (width - 1) // 2
+            for t in range(m):
+                i, j = start + I[mo + 2 * t], start + I[mo + 2 * t + 1]
+                norm2 = 1.0
+                for l in range(start, i):
+                    norm2 += W[i, l] ** 2
+                norm = math.sqrt(norm2)
+                # C[i, l] = W[i, l] / norm (W[i, i] = 1): d/dW[i, j] of sum_l gC[i, l] C[i, l]
+                dot = gC[i, i]
+                for l in range(start, i):
+                    dot += gC[i, l] * W[i, l]
+                g = gC[i, j] / norm - dot * W[i, j] / (norm2 * norm) - coef * W[i, j] / norm2
+                grad[qc + t] += g
+        elif kind >= 2:
+            lo, hi = F[fc], F[fc + 1]
+            y = q[qc]
+            s = _sigmoid(y)
+            g = 0.0
+            for i in range(start, start + width):
+                for j in range(start, i + 1):
+                    g += gC[i, j] * dC[i, j]
+            grad[qc] += g * (hi - lo) * s * (1.0 - s) + 1.0 - 2.0 * s
+
+
+@_jit
+def _family_row(family, link, y, eta, sigma, nu, alpha, trials, norm):
+    """Row log-likelihood and its derivatives in eta, sigma, nu, alpha."""
+    if family == 0:  # gaussian
+        t = (y - eta) / sigma
+        return -0.5 * t * t - math.log(sigma) - 0.5 * _LOG_2PI, t / sigma, (t * t - 1.0) / sigma, 0.0, 0.0
+    if family == 1:  # student_t
+        t = (y - eta) / sigma
+        a = nu + t * t
+        const = math.lgamma(0.5 * (nu + 1)) - math.lgamma(0.5 * nu) - 0.5 * math.log(nu * math.pi)
+        value = const - math.log(sigma) - 0.5 * (nu + 1) * math.log1p(t * t / nu)
+        d_eta = (nu + 1) * t / (sigma * a)
+        d_sigma = -1.0 / sigma + (nu + 1) * t * t / (sigma * a)
+        d_nu = (
+            0.5 * _digamma(0.5 * (nu + 1))
+            - 0.5 * _digamma(0.5 * nu)
+            - 0.5 / nu
+            - 0.5 * math.log1p(t * t / nu)
+            + 0.5 * (nu + 1) * t * t / (nu * a)
+        )
+        return value, d_eta, d_sigma, d_nu, 0.0
+    if family == 2 or family == 3:  # bernoulli, binomial
+        n = 1.0 if family == 2 else trials
+        if link == 0:
+            # y eta - n softplus(eta) (+ log C(n, y)); bernoulli: -softplus((1 - 2y) eta)
+            return y * eta - n * _softplus(eta) + norm, y - n * _sigmoid(eta), 0.0, 0.0, 0.0
+        p = 0.5 * math.erfc(-eta / _SQRT2)
+        dp = math.exp(-0.5 * eta * eta) / math.sqrt(2.0 * math.pi)
+        if p < _PROBIT_FLOOR:
+            p, dp = _PROBIT_FLOOR, 0.0
+        elif p > 1.0 - _PROBIT_FLOOR:
+            p, dp = 1.0 - _PROBIT_FLOOR, 0.0
+        value = y * math.log(p) + (n - y) * math.log1p(-p) + norm
+        return value, dp * (y / p - (n - y) / (1.0 - p)), 0.0, 0.0, 0.0
+    if family == 4:  # poisson, log link
+        mu = math.exp(eta)
+        return y * eta - mu + norm, y - mu, 0.0, 0.0, 0.0
+    # negative binomial, log link: mu = exp(eta), p = alpha / (mu + alpha)
+    mu = math.exp(eta)
+    total = mu + alpha
+    log_total = math.log(total)
+    value = (
+        math.lgamma(y + alpha) - math.lgamma(y + 1.0) - math.lgamma(alpha)
+        + alpha * (math.log(alpha) - log_total)
+        + (y * (eta - log_total) if y > 0 else 0.0)
+    )
+    d_eta = y - (y + alpha) * mu / total
+    d_alpha = _digamma(y + alpha) - _digamma(alpha) + math.log(alpha) + 1.0 - log_total - (y + alpha) / total
+    return value, d_eta, 0.0, 0.0, d_alpha
+
+
+@_jit
+def logp_grad(q: np.ndarray, grad: np.ndarray, F: np.ndarray, I: np.ndarray) -> float:
+    """Log density at the unconstrained point ``q``; writes its gradient into ``grad``."""
+    method, family, link = I[H_METHOD], I[H_FAMILY], I[H_LINK]
+    n, p, n_factors = I[H_N], I[H_P], I[H_NF]
+    for t in range(grad.shape[0]):
+        grad[t] = 0.0
+    lp = 0.0
+    # Fixed effects and their priors.
+    qt, kinds, tp = I[H_QTHETA], I[H_TPRIOR_I], I[H_TPRIOR_F]
+    theta = q[qt : qt + p]
+    for j in range(p):
+        value, d = _location(I[kinds + j], theta[j], F[tp + j], F[tp + p + j], F[tp + 2 * p + j])
+        lp += value
+        grad[qt + j] += d
+    # Positive scales: value = scale * exp(q).
+    n_scale, so = I[H_NSCALE], I[H_SCALES]
+    scales = np.empty(n_scale)
+    g_scales = np.zeros(n_scale)
+    for r in range(n_scale):
+        qi, kind, fo = I[so + 3 * r], I[so + 3 * r + 1], I[so + 3 * r + 2]
+        x = math.exp(q[qi])
+        value, d = _unit_scale(kind, x, F[fo + 1])
+        lp += value + q[qi]
+        grad[qi] += d * x + 1.0
+        scales[r] = x * F[fo]
+    # Factors: correlation Cholesky factors, L = diag(sd) C.
+    k_max = 1
+    for f in range(n_factors):
+        k_max = max(k_max, I[I[I[H_FACTORS] + f] + 1])
+    Cs = np.zeros((n_factors, k_max, k_max))
+    dCs = np.zeros((n_factors, k_max, k_max))
+    Ws = np.zeros((n_factors, k_max, k_max))
+    Ls = np.zeros((n_factors, k_max, k_max))
+    gLs = np.zeros((n_factors, k_max, k_max))
+    for f in range(n_factors):
+        fo = I[I[H_FACTORS] + f]
+        k, owner = I[fo + 1], I[fo + 5]
+        lp += _factor_forward(q, F, I, fo, scales, Cs[f], dCs[f], Ws[f])
+        for a in range(k):
+            sd = scales[I[owner + a]]
+            for b in range(a + 1):
+                Ls[f, a, b] = sd * Cs[f, a, b]
+    sigma = scales[I[H_SIGMA]] if I[H_SIGMA] >= 0 else 1.0
+    nu = scales[I[H_NU]] if I[H_NU] >= 0 else 1.0
+    alpha = scales[I[H_ALPHA]] if I[H_ALPHA] >= 0 else 1.0
+    if method == 0:
+        lp += _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales)
+    else:
+        lp += _collapsed(q, grad, F, I, theta, Ls[0], gLs[0], sigma, g_scales)
+    # Back through L = diag(sd) C to the SDs and the correlation parameters.
+    for f in range(n_factors):
+        fo = I[I[H_FACTORS] + f]
+        k, owner = I[fo + 1], I[fo + 5]
+        gC = np.zeros((k, k))
+        for a in range(k):
+            sd = scales[I[owner + a]]
+            g_sd = 0.0
+            for b in range(a + 1):
+                g_sd += gLs[f, a, b] * Cs[f, a, b]
+                gC[a, b] = gLs[f, a, b] * sd
+            g_scales[I[owner + a]] += g_sd
+        _factor_backward(q, F, I, fo, Cs[f], dCs[f], Ws[f], gC, grad)
+    for r in range(n_scale):
+        grad[I[so + 3 * r]] += g_scales[r] * scales[r]
+    return lp
+
+
+@_jit
+def _family_pass(family, link, y, eta, d_eta, trials, norm, sigma, nu, alpha):
+    """Sum of row log-likelihoods; writes d/d eta per row; returns the sums of d/d sigma, nu, alpha."""
+    n = y.shape[0]
+    lp, g_sigma, g_nu, g_alpha = 0.0, 0.0, 0.0, 0.0
+    if family == 0:
+        inv = 1.0 / sigma
+        const = -math.log(sigma) - 0.5 * _LOG_2PI
+        ss = 0.0
+        for i in range(n):
+            t = (y[i] - eta[i]) * inv
+            ss += t * t
+            d_eta[i] = t * inv
+        return n * const - 0.5 * ss, (ss - n) * inv, 0.0, 0.0
+    if family == 4 and link == 0:
+        for i in range(n):
+            mu = math.exp(eta[i])
+            lp += y[i] * eta[i] - mu + norm[i]
+            d_eta[i] = y[i] - mu
+        return lp, 0.0, 0.0, 0.0
+    if family == 2 and link == 0:
+        for i in range(n):
+            # -softplus((1 - 2y) eta) with one exponential
+            x = (1.0 - 2.0 * y[i]) * eta[i]
+            e = math.exp(-abs(x))
+            lp -= max(x, 0.0) + math.log1p(e)
+            s = 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)  # sigmoid(x)
+            d_eta[i] = -(1.0 - 2.0 * y[i]) * s
+        return lp, 0.0, 0.0, 0.0
+    for i in range(n):
+        value, de, ds, dn, da = _family_row(family, link, y[i], eta[i], sigma, nu, alpha, trials[i], norm[i])
+        lp += value
+        d_eta[i] = de
+        g_sigma += ds
+        g_nu += dn
+        g_alpha += da
+    return lp, g_sigma, g_nu, g_alpha
+
+
+@_jit
+def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
+    family, link = I[H_FAMILY], I[H_LINK]
+    n, p, n_factors = I[H_N], I[H_P], I[H_NF]
+    X = F[I[H_X] : I[H_X] + n * p].reshape(n, p)  # centred columns
+    y = F[I[H_Y] : I[H_Y] + n]
+    lp = 0.0
+    eta = np.zeros(n)
+    for i in range(n):
+        acc = 0.0
+        for j in range(p):
+            acc += X[i, j] * theta[j]
+        eta[i] = acc
+    if I[H_OFFSET] >= 0:
+        offset = F[I[H_OFFSET] : I[H_OFFSET] + n]
+        for i in range(n):
+            eta[i] += offset[i]
+    # Group effects u_f = z_f L_f' (the z prior on the way), added to eta.
+    for f in range(n_factors):
+        fo = I[I[H_FACTORS] + f]
+        G, k, qz = I[fo], I[fo + 1], I[fo + 2]
+        index = I[I[fo + 3] : I[fo + 3] + n]
+        Z = F[I[fo + 4] : I[fo + 4] + n * k].reshape(n, k)
+        z = q[qz : qz + G * k].reshape(G, k)
+        u = np.zeros((G, k))
+        for g in range(G):
+            for b in range(k):
+                lp -= 0.5 * z[g, b] * z[g, b]
+                grad[qz + g * k + b] -= z[g, b]
+                for a in range(b, k):
+                    u[g, a] += Ls[f, a, b] * z[g, b]
+        lp -= 0.5 * _LOG_2PI * G * k
+        for i in range(n):
+            g = index[i]
+            acc = 0.0
+            for e in range(k):
+                acc += Z[i, e] * u[g, e]
+            eta[i] += acc
+    d_eta = np.empty(n)
+    trials = F[I[H_TRIALS] : I[H_TRIALS] + n] if I[H_TRIALS] >= 0 else np.ones(n)
+    norm = F[I[H_NORM] : I[H_NORM] + n] if I[H_NORM] >= 0 else np.zeros(n)
+    value, g_sigma, g_nu, g_alpha = _family_pass(family, link, y, eta, d_eta, trials, norm, sigma, nu, alpha)
+    lp += value
+    qt = I[H_QTHETA]
+    for i in range(n):
+        for j in range(p):
+            grad[qt + j] += d_eta[i] * X[i, j]
+    if I[H_SIGMA] >= 0:
+        g_scales[I[H_SIGMA]] += g_sigma
+    if I[H_NU] >= 0:
+        g_scales[I[H_NU]] += g_nu
+    if I[H_ALPHA] >= 0:
+        g_scales[I[H_ALPHA]] += g_alpha
+    # Back through eta and u = z L'.
+    for f in range(n_factors):
+        fo = I[I[H_FACTORS] + f]
+        G, k, qz = I[fo], I[fo + 1], I[fo + 2]
+        index = I[I[fo + 3] : I[fo + 3] + n]
+        Z = F[I[fo + 4] : I[fo + 4] + n * k].reshape(n, k)
+        z = q[qz : qz + G * k].reshape(G, k)
+        gu = np.zeros((G, k))
+        for i in range(n):
+            g = index[i]
+            for e in range(k):
+                gu[g, e] += d_eta[i] * Z[i, e]
+        for g in range(G):
+            for b in range(k):
+                acc = 0.0
+                for a in range(b, k):
+                    acc += Ls[f, a, b] * gu[g, a]
+                    gLs[f, a, b] += gu[g, a] * z[g, b]
+                grad[qz + g * k + b] += acc
+    return lp
+
+
+@_jit
+def _collapsed(q, grad, F, I, theta, L, gL, sigma, g_scales):
+    """Marginal Gaussian log-likelihood of one factor (bayeslme.backend.collapsed), with gradient."""
+    p = I[H_P]
+    fo = I[I[H_FACTORS]]
+    G, k = I[fo], I[fo + 1]
+    st = I[H_STATS]
+    ZZo, ZXo, Zyo, XXo, Xyo, yyo, No = I[st], I[st + 1], I[st + 2], I[st + 3], I[st + 4], I[st + 5], I[st + 6]
+    N = F[No]
+    s2 = sigma * sigma
+    # r'r = y'y - 2 theta'X'y + theta'X'X theta
+    rr = F[yyo]
+    g_theta = np.zeros(p)
+    for j in range(p):
+        rr -= 2.0 * theta[j] * F[Xyo + j]
+        g_theta[j] -= 2.0 * F[Xyo + j]
+        for l in range(p):
+            rr += theta[j] * F[XXo + j * p + l] * theta[l]
+            g_theta[j] += 2.0 * F[XXo + j * p + l] * theta[l]
+    # g_theta holds d(rr)/d theta for now.
+    logdet = 0.0
+    quad = 0.0
+    A = np.empty((k, k))
+    AL = np.empty((k, k))
+    M = np.empty((k, k))
+    Ch = np.empty((k, k))
+    Minv = np.empty((k, k))
+    c = np.empty(k)
+    w = np.empty(k)
+    a_vec = np.empty(k)
+    tmp = np.empty(k)
+    GM = np.empty((k, k))
+    g_s2 = 0.0
+    g_theta_quad = np.zeros(p)
+    for g in range(G):
+        for a in range(k):
+            for b in range(k):
+                A[a, b] = F[ZZo + (g * k + a) * k + b]
+        # c = Zy - ZX theta; w = L' c
+        for a in range(k):
+            acc = F[Zyo + g * k + a]
+            for j in range(p):
+                acc -= F[ZXo + (g * k + a) * p + j] * theta[j]
+            c[a] = acc
+        for a in range(k):
+            acc = 0.0
+            for b in range(a, k):
+                acc += L[b, a] * c[b]
+            w[a] = acc
+        # M = s2 I + L' A L
+        for a in range(k):
+            for b in range(k):
+                acc = 0.0
+                for m in range(b, k):
+                    acc += A[a, m] * L[m, b]
+                AL[a, b] = acc
+        for a in range(k):
+            for b in range(k):
+                acc = s2 if a == b else 0.0
+                for m in range(a, k):
+                    acc += L[m, a] * AL[m, b]
+                M[a, b] = acc
+        # Cholesky M = Ch Ch'
+        for j in range(k):
+            diag = M[j, j]
+            for m in range(j):
+                diag -= Ch[j, m] * Ch[j, m]
+            Ch[j, j] = math.sqrt(diag)
+            for i in range(j + 1, k):
+                off = M[i, j]
+                for m in range(j):
+                    off -= Ch[i, m] * Ch[j, m]
+                Ch[i, j] = off / Ch[j, j]
+            for i in range(j):
+                Ch[i, j] = 0.0
+        for j in range(k):
+            logdet += 2.0 * math.log(Ch[j, j])
+        # Minv from Ch: solve column by column.
+        for col in range(k):
+            for i in range(k):
+                acc = 1.0 if i == col else 0.0
+                for m in range(i):
+                    acc -= Ch[i, m] * tmp[m]
+                tmp[i] = acc / Ch[i, i]
+            for i in range(k - 1, -1, -1):
+                acc = tmp[i]
+                for m in range(i + 1, k):
+                    acc -= Ch[m, i] * Minv[m, col]
+                Minv[i, col] = acc / Ch[i, i]
+        for a in range(k):
+            acc = 0.0
+            for b in range(k):
+                acc += Minv[a, b] * w[b]
+            a_vec[a] = acc
+        wa = 0.0
+        for a in range(k):
+            wa += w[a] * a_vec[a]
+        quad += wa
+        # logp = -1/2 [log|M| + (rr - w'a) / s2]: gradient in M is GM, in w is a / s2.
+        for a in range(k):
+            for b in range(k):
+                GM[a, b] = -0.5 * (Minv[a, b] + a_vec[a] * a_vec[b] / s2)
+        for a in range(k):
+            g_s2 += GM[a, a]
+        # dM = dL' A L + L' A dL -> gL += 2 A L GM ; w = L' c -> gL[b, a] += c[b] a[a] / s2
+        for m in range(k):
+            for b in range(m + 1):
+                acc = 0.0
+                for a in range(k):
+                    acc += AL[m, a] * GM[a, b]
+                gL[m, b] += 2.0 * acc + c[m] * a_vec[b] / s2
+        # c = Zy - ZX theta with gc = L a / s2
+        for m in range(k):
+            gc = 0.0
+            for b in range(m + 1):
+                gc += L[m, b] * a_vec[b]
+            gc /= s2
+            for j in range(p):
+                g_theta_quad[j] -= F[ZXo + (g * k + m) * p + j] * gc
+    value = -0.5 * (N * _LOG_2PI + (N - G * k) * math.log(s2) + logdet + (rr - quad) / s2)
+    g_s2 += -0.5 * ((N - G * k) / s2 - (rr - quad) / (s2 * s2))
+    qt = I[H_QTHETA]
+    for j in range(p):
+        grad[qt + j] += -0.5 * g_theta[j] / s2 + g_theta_quad[j]
+    g_scales[I[H_SIGMA]] += 2.0 * sigma * g_s2
+    return value
+
+
+# C callbacks for nutpie. They live in this file because numba's disk cache of a
+# function is keyed by its own file: a callback in another file would keep
+# calling an outdated density after this file changed.
+
+LOGP_SIGNATURE = types.int64(
+    types.uint64, types.CPointer(types.double), types.CPointer(types.double), types.CPointer(types.double), types.voidptr
+)
+EXPAND_SIGNATURE = types.int64(
+    types.uint64, types.uint64, types.CPointer(types.double), types.CPointer(types.double), types.voidptr
+)
+
+
+@numba.extending.intrinsic
+def _int64_pointer(typingctx, pointer):
+    """A ``void*`` as an ``int64*``."""
+    signature = types.CPointer(types.int64)(pointer)
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], context.get_value_type(sig.return_type))
+
+    return signature, codegen
+
+
+@numba.extending.intrinsic
+def _float64_address(typingctx, address):
+    """An integer address as a ``double*``."""
+    signature = types.CPointer(types.float64)(address)
+
+    def codegen(context, builder, sig, args):
+        return builder.inttoptr(args[0], context.get_value_type(sig.return_type))
+
+    return signature, codegen
+
+
+@numba.extending.intrinsic
+def _int64_address(typingctx, address):
+    """An integer address as an ``int64*``."""
+    signature = types.CPointer(types.int64)(address)
+
+    def codegen(context, builder, sig, args):
+        return builder.inttoptr(args[0], context.get_value_type(sig.return_type))
+
+    return signature, codegen
+
+
+@numba.cfunc(LOGP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def logp_callback(dim, x_pointer, grad_pointer, logp_pointer, data_pointer):
+    record = numba.carray(_int64_pointer(data_pointer), (4,))
+    F = numba.carray(_float64_address(record[0]), (record[1],))
+    I = numba.carray(_int64_address(record[2]), (record[3],))
+    if dim != I[H_NQ]:
+        return -1
+    x = numba.carray(x_pointer, (dim,))
+    grad = numba.carray(grad_pointer, (dim,))
+    value = logp_grad(x, grad, F, I)
+    logp_pointer[0] = value
+    for t in range(dim):
+        if not np.isfinite(grad[t]):
+            return 3
+    if not np.isfinite(value):
+        return 4
+    return 0
+
+
+@numba.cfunc(EXPAND_SIGNATURE, cache=True, nogil=True)
+def expand_callback(dim, expanded, x_pointer, out_pointer, data_pointer):
+    if dim != expanded:
+        return -1
+    for t in range(dim):
+        out_pointer[t] = x_pointer[t]
+    return 0
+
+
+def user_data(F: np.ndarray, I: np.ndarray) -> np.ndarray:
+    """The four numbers the callbacks read: addresses and lengths of ``F`` and ``I``."""
+    return np.array([F.ctypes.data, F.size, I.ctypes.data, I.size], dtype=np.int64)

@@ -1,0 +1,162 @@
+"""Posterior variables of the PyMC model from the kernel's unconstrained draws.
+
+nutpie stores the unconstrained vector ``q`` of every draw; this module
+computes, vectorised over draws, the same variables with the same names and
+dims as a fit of the PyMC model (:mod:`bayeslme.backend.pymc_model` and
+:mod:`bayeslme.backend.collapsed`): the free variables on their constrained
+scale (``Intercept_centered``, ``b_slopes``, ``<f>__sd_unit``,
+``<f>__L<k>``, ``<f>__rho<k>``, ``<f>__z``, ``sigma_unit`` ...) and the
+deterministics (``b``, ``<f>__sd``, ``<f>__cor``, ``<f>__u``, ``sigma`` ...).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from bayeslme.blocks import structured_correlation_cholesky
+from bayeslme.formula.design import Design
+from bayeslme.kernel.layout import KernelLayout, lkj_positions
+from bayeslme.spec import FactorSpec, ModelSpec
+
+__all__ = ["constant_data", "posterior_dataset"]
+
+
+def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, means: np.ndarray) -> xr.Dataset:
+    """The posterior variables for draws ``q`` of shape ``(chains, draws, n_q)``.
+
+    ``means`` are the centring means of the fixed-effect columns
+    (:func:`bayeslme.backend.components.column_means`).
+    """
+    chains, draws = q.shape[:2]
+    sample = ("chain", "draw")
+    out: dict[str, xr.DataArray] = {}
+    coords: dict[str, object] = {"chain": np.arange(chains), "draw": np.arange(draws)}
+
+    def put(name: str, values: np.ndarray, dims: tuple[str, ...]) -> None:
+        for dim, size in zip(dims, values.shape[2:], strict=True):
+            coords.setdefault(dim, np.arange(size))
+        out[name] = xr.DataArray(values, dims=sample + dims)
+
+    def value(name: str) -> np.ndarray:
+        var = layout.value_var(name)
+        return q[..., var.start : var.start + var.size].reshape(chains, draws, *var.shape)
+
+    p = len(spec.fixed)
+    coords["fixed"] = list(spec.fixed)
+    if p:
+        if spec.has_intercept:
+            position = spec.fixed.index("Intercept")
+            intercept = value("Intercept_centered")
+            put("Intercept_centered", intercept, ("Intercept_centered_dim_0",))
+            b = np.zeros((chains, draws, p))
+            b[..., position] = intercept[..., 0]
+            slopes = [j for j in range(p) if j != position]
+            if slopes:
+                beta = value("b_slopes")
+                put("b_slopes", beta, ("b_slopes_dim_0",))
+                b[..., slopes] = beta
+                b[..., position] -= beta @ means[slopes]
+            put("b", b, ("fixed",))
+        else:
+            put("b", value("b"), ("fixed",))
+
+    sds: list[np.ndarray] = []
+    for factor in spec.factors:
+        coords[factor.effect_dim] = list(factor.effects)
+        coords[factor.level_dim] = list(factor.levels)
+        sds.append(_factor_sds(factor, spec, value, put))
+    for name in _family_parameters(spec.family):
+        unit = np.exp(value(f"{name}_unit_log__"))
+        put(f"{name}_unit", unit, ())
+        put(name, unit * spec.priors[name].scale, ())
+
+    for factor, sd in zip(spec.factors, sds, strict=True):
+        chol = _factor_correlations(factor, spec, value, put, coords, (chains, draws))
+        if layout.method == "noncentered":
+            z = value(factor.z_var)
+            put(factor.z_var, z, (factor.level_dim, factor.effect_dim))
+            L = sd[..., :, None] * chol
+            put(factor.u_var, np.einsum("cdgb,cdab->cdga", z, L), (factor.level_dim, factor.effect_dim))
+    return xr.Dataset(out, coords=coords)
+
+
+def constant_data(spec: ModelSpec, design: Design) -> xr.Dataset:
+    """The data a fit keeps: ``X``, each factor's index and ``Z``, the offset and trials if any."""
+    coords: dict = {"obs": np.arange(design.n_obs), "fixed": list(design.fixed_names)}
+    variables: dict = {"X": (("obs", "fixed"), design.X)}
+    for names, factor in zip(spec.factors, design.factors, strict=True):
+        coords[names.effect_dim] = list(factor.effects)
+        variables[names.index_var] = ("obs", factor.index)
+        variables[names.Z_var] = (("obs", names.effect_dim), factor.Z)
+    if design.offset is not None:
+        variables["offset"] = ("obs", design.offset)
+    if design.trials is not None:
+        variables["trials"] = ("obs", np.asarray(design.trials))
+    return xr.Dataset(variables, coords=coords)
+
+
+def _factor_sds(factor: FactorSpec, spec: ModelSpec, value, put) -> np.ndarray:
+    slots = factor.sd_slots()
+    scales = np.array([spec.priors[key].scale for key, _ in slots])
+    if len(slots) == len(factor.effects):
+        unit = np.exp(value(f"{factor.sd_var}_unit_log__"))
+        put(f"{factor.sd_var}_unit", unit, (factor.effect_dim,))
+        sd = unit * scales
+        put(factor.sd_var, sd, (factor.effect_dim,))
+        return sd
+    unit = np.exp(value(f"{factor.sd_free_var}_unit_log__"))
+    put(f"{factor.sd_free_var}_unit", unit, (f"{factor.sd_free_var}_unit_dim_0",))
+    free = unit * scales
+    put(factor.sd_free_var, free, (f"{factor.sd_free_var}_dim_0",))
+    owner = np.zeros(len(factor.effects), dtype=np.int64)
+    for slot, (_, positions) in enumerate(slots):
+        owner[list(positions)] = slot
+    sd = free[..., owner]
+    put(factor.sd_var, sd, (factor.effect_dim,))
+    return sd
+
+
+def _factor_correlations(factor: FactorSpec, spec: ModelSpec, value, put, coords, shape) -> np.ndarray:
+    """The factor's block-diagonal correlation Cholesky factor per draw; registers ``L``/``rho``/``cor``."""
+    k = len(factor.effects)
+    chol = np.zeros((*shape, k, k))
+    chol[..., np.arange(k), np.arange(k)] = 1.0
+    correlations = []
+    start = 0
+    for position, block in enumerate(factor.blocks):
+        width = len(block.effects)
+        if block.correlated:
+            if block.structure == "us":
+                name = factor.chol_var(position)
+                C = _lkj_cholesky(value(f"{name}_cholesky_corr__"), width)
+                put(name, C, (f"{name}_dim_0", f"{name}_dim_1"))
+            else:
+                prior = spec.priors[factor.rho_key]
+                low, high = block.rho_bounds
+                lo, hi = max(prior["lower"], low), min(prior["upper"], high)
+                rho = lo + (hi - lo) / (1.0 + np.exp(-value(f"{factor.rho_var(position)}_interval__")))
+                put(factor.rho_var(position), rho, ())
+                entries = structured_correlation_cholesky(block.structure, rho, width)
+                C = np.stack([np.stack(row, axis=-1) for row in entries], axis=-2)
+            chol[..., start : start + width, start : start + width] = C
+            rows, cols = np.triu_indices(width, k=1)
+            correlations.append(np.einsum("cdij,cdkj->cdik", C, C)[..., rows, cols])
+        start += width
+    if correlations:
+        coords[factor.pair_dim] = factor.pair_labels()
+        put(factor.cor_var, np.concatenate(correlations, axis=-1), (factor.pair_dim,))
+    return chol
+
+
+def _lkj_cholesky(y: np.ndarray, width: int) -> np.ndarray:
+    """PyMC's ``CholeskyCorrTransform`` backward map, vectorised over draws."""
+    rows, cols = lkj_positions(width)
+    W = np.zeros(y.shape[:-1] + (width, width))
+    W[..., rows, cols] = y
+    W[..., np.arange(width), np.arange(width)] = 1.0
+    return W / np.linalg.norm(W, axis=-1, keepdims=True)
+
+
+def _family_parameters(family: str) -> tuple[str, ...]:
+    return {"gaussian": ("sigma",), "student_t": ("sigma", "nu"), "negativebinomial": ("alpha",)}.get(family, ())

@@ -1,0 +1,318 @@
+"""Turn a spec and its design into the arrays :func:`bayeslme.kernel.density.logp_grad` reads.
+
+The unconstrained vector ``q`` is laid out as: fixed effects ``theta`` (in
+``spec.fixed`` order, centred predictors), the log unit scales (each factor's
+SD slots, then ``sigma``, ``nu``, ``alpha``), each factor's correlation
+parameters block by block, and (non-centered) each factor's ``z``, row-major
+``(levels, effects)``. :class:`KernelLayout` records where each PyMC value
+variable lives in ``q``, which is all :mod:`bayeslme.kernel.draws` and the
+tests need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special
+
+from bayeslme.backend.components import centered_X
+from bayeslme.backend.suffstats import group_stats
+from bayeslme.families import log_binomial_coefficient
+from bayeslme.formula.design import Design
+from bayeslme.kernel import density as d
+from bayeslme.priors import Prior
+from bayeslme.spec import ModelSpec
+
+__all__ = ["KernelLayout", "ValueVar", "build_layout", "unsupported_reason"]
+
+FAMILIES = {"gaussian": 0, "student_t": 1, "bernoulli": 2, "binomial": 3, "poisson": 4, "negativebinomial": 5}
+LOCATION_KINDS = {"normal": 0, "student_t": 1, "flat": 2}
+SCALE_KINDS = {"halfnormal": 0, "halfstudent_t": 1, "halfcauchy": 2, "exponential": 3, "gamma": 4}
+BLOCK_KINDS = {"diag": 0, "us": 1, "cs": 2, "ar1": 3}
+
+
+@dataclass(frozen=True)
+class ValueVar:
+    """A PyMC value variable's place in ``q``.
+
+    Attributes
+    ----------
+    name : str
+        PyMC's value-variable name (``sigma_unit_log__``, ``Subject__L0_cholesky_corr__``, ...).
+    start : int
+        Its first position in ``q``.
+    shape : tuple of int
+        Its shape (``q[start:start + size]`` reshaped).
+    """
+
+    name: str
+    start: int
+    shape: tuple[int, ...]
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=int))
+
+
+@dataclass(frozen=True)
+class KernelLayout:
+    """Everything the density reads, and where each PyMC value variable sits in ``q``."""
+
+    F: np.ndarray
+    I: np.ndarray
+    n_q: int
+    method: str
+    value_vars: tuple[ValueVar, ...] = field(default_factory=tuple)
+    start: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def value_var(self, name: str) -> ValueVar:
+        """The value variable called ``name``."""
+        for var in self.value_vars:
+            if var.name == name:
+                return var
+        raise KeyError(name)
+
+
+def unsupported_reason(spec: ModelSpec, design: Design, method: str) -> str | None:
+    """Why the kernel cannot evaluate this model (``None`` when it can)."""
+    if spec.rescor is not None:
+        return "residual correlation terms"
+    if spec.family not in FAMILIES:
+        return f"family {spec.family!r}"
+    if method == "collapsed" and len(spec.factors) != 1:
+        return "collapsed model with two nested factors"
+    if method not in ("collapsed", "noncentered"):
+        return f"method {method!r}"
+    if len(_prior_groups(_theta_priors(spec)[1:] if spec.has_intercept else _theta_priors(spec))) > 1:
+        return "fixed effects with priors of several families"
+    for factor in spec.factors:
+        priors = [spec.priors[key] for key, _ in factor.sd_slots()]
+        if len({_scale_group(p) for p in priors}) > 1:
+            return f"SDs of {factor.name!r} with priors of several families"
+    return None
+
+
+def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
+    """The kernel's arrays for ``spec`` on ``design`` (see :func:`unsupported_reason` first)."""
+    builder = _Builder()
+    header = [0] * d.HEADER
+    header[d.H_METHOD] = 0 if method == "noncentered" else 1
+    header[d.H_FAMILY] = FAMILIES[spec.family]
+    header[d.H_LINK] = 1 if spec.link == "probit" else 0
+    header[d.H_N] = design.n_obs
+    p = len(spec.fixed)
+    header[d.H_P] = p
+    header[d.H_NF] = len(spec.factors)
+    q = 0
+    value_vars: list[ValueVar] = []
+    start: list[np.ndarray] = []
+
+    # Fixed effects.
+    priors = _theta_priors(spec)
+    header[d.H_QTHETA] = q
+    header[d.H_TPRIOR_I] = builder.ints([LOCATION_KINDS[pr.dist] for pr in priors])
+    header[d.H_TPRIOR_F] = builder.floats(
+        [_get(pr, "mu") for pr in priors] + [_get(pr, "sigma", 1.0) for pr in priors] + [_get(pr, "nu", 1.0) for pr in priors]
+    )
+    if p:
+        if spec.has_intercept:
+            position = spec.fixed.index("Intercept")
+            slopes = [j for j in range(p) if j != position]
+            value_vars.append(ValueVar("Intercept_centered", q + position, (1,)))
+            if slopes:
+                # theta is in spec.fixed order; the intercept's position splits the slopes only when it is not first.
+                if slopes != list(range(slopes[0], slopes[0] + len(slopes))):
+                    raise ValueError("the intercept must come first or last among the fixed effects")
+                value_vars.append(ValueVar("b_slopes", q + slopes[0], (len(slopes),)))
+        else:
+            value_vars.append(ValueVar("b", q, (p,)))
+    start.append(np.array([_get(pr, "mu") for pr in priors]))
+    q += p
+
+    # Positive scales: each factor's SD slots, then the family's parameters.
+    records: list[int] = []
+    scale_start: list[float] = []
+
+    def add_scale(prior: Prior) -> int:
+        nonlocal q
+        shape = prior["nu"] if prior.dist == "halfstudent_t" else prior["alpha"] if prior.dist == "gamma" else 1.0
+        records.extend([q, SCALE_KINDS[prior.dist], builder.floats([prior.scale, shape])])
+        q += 1
+        scale_start.append(0.0)
+        return len(records) // 3 - 1
+
+    owners: list[list[int]] = []
+    for factor in spec.factors:
+        slots = factor.sd_slots()
+        first = q
+        slot_records = [add_scale(spec.priors[key]) for key, _ in slots]
+        owner = [0] * len(factor.effects)
+        for record, (_, positions) in zip(slot_records, slots, strict=True):
+            for position in positions:
+                owner[position] = record
+        owners.append(owner)
+        name = factor.sd_var if len(slots) == len(factor.effects) else factor.sd_free_var
+        value_vars.append(ValueVar(f"{name}_unit_log__", first, (len(slots),)))
+    family_records = {}
+    for name in _family_parameters(spec.family):
+        family_records[name] = add_scale(spec.priors[name])
+        value_vars.append(ValueVar(f"{name}_unit_log__", q - 1, ()))
+    header[d.H_SIGMA] = family_records.get("sigma", -1)
+    header[d.H_NU] = family_records.get("nu", -1)
+    header[d.H_ALPHA] = family_records.get("alpha", -1)
+    header[d.H_NSCALE] = len(records) // 3
+    header[d.H_SCALES] = builder.ints(records)
+    start.append(np.array(scale_start))
+
+    # Factors: correlation parameters, then z.
+    factor_records = []
+    for factor, owner in zip(spec.factors, owners, strict=True):
+        blocks = []
+        offset = 0
+        for k, block in enumerate(factor.blocks):
+            width = len(block.effects)
+            kind = BLOCK_KINDS[block.structure] if block.correlated else 0
+            qc, fc, mo = -1, -1, -1
+            if kind == 1:
+                m = width * (width - 1) // 2
+                qc = q
+                fc = builder.floats([spec.priors[factor.cor_key]["eta"]])
+                rows, cols = lkj_positions(width)
+                mo = builder.ints(np.column_stack([rows, cols]).ravel().tolist())
+                value_vars.append(ValueVar(f"{factor.chol_var(k)}_cholesky_corr__", q, (m,)))
+                start.append(np.zeros(m))
+                q += m
+            elif kind >= 2:
+                prior = spec.priors[factor.rho_key]
+                low, high = block.rho_bounds
+                qc = q
+                fc = builder.floats([max(prior["lower"], low), min(prior["upper"], high)])
+                value_vars.append(ValueVar(f"{factor.rho_var(k)}_interval__", q, ()))
+                start.append(np.zeros(1))
+                q += 1
+            blocks += [offset, width, kind, qc, fc, mo, 0]
+            offset += width
+        factor_records.append((factor, owner, blocks))
+    fields = []
+    for position, (factor, owner, blocks) in enumerate(factor_records):
+        G, k = len(factor.levels), len(factor.effects)
+        qz, index_o, Z_o = -1, -1, -1
+        if method == "noncentered":
+            design_factor = design.factors[position]
+            qz = q
+            value_vars.append(ValueVar(factor.z_var, q, (G, k)))
+            start.append(np.zeros(G * k))
+            q += G * k
+            index_o = builder.ints(np.asarray(design_factor.index, dtype=np.int64))
+            Z_o = builder.floats(np.asarray(design_factor.Z, dtype=np.float64).ravel())
+        fields.append([G, k, qz, index_o, Z_o, builder.ints(owner), len(factor.blocks), builder.ints(blocks)])
+    header[d.H_FACTORS] = builder.ints([builder.ints(f) for f in fields])
+
+    # Data.
+    if method == "noncentered":
+        header[d.H_X] = builder.floats(centered_X(spec, np.asarray(design.X, dtype=np.float64)).ravel())
+        header[d.H_MEANS] = -1
+        y = np.asarray(design.y, dtype=np.float64)
+        header[d.H_Y] = builder.floats(y)
+        header[d.H_TRIALS] = -1 if design.trials is None else builder.floats(np.asarray(design.trials, dtype=float))
+        header[d.H_NORM] = _normaliser(builder, spec, y, design.trials)
+        header[d.H_OFFSET] = -1 if design.offset is None else builder.floats(np.asarray(design.offset, dtype=float))
+        header[d.H_STATS] = -1
+    else:
+        factor = design.factors[0]
+        stats = group_stats(design.y, centered_X(spec, design.X), factor.Z, factor.index, len(factor.levels))
+        arrays = stats.arrays()
+        offsets = [
+            builder.floats(np.asarray(arrays[name], dtype=np.float64).ravel())
+            for name in ("stats_ZZ", "stats_ZX", "stats_Zy", "stats_XX", "stats_Xy", "stats_yy", "stats_n")
+        ]
+        header[d.H_STATS] = builder.ints(offsets)
+        header[d.H_NORM] = header[d.H_TRIALS] = header[d.H_OFFSET] = -1
+    header[d.H_NQ] = q
+    F, I = builder.finish(header)
+    return KernelLayout(F=F, I=I, n_q=q, method=method, value_vars=tuple(value_vars), start=np.concatenate(start))
+
+
+def lkj_positions(width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of each unconstrained LKJ parameter in the strictly lower triangle.
+
+    PyMC's ``CholeskyCorrTransform(n, upper=False)`` fills the triangle in
+    "spiral" order (taken over from TensorFlow Probability): with ``m`` =
+    ``n (n - 1) / 2`` values ``x``, the ``(n - 1) x (n - 1)`` matrix
+    ``concat(x[n - 1:], reverse(x))`` reshaped, lower triangle, sits below the
+    diagonal of ``W``.
+    """
+    n = width - 1
+    m = width * (width - 1) // 2
+    x = np.arange(m)
+    filled = np.concatenate([x[n:], x[::-1]]).reshape(n, n)
+    rows, cols = np.tril_indices(n)
+    order = filled[rows, cols]
+    position = np.empty(m, dtype=np.int64)
+    position[order] = np.arange(m)
+    return (rows + 1)[position].astype(np.int64), cols[position].astype(np.int64)
+
+
+class _Builder:
+    """Appends arrays to the flat ``F`` and ``I`` arrays and returns their offsets."""
+
+    def __init__(self) -> None:
+        self._floats: list[np.ndarray] = []
+        self._ints: list[np.ndarray] = []
+        self._nf = 0
+        self._ni = d.HEADER
+
+    def floats(self, values) -> int:
+        array = np.asarray(values, dtype=np.float64).ravel()
+        self._floats.append(array)
+        offset = self._nf
+        self._nf += array.size
+        return offset
+
+    def ints(self, values) -> int:
+        array = np.asarray(values, dtype=np.int64).ravel()
+        self._ints.append(array)
+        offset = self._ni
+        self._ni += array.size
+        return offset
+
+    def finish(self, header: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        F = np.concatenate(self._floats) if self._floats else np.zeros(0)
+        I = np.concatenate([np.asarray(header, dtype=np.int64), *self._ints])
+        return np.ascontiguousarray(F), np.ascontiguousarray(I)
+
+
+def _theta_priors(spec: ModelSpec) -> list[Prior]:
+    if spec.has_intercept:
+        return [spec.priors["Intercept"] if n == "Intercept" else spec.priors[f"b[{n}]"] for n in spec.fixed]
+    return [spec.priors[f"b[{n}]"] for n in spec.fixed]
+
+
+def _prior_groups(priors: list[Prior]) -> set[str]:
+    return {p.dist for p in priors}
+
+
+def _scale_group(prior: Prior) -> tuple:
+    if prior.dist == "halfstudent_t":
+        return (prior.dist, prior["nu"])
+    if prior.dist == "gamma":
+        return (prior.dist, prior["alpha"])
+    return (prior.dist,)
+
+
+def _get(prior: Prior, name: str, default: float = 0.0) -> float:
+    return dict(prior.params).get(name, default)
+
+
+def _family_parameters(family: str) -> tuple[str, ...]:
+    return {"gaussian": ("sigma",), "student_t": ("sigma", "nu"), "negativebinomial": ("alpha",)}.get(family, ())
+
+
+def _normaliser(builder: _Builder, spec: ModelSpec, y: np.ndarray, trials) -> int:
+    if spec.family == "binomial":
+        return builder.floats(log_binomial_coefficient(trials, y))
+    if spec.family == "poisson":
+        return builder.floats(-special.gammaln(y + 1.0))
+    return -1
+

@@ -1,0 +1,107 @@
+"""Sample a model with the precompiled kernel and nutpie (no PyMC graph is built or compiled)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from bayeslme.formula.design import Design
+from bayeslme.kernel.layout import KernelLayout, build_layout, unsupported_reason
+from bayeslme.spec import ModelSpec
+
+__all__ = ["ENV_SWITCH", "kernel_reason", "sample_with_kernel"]
+
+ENV_SWITCH = "BAYESLME_KERNEL"
+"""Set to ``0`` to sample through the PyMC model's compiled graph instead (debugging, comparisons)."""
+
+
+def kernel_reason(spec: ModelSpec, design: Design, method: str, sampler: str) -> str | None:
+    """Why this fit does not use the kernel (``None`` when it does)."""
+    if os.environ.get(ENV_SWITCH, "1") == "0":
+        return f"{ENV_SWITCH}=0"
+    if sampler != "nutpie":
+        return f"sampler {sampler!r}"
+    return unsupported_reason(spec, design, method)
+
+
+class _Start:
+    """``seed -> start + Uniform(-1, 1) jitter``: each chain's starting point, as PyMC jitters its support points."""
+
+    def __init__(self, base: np.ndarray) -> None:
+        self._base = base
+        self._lock = threading.Lock()
+
+    def __call__(self, seed: int | None = None) -> np.ndarray:
+        with self._lock:
+            return self._base + np.random.default_rng(seed).uniform(-1.0, 1.0, size=self._base.shape)
+
+
+def sample_with_kernel(
+    spec: ModelSpec, design: Design, method: str, settings: Any
+) -> tuple[xr.DataTree, dict[str, Any]]:
+    """Sample ``spec`` on ``design`` with nutpie and the kernel's log density.
+
+    Returns the tree (posterior with the PyMC model's variables, nutpie's
+    sample statistics, and for the non-centered model the observed and
+    constant data) and timing information as :func:`bayeslme.backend.sampling.run_sampler`.
+    """
+    import nutpie
+
+    from bayeslme.backend.components import column_means
+    from bayeslme.backend.sampling import nutpie_seed
+    from bayeslme.kernel.draws import constant_data, posterior_dataset
+    from bayeslme.kernel.nutpie_model import DRAWS_NAME, kernel_nutpie_model
+
+    start = time.perf_counter()
+    layout = build_layout(spec, design, method)
+    model, path = kernel_nutpie_model(layout, _Start(layout.start))
+    compile_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    trace = nutpie.sample(
+        model,
+        draws=settings.draws,
+        tune=max(settings.tune, 1),  # nuts-rs needs at least one tuning step
+        chains=settings.chains,
+        seed=nutpie_seed(settings.random_seed, settings.chains),
+        save_warmup=False,
+        progress_bar=settings.progressbar,
+        target_accept=settings.target_accept,
+    )
+    sampling_seconds = time.perf_counter() - start
+    idata = _tree(trace, layout, spec, design, column_means(spec), DRAWS_NAME, posterior_dataset, constant_data)
+    idata["posterior"].attrs.update(
+        {"sampling_time": sampling_seconds, "tuning_steps": settings.tune, "log_density": f"bayeslme kernel ({path})"}
+    )
+    return idata, {
+        "compile_seconds": compile_seconds,
+        "sampling_seconds": sampling_seconds,
+        # Nothing is compiled for a model: the kernel serves every formula.
+        "compile_cached": True,
+        "compile_from_disk": _loaded_from_disk(),
+        "kernel": path,
+    }
+
+
+def _loaded_from_disk() -> bool:
+    """Whether this process loaded the kernel's callbacks from numba's disk cache."""
+    from bayeslme.kernel.density import logp_callback
+
+    return bool(getattr(logp_callback, "cache_hits", 0))
+
+
+def _tree(trace, layout: KernelLayout, spec, design, means, draws_name, posterior_dataset, constant_data) -> xr.DataTree:
+    q = np.asarray(trace["posterior"][draws_name].values, dtype=np.float64)
+    posterior = posterior_dataset(q, layout, spec, means)
+    posterior.attrs.update(trace["posterior"].attrs)
+    groups = {"posterior": posterior, "sample_stats": trace["sample_stats"].to_dataset()}
+    if layout.method == "noncentered":
+        groups["observed_data"] = xr.Dataset(
+            {"y": ("obs", np.asarray(design.y))}, coords={"obs": np.arange(design.n_obs)}
+        )
+        groups["constant_data"] = constant_data(spec, design)
+    return xr.DataTree.from_dict(groups)
