@@ -48,7 +48,7 @@ def _cfunc_model(layout: KernelLayout, initial_point: Callable) -> Any:
         dims={DRAWS_NAME: (f"{DRAWS_NAME}_dim_0",)},
         _coords={f"{DRAWS_NAME}_dim_0": np.arange(n)},
         _shapes={DRAWS_NAME: (n,)},
-        compiled_logp_func=logp_callback,
+        compiled_logp_func=logp_callback(layout.method),
         compiled_expand_func=expand_callback,
         initial_point_func=initial_point,
         # The callbacks read F and I through the record's addresses: keep both alive with it.
@@ -65,9 +65,10 @@ def _cfunc_model(layout: KernelLayout, initial_point: Callable) -> Any:
 def _pyfunc_model(layout: KernelLayout, initial_point: Callable) -> Any:
     from nutpie.compiled_pyfunc import from_pyfunc
 
-    from bayeslme.kernel.density import logp_grad
+    from bayeslme.kernel.density import logp_grad_collapsed, logp_grad_noncentered
 
     F, I, n = layout.F, layout.I, layout.n_q
+    logp_grad = logp_grad_collapsed if layout.method == "collapsed" else logp_grad_noncentered
 
     def make_logp():
         def logp(x):

@@ -82,16 +82,16 @@ def sample_with_kernel(
         "sampling_seconds": sampling_seconds,
         # Nothing is compiled for a model: the kernel serves every formula.
         "compile_cached": True,
-        "compile_from_disk": _loaded_from_disk(),
+        "compile_from_disk": _loaded_from_disk(method),
         "kernel": path,
     }
 
 
-def _loaded_from_disk() -> bool:
-    """Whether this process loaded the kernel's callbacks from numba's disk cache."""
+def _loaded_from_disk(method: str) -> bool:
+    """Whether this process loaded the kernel's callback from numba's disk cache."""
     from bayeslme.kernel.density import logp_callback
 
-    return bool(getattr(logp_callback, "cache_hits", 0))
+    return bool(getattr(logp_callback(method), "cache_hits", 0))
 
 
 def _tree(trace, layout: KernelLayout, spec, design, means, draws_name, posterior_dataset, constant_data) -> xr.DataTree:
