@@ -429,9 +429,14 @@ def _check_rescor_prior(rescor: RescorSpec, prior: Prior) -> None:
 
 
 def _rho_bounds(factor: FactorSpec) -> tuple[float, float]:
-    """The range valid for every ``cs``/``ar1`` block of ``factor``."""
+    """The widest range valid for some ``cs``/``ar1`` block of ``factor``.
+
+    Each block's correlation is uniform on the prior's range intersected with
+    the block's own valid range (``BlockSpec.rho_bounds``), so a ``cs`` block's
+    narrower range never narrows an ``ar1`` block of the same factor.
+    """
     bounds = [b.rho_bounds for b in factor.blocks if b.correlated and b.structure in ("cs", "ar1")]
-    return max(low for low, _ in bounds), min(high for _, high in bounds)
+    return min(low for low, _ in bounds), max(high for _, high in bounds)
 
 
 def _check_rho_prior(factor: FactorSpec, prior: Prior) -> None:

@@ -18,6 +18,10 @@ levels). The last three are on bayeslme's non-centered path only.
 ``nested100k`` (``y ~ x + (x | school) + (1 | school:class)``, 100 schools x
 10 classes x 100 rows, ``bl.simulate.nested``) takes the nested collapsed path.
 
+``--scenarios fresh-machine new-formula`` times whole processes as users meet
+them first instead: ``bayeslme demo`` with nothing compiled, and one fresh
+process per new formula across families (``benchmarks/scenarios.py``).
+
 Columns: build (design + spec + PyMC model), compile (nutpie/numba), sample,
 total wall seconds (build + compile + sample + drawing the group effects),
 compile and total of a second fit of the same formula on freshly built data
@@ -419,8 +423,25 @@ def main() -> None:
     )
     parser.add_argument("--json", default=None, metavar="FILE", help="also write the rows as JSON")
     parser.add_argument("--one", nargs=2, metavar=("CASE", "METHOD"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--scenarios",
+        nargs="+",
+        default=None,
+        choices=["fresh-machine", "new-formula"],
+        help="time whole processes as users meet them first instead (see benchmarks/scenarios.py)",
+    )
     args = parser.parse_args()
     settings = {"draws": args.draws, "tune": args.tune, "chains": args.chains}
+    if args.scenarios:
+        sys.path.insert(0, HERE)
+        import scenarios
+
+        rows = scenarios.run(args.scenarios, args.bambi_python, settings, args.bambi_timeout, list(scenarios.FORMULAS))
+        print(scenarios.table(rows))
+        if args.json:
+            with open(args.json, "w") as handle:
+                json.dump(rows, handle, indent=1)
+        return
     if args.one:
         print(json.dumps(run_one(args.one[0], args.one[1], settings)))
         return

@@ -29,7 +29,7 @@ from bayeslme.formula.centering import CenteringState, add_centering_columns
 from bayeslme.formula.checks import DroppedRows, check_collinear, check_finite, check_frame, drop_missing
 from bayeslme.formula.evaluate import check_evaluated, evaluate_formula
 from bayeslme.formula.factors import FactorDesign, build_factor_designs
-from bayeslme.formula.levels import Levels, column_levels, encode_categorical, is_categorical_column
+from bayeslme.formula.levels import Levels, column_levels, encode_categorical, is_categorical_column, labels
 from bayeslme.formula.parse import FormulaSpec
 from bayeslme.formula.rescor import RescorDesign, build_rescor_design
 from bayeslme.formula.response import evaluate_offset, evaluate_response, response_texts, split_offsets
@@ -225,7 +225,7 @@ def encode_predictors(
         encoded = encode_categorical(frame[column], chosen[column])
         unseen = encoded.isna()
         if unseen.any():
-            values = list(dict.fromkeys(frame[column][unseen].astype(str)))
+            values = list(dict.fromkeys(labels(frame[column])[unseen]))
             raise UnseenLevelsError(
                 f"column {column!r} has levels not present in the fitted data: {values}; "
                 f"known levels: {list(chosen[column])}"

@@ -75,10 +75,21 @@ def labels(series: pd.Series) -> pd.Series:
 
 
 def _value_labels(series: pd.Series) -> pd.Series:
+    """Each value's label, decided by the value alone (never by the other values in the frame).
+
+    Floats as R's ``as.character`` writes them (15 significant digits: 1 is
+    ``"1"``, 0.5 is ``"0.5"``); datetimes as their date when the time is
+    midnight, else date and time. A label that depended on the rest of the
+    column would change between the fitting data and a subset of it.
+    """
     if pd.api.types.is_float_dtype(series.dtype):
-        values = series.to_numpy(dtype=float)
-        if np.all(np.mod(values[np.isfinite(values)], 1) == 0) and np.all(np.isfinite(values)):
-            return pd.Series(values.astype(np.int64), index=series.index).astype(str).astype(object)
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        return pd.Series([f"{v:.15g}" for v in values], index=series.index, dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        midnight = series.dt.normalize() == series
+        dates = series.dt.strftime("%Y-%m-%d")
+        full = series.astype(str)
+        return pd.Series(np.where(midnight, dates, full), index=series.index, dtype=object)
     return series.astype(str).astype(object)
 
 

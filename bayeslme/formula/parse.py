@@ -33,7 +33,7 @@ from bayeslme.formula.text import check_parentheses, split_top_level, top_level_
 
 __all__ = ["STRUCTURES", "CenteringTerm", "FormulaSpec", "GroupTerm", "parse_formula", "split_top_level"]
 
-_NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
+_NAME = r"(?:[^\W\d]|\.)[\w.]*"  # R names: letters of any script, digits, "_" and "."
 _CENTERING = re.compile(rf"\b(within|between)\(\s*({_NAME})\s*,\s*({_NAME})\s*\)")
 _NAME_RE = re.compile(rf"^{_NAME}$")
 _CALL = re.compile(rf"^({_NAME})\s*\((.*)\)$", re.DOTALL)

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 KINDS = ("ar", "cosy")
-_NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
+_NAME = r"(?:[^\W\d]|\.)[\w.]*"  # R names: letters of any script, digits, "_" and "."
 _CALL = re.compile(r"^(ar|cosy)\s*\((.*)\)$", re.DOTALL)
 _NAME_RE = re.compile(rf"^{_NAME}$")
 

@@ -44,7 +44,7 @@ from bayeslme.formula.text import split_top_level, unquote_name
 
 __all__ = ["Response", "evaluate_offset", "evaluate_response", "response_texts", "split_offsets"]
 
-_NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
+_NAME = r"(?:[^\W\d]|\.)[\w.]*"  # R names: letters of any script, digits, "_" and "."
 _CBIND = re.compile(r"^cbind\((.*)\)$", re.S)
 _TRIALS = re.compile(r"^(.*?)\|\s*trials\((.*)\)$", re.S)
 _OFFSET = re.compile(r"^offset\s*\((.*)\)$", re.S)

@@ -94,13 +94,36 @@ def r_c(*values: Any) -> list:
     return [v for value in values for v in np.atleast_1d(value).tolist()]
 
 
+_LOGICAL_LABELS = {"True": True, "False": False, "TRUE": True, "FALSE": False}
+
+
+def _logical(x: Any) -> np.ndarray | None:
+    """A logical column's values, or ``None`` for any other column.
+
+    A boolean column used directly in a formula is coded as a factor with
+    levels ``"False"``/``"True"`` (as R codes a logical), and calls on the same
+    column see that factor: read it back as the logical it was.
+    """
+    if isinstance(getattr(x, "dtype", None), pd.CategoricalDtype):
+        categories = set(map(str, pd.Series(x).cat.categories))
+        if categories and categories <= set(_LOGICAL_LABELS):
+            return np.array([_LOGICAL_LABELS[str(v)] for v in np.asarray(x, dtype=object)], dtype=bool)
+    if getattr(x, "dtype", None) == bool:
+        return np.asarray(x, dtype=bool)
+    return None
+
+
 def r_ifelse(test: Any, yes: Any, no: Any) -> np.ndarray:
     """R's ``ifelse(test, yes, no)``."""
-    return np.where(np.asarray(test, dtype=bool), yes, no)
+    logical = _logical(test)
+    return np.where(np.asarray(test, dtype=bool) if logical is None else logical, yes, no)
 
 
 def r_as_numeric(x: Any) -> np.ndarray:
-    """R's ``as.numeric``: a factor gives its level codes 1, 2, ... as in R."""
+    """R's ``as.numeric``: a logical gives 0/1, a factor its level codes 1, 2, ... as in R."""
+    logical = _logical(x)
+    if logical is not None:
+        return logical.astype(float)
     if isinstance(getattr(x, "dtype", None), pd.CategoricalDtype):
         return np.asarray(pd.Series(x).cat.codes, dtype=float) + 1.0
     return pd.to_numeric(pd.Series(np.asarray(x)), errors="raise").to_numpy(dtype=float)
