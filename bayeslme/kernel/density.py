@@ -503,6 +503,83 @@ def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
 
 
 @_inner
+def _collapsed_small(F, I, theta, L, gL, s2, g_theta):
+    """The group sums of :func:`_collapsed` for one or two effects, in closed form.
+
+    Same maths as the general loop (M = s2 I + L'AL, its log determinant,
+    w'M^-1 w and their gradients), written out for k = 1 and k = 2, where the
+    general k x k loops cost about twice as much per group.
+    Returns (sum log|M|, sum w'M^-1 w, d/ds2); adds to ``gL`` and ``g_theta``.
+    """
+    p = I[H_P]
+    fo = I[I[H_FACTORS]]
+    G, k = I[fo], I[fo + 1]
+    st = I[H_STATS]
+    ZZo, ZXo, Zyo = I[st], I[st + 1], I[st + 2]
+    logdet, quad, g_s2 = 0.0, 0.0, 0.0
+    if k == 1:
+        l = L[0, 0]
+        g_l = 0.0
+        for g in range(G):
+            a = F[ZZo + g]
+            c = F[Zyo + g]
+            for j in range(p):
+                c -= F[ZXo + g * p + j] * theta[j]
+            w = l * c
+            M = s2 + l * l * a
+            logdet += math.log(M)
+            av = w / M
+            quad += w * av
+            GM = -0.5 * (1.0 / M + av * av / s2)
+            g_s2 += GM
+            g_l += 2.0 * a * l * GM + c * av / s2
+            gc = l * av / s2
+            for j in range(p):
+                g_theta[j] -= F[ZXo + g * p + j] * gc
+        gL[0, 0] += g_l
+        return logdet, quad, g_s2
+    l00, l10, l11 = L[0, 0], L[1, 0], L[1, 1]
+    g00, g10, g11 = 0.0, 0.0, 0.0
+    for g in range(G):
+        base = 4 * g
+        a00, a01, a11 = F[ZZo + base], F[ZZo + base + 1], F[ZZo + base + 3]
+        c0, c1 = F[Zyo + 2 * g], F[Zyo + 2 * g + 1]
+        for j in range(p):
+            c0 -= F[ZXo + 2 * g * p + j] * theta[j]
+            c1 -= F[ZXo + (2 * g + 1) * p + j] * theta[j]
+        w0 = l00 * c0 + l10 * c1
+        w1 = l11 * c1
+        AL00 = a00 * l00 + a01 * l10
+        AL01 = a01 * l11
+        AL10 = a01 * l00 + a11 * l10
+        AL11 = a11 * l11
+        M00 = s2 + l00 * AL00 + l10 * AL10
+        M01 = l00 * AL01 + l10 * AL11
+        M11 = s2 + l11 * AL11
+        det = M00 * M11 - M01 * M01
+        logdet += math.log(det)
+        i00, i01, i11 = M11 / det, -M01 / det, M00 / det
+        av0 = i00 * w0 + i01 * w1
+        av1 = i01 * w0 + i11 * w1
+        quad += w0 * av0 + w1 * av1
+        G00 = -0.5 * (i00 + av0 * av0 / s2)
+        G01 = -0.5 * (i01 + av0 * av1 / s2)
+        G11 = -0.5 * (i11 + av1 * av1 / s2)
+        g_s2 += G00 + G11
+        g00 += 2.0 * (AL00 * G00 + AL01 * G01) + c0 * av0 / s2
+        g10 += 2.0 * (AL10 * G00 + AL11 * G01) + c1 * av0 / s2
+        g11 += 2.0 * (AL10 * G01 + AL11 * G11) + c1 * av1 / s2
+        gc0 = l00 * av0 / s2
+        gc1 = (l10 * av0 + l11 * av1) / s2
+        for j in range(p):
+            g_theta[j] -= F[ZXo + 2 * g * p + j] * gc0 + F[ZXo + (2 * g + 1) * p + j] * gc1
+    gL[0, 0] += g00
+    gL[1, 0] += g10
+    gL[1, 1] += g11
+    return logdet, quad, g_s2
+
+
+@_inner
 def _collapsed(q, grad, F, I, theta, L, gL, sigma, g_scales):
     """Marginal Gaussian log-likelihood of one factor (bayeslme.backend.collapsed), with gradient."""
     p = I[H_P]
@@ -536,7 +613,11 @@ def _collapsed(q, grad, F, I, theta, L, gL, sigma, g_scales):
     GM = np.empty((k, k))
     g_s2 = 0.0
     g_theta_quad = np.zeros(p)
-    for g in range(G):
+    n_general = G
+    if k <= 2:
+        logdet, quad, g_s2 = _collapsed_small(F, I, theta, L, gL, s2, g_theta_quad)
+        n_general = 0  # the groups are done
+    for g in range(n_general):
         for a in range(k):
             for b in range(k):
                 A[a, b] = F[ZZo + (g * k + a) * k + b]
