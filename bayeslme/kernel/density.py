@@ -411,11 +411,12 @@ def _family_pass(family, link, y, eta, d_eta, trials, norm, sigma, nu, alpha):
     if family == 2 and link == 0:
         for i in range(n):
             # -softplus((1 - 2y) eta) with one exponential
-            x = (1.0 - 2.0 * y[i]) * eta[i]
+            sign = 1.0 - 2.0 * y[i]
+            x = sign * eta[i]
             e = math.exp(-abs(x))
-            lp -= max(x, 0.0) + math.log1p(e)
-            s = 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)  # sigmoid(x)
-            d_eta[i] = -(1.0 - 2.0 * y[i]) * s
+            lp -= 0.5 * (x + abs(x)) + math.log1p(e)
+            # sigmoid(x) = 1 / (1 + e) for x >= 0, e / (1 + e) below: one select, no branch
+            d_eta[i] = -sign * (1.0 if x >= 0 else e) / (1.0 + e)
         return lp, 0.0, 0.0, 0.0
     for i in range(n):
         value, de, ds, dn, da = _family_row(family, link, y[i], eta[i], sigma, nu, alpha, trials[i], norm[i])
@@ -429,76 +430,90 @@ def _family_pass(family, link, y, eta, d_eta, trials, norm, sigma, nu, alpha):
 
 @_inner
 def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
+    """Non-centered log-likelihood and z prior, with gradient.
+
+    Column by column: eta gathers each fixed column and each factor's effect
+    (``X`` and ``Z`` are stored column-major, group effects effect-major, and
+    a column of ones is not read), the family is evaluated in one pass, and
+    d/d eta is reduced into theta and scattered into the group effects column
+    by column. Simple loops over contiguous columns are what LLVM vectorises;
+    group indices are read as unsigned so that numba adds no negative-index
+    wraparound to the gathers.
+    """
     family, link = I[H_FAMILY], I[H_LINK]
     n, p, n_factors = I[H_N], I[H_P], I[H_NF]
-    X = F[I[H_X] : I[H_X] + n * p].reshape(n, p)  # centred columns
+    Xo = I[H_X]
     y = F[I[H_Y] : I[H_Y] + n]
     lp = 0.0
-    eta = np.zeros(n)
-    for i in range(n):
-        acc = 0.0
-        for j in range(p):
-            acc += X[i, j] * theta[j]
-        eta[i] = acc
     if I[H_OFFSET] >= 0:
-        offset = F[I[H_OFFSET] : I[H_OFFSET] + n]
+        eta = F[I[H_OFFSET] : I[H_OFFSET] + n].copy()
+    else:
+        eta = np.zeros(n)
+    for j in range(p):
+        column = F[Xo + j * n : Xo + (j + 1) * n]
+        t = theta[j]
         for i in range(n):
-            eta[i] += offset[i]
-    # Group effects u_f = z_f L_f' (the z prior on the way), added to eta.
+            eta[i] += column[i] * t
     for f in range(n_factors):
         fo = I[I[H_FACTORS] + f]
         G, k, qz = I[fo], I[fo + 1], I[fo + 2]
         index = I[I[fo + 3] : I[fo + 3] + n]
-        Z = F[I[fo + 4] : I[fo + 4] + n * k].reshape(n, k)
-        z = q[qz : qz + G * k].reshape(G, k)
-        u = np.zeros((G, k))
-        for g in range(G):
-            for b in range(k):
-                lp -= 0.5 * z[g, b] * z[g, b]
-                grad[qz + g * k + b] -= z[g, b]
-                for a in range(b, k):
-                    u[g, a] += Ls[f, a, b] * z[g, b]
+        u = np.zeros(G)
+        for a in range(k):
+            # u[:, a] = sum_b L[a, b] z[:, b]; the z prior on the first pass.
+            for g in range(G):
+                acc = 0.0
+                for b in range(a + 1):
+                    acc += Ls[f, a, b] * q[qz + g * k + b]
+                u[g] = acc
+            if I[I[fo + 8] + a] == 1:
+                for i in range(n):
+                    eta[i] += u[np.uint64(index[i])]
+            else:
+                Z = F[I[fo + 4] + a * n : I[fo + 4] + (a + 1) * n]
+                for i in range(n):
+                    eta[i] += Z[i] * u[np.uint64(index[i])]
+        for t in range(qz, qz + G * k):
+            lp -= 0.5 * q[t] * q[t]
+            grad[t] -= q[t]
         lp -= 0.5 * _LOG_2PI * G * k
-        for i in range(n):
-            g = index[i]
-            acc = 0.0
-            for e in range(k):
-                acc += Z[i, e] * u[g, e]
-            eta[i] += acc
     d_eta = np.empty(n)
-    trials = F[I[H_TRIALS] : I[H_TRIALS] + n] if I[H_TRIALS] >= 0 else np.ones(n)
-    norm = F[I[H_NORM] : I[H_NORM] + n] if I[H_NORM] >= 0 else np.zeros(n)
+    trials = F[I[H_TRIALS] : I[H_TRIALS] + n]
+    norm = F[I[H_NORM] : I[H_NORM] + n]
     value, g_sigma, g_nu, g_alpha = _family_pass(family, link, y, eta, d_eta, trials, norm, sigma, nu, alpha)
     lp += value
     qt = I[H_QTHETA]
-    for i in range(n):
-        for j in range(p):
-            grad[qt + j] += d_eta[i] * X[i, j]
+    for j in range(p):
+        column = F[Xo + j * n : Xo + (j + 1) * n]
+        acc = 0.0
+        for i in range(n):
+            acc += d_eta[i] * column[i]
+        grad[qt + j] += acc
     if I[H_SIGMA] >= 0:
         g_scales[I[H_SIGMA]] += g_sigma
     if I[H_NU] >= 0:
         g_scales[I[H_NU]] += g_nu
     if I[H_ALPHA] >= 0:
         g_scales[I[H_ALPHA]] += g_alpha
-    # Back through eta and u = z L'.
     for f in range(n_factors):
         fo = I[I[H_FACTORS] + f]
         G, k, qz = I[fo], I[fo + 1], I[fo + 2]
         index = I[I[fo + 3] : I[fo + 3] + n]
-        Z = F[I[fo + 4] : I[fo + 4] + n * k].reshape(n, k)
-        z = q[qz : qz + G * k].reshape(G, k)
-        gu = np.zeros((G, k))
-        for i in range(n):
-            g = index[i]
-            for e in range(k):
-                gu[g, e] += d_eta[i] * Z[i, e]
-        for g in range(G):
-            for b in range(k):
-                acc = 0.0
-                for a in range(b, k):
-                    acc += Ls[f, a, b] * gu[g, a]
-                    gLs[f, a, b] += gu[g, a] * z[g, b]
-                grad[qz + g * k + b] += acc
+        gu = np.zeros(G)
+        for a in range(k):
+            gu[:] = 0.0
+            if I[I[fo + 8] + a] == 1:
+                for i in range(n):
+                    gu[np.uint64(index[i])] += d_eta[i]
+            else:
+                Z = F[I[fo + 4] + a * n : I[fo + 4] + (a + 1) * n]
+                for i in range(n):
+                    gu[np.uint64(index[i])] += d_eta[i] * Z[i]
+            # Back through u[:, a] = sum_b L[a, b] z[:, b].
+            for g in range(G):
+                for b in range(a + 1):
+                    gLs[f, a, b] += gu[g] * q[qz + g * k + b]
+                    grad[qz + g * k + b] += Ls[f, a, b] * gu[g]
     return lp
 
 

@@ -197,7 +197,7 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
     fields = []
     for position, (factor, owner, blocks) in enumerate(factor_records):
         G, k = len(factor.levels), len(factor.effects)
-        qz, index_o, Z_o = -1, -1, -1
+        qz, index_o, Z_o, ones = -1, -1, -1, [0] * k
         if method == "noncentered":
             design_factor = design.factors[position]
             qz = q
@@ -205,17 +205,25 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
             start.append(np.zeros(G * k))
             q += G * k
             index_o = builder.ints(np.asarray(design_factor.index, dtype=np.int64))
-            Z_o = builder.floats(np.asarray(design_factor.Z, dtype=np.float64).ravel())
-        fields.append([G, k, qz, index_o, Z_o, builder.ints(owner), len(factor.blocks), builder.ints(blocks)])
+            Z = np.asarray(design_factor.Z, dtype=np.float64)
+            Z_o = builder.floats(Z.T.ravel())  # column by column: each effect's values contiguous
+            # Columns of ones (group intercepts) are added without reading Z.
+            ones = [int(np.all(Z[:, e] == 1.0)) for e in range(k)]
+        fields.append(
+            [G, k, qz, index_o, Z_o, builder.ints(owner), len(factor.blocks), builder.ints(blocks), builder.ints(ones)]
+        )
     header[d.H_FACTORS] = builder.ints([builder.ints(f) for f in fields])
 
     # Data.
     if method == "noncentered":
-        header[d.H_X] = builder.floats(centered_X(spec, np.asarray(design.X, dtype=np.float64)).ravel())
+        # Column by column (each column contiguous), centred.
+        header[d.H_X] = builder.floats(centered_X(spec, np.asarray(design.X, dtype=np.float64)).T.ravel())
         header[d.H_MEANS] = -1
         y = np.asarray(design.y, dtype=np.float64)
         header[d.H_Y] = builder.floats(y)
-        header[d.H_TRIALS] = -1 if design.trials is None else builder.floats(np.asarray(design.trials, dtype=float))
+        # Always present (ones, zeros) so the density allocates nothing per evaluation for them.
+        trials = np.ones(design.n_obs) if design.trials is None else np.asarray(design.trials, dtype=float)
+        header[d.H_TRIALS] = builder.floats(trials)
         header[d.H_NORM] = _normaliser(builder, spec, y, design.trials)
         header[d.H_OFFSET] = -1 if design.offset is None else builder.floats(np.asarray(design.offset, dtype=float))
         header[d.H_STATS] = -1
@@ -310,9 +318,10 @@ def _family_parameters(family: str) -> tuple[str, ...]:
 
 
 def _normaliser(builder: _Builder, spec: ModelSpec, y: np.ndarray, trials) -> int:
+    """Each row's log normalising constant where the density leaves it out (zeros otherwise)."""
     if spec.family == "binomial":
         return builder.floats(log_binomial_coefficient(trials, y))
     if spec.family == "poisson":
         return builder.floats(-special.gammaln(y + 1.0))
-    return -1
+    return builder.floats(np.zeros(len(y)))
 
