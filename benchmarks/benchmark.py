@@ -436,7 +436,8 @@ def main() -> None:
         sys.path.insert(0, HERE)
         import scenarios
 
-        rows = scenarios.run(args.scenarios, args.bambi_python, settings, args.bambi_timeout, list(scenarios.FORMULAS))
+        formulas = list(scenarios.FORMULAS)
+        rows = scenarios.run(args.scenarios, args.bambi_python, settings, args.bambi_timeout, formulas)
         print(scenarios.table(rows))
         if args.json:
             with open(args.json, "w") as handle:

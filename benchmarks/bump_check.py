@@ -34,15 +34,21 @@ for name in ("nutpie", "pymc", "pytensor", "numba"):
 small = dict(draws=200, tune=200, chains=2, random_seed=1, progressbar=False)
 fit = bl.LMM("Reaction ~ Days + (Days | Subject)", bl.datasets.sleepstudy()).fit(**small)
 print("collapsed kernel:", fit.info["kernel"], "b =", fit.fixed_effects()["mean"].round(2).tolist())
-glmm = bl.GLMM("cbind(incidence, size - incidence) ~ period + (1 | herd)", bl.datasets.cbpp(), family="binomial")
+cbpp = bl.datasets.cbpp()
+glmm = bl.GLMM("cbind(incidence, size - incidence) ~ period + (1 | herd)", cbpp, family="binomial")
 fit = glmm.fit(**small)
 print("non-centered kernel:", fit.info["kernel"], "b =", fit.fixed_effects()["mean"].round(2).tolist())
 os.environ["BAYESLME_KERNEL"] = "0"
 fit = glmm.fit(**small)
-print("compiled graph: from_disk", fit.info["compile_from_disk"], "b =", fit.fixed_effects()["mean"].round(2).tolist())
+b = fit.fixed_effects()["mean"].round(2).tolist()
+print("compiled graph: from_disk", fit.info["compile_from_disk"], "b =", b)
 """
 
-TESTS = ["tests/unit/kernel", "tests/integration/test_kernel_fit.py", "tests/unit/backend/test_nutpie_compile.py"]
+TESTS = [
+    "tests/unit/kernel",
+    "tests/integration/test_kernel_fit.py",
+    "tests/unit/backend/test_nutpie_compile.py",
+]
 
 
 def main(argv: list[str]) -> int:
@@ -54,7 +60,9 @@ def main(argv: list[str]) -> int:
         subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", f"{ROOT}[dev]"], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", "--upgrade", *packages], check=True)
         smoke = subprocess.run([str(python), "-c", SMOKE], cwd=ROOT)
-        tests = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS], cwd=ROOT)
+        tests = subprocess.run(
+            [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS], cwd=ROOT
+        )
     return smoke.returncode or tests.returncode
 
 

@@ -32,12 +32,48 @@ ROOT = os.path.dirname(HERE)
 
 # name: (bayeslme formula, bambi formula, family, categorical columns, rows)
 FORMULAS = {
-    "slope+z": ("Reaction ~ Days + z + (Days | Subject)", "Reaction ~ Days + z + (Days | Subject)", "gaussian", ("Subject",), 180),
-    "interaction": ("Reaction ~ Days * site + (1 | Subject)", "Reaction ~ Days * site + (1 | Subject)", "gaussian", ("Subject", "site"), 180),
-    "crossed": ("Reaction ~ Days + (Days | Subject) + (1 | batch)", "Reaction ~ Days + (Days | Subject) + (1 | batch)", "gaussian", ("Subject", "batch"), 180),
-    "bernoulli": ("yb ~ Days + (Days | Subject)", "yb ~ Days + (Days | Subject)", "bernoulli", ("Subject",), 180),
-    "poisson": ("cnt ~ Days + z + (1 | Subject)", "cnt ~ Days + z + (1 | Subject)", "poisson", ("Subject",), 180),
-    "negbin": ("cnt ~ Days + (Days | Subject)", "cnt ~ Days + (Days | Subject)", "negativebinomial", ("Subject",), 180),
+    "slope+z": (
+        "Reaction ~ Days + z + (Days | Subject)",
+        "Reaction ~ Days + z + (Days | Subject)",
+        "gaussian",
+        ("Subject",),
+        180,
+    ),
+    "interaction": (
+        "Reaction ~ Days * site + (1 | Subject)",
+        "Reaction ~ Days * site + (1 | Subject)",
+        "gaussian",
+        ("Subject", "site"),
+        180,
+    ),
+    "crossed": (
+        "Reaction ~ Days + (Days | Subject) + (1 | batch)",
+        "Reaction ~ Days + (Days | Subject) + (1 | batch)",
+        "gaussian",
+        ("Subject", "batch"),
+        180,
+    ),
+    "bernoulli": (
+        "yb ~ Days + (Days | Subject)",
+        "yb ~ Days + (Days | Subject)",
+        "bernoulli",
+        ("Subject",),
+        180,
+    ),
+    "poisson": (
+        "cnt ~ Days + z + (1 | Subject)",
+        "cnt ~ Days + z + (1 | Subject)",
+        "poisson",
+        ("Subject",),
+        180,
+    ),
+    "negbin": (
+        "cnt ~ Days + (Days | Subject)",
+        "cnt ~ Days + (Days | Subject)",
+        "negativebinomial",
+        ("Subject",),
+        180,
+    ),
     "sim100k": ("y ~ x + z + (x | g)", "y ~ x + z + (x | g)", "gaussian", ("g",), 100_000),
 }
 
@@ -107,10 +143,19 @@ def fresh_machine(bambi_python: str | None, settings: dict, timeout: float) -> l
         env = {**os.environ, "HOME": home, "NUMBA_CACHE_DIR": cache}
         command = [sys.executable, "-m", "bayeslme.cli", "demo", "--no-progress"]
         wall, _, error = _timed(command, env, timeout)
-        rows.append({"scenario": "fresh-machine", "formula": "demo (sleepstudy)", "package": "bayeslme",
-                     "process_s": wall, "error": error})
+        rows.append(
+            {
+                "scenario": "fresh-machine",
+                "formula": "demo (sleepstudy)",
+                "package": "bayeslme",
+                "process_s": wall,
+                "error": error,
+            }
+        )
     if bambi_python:
-        rows.append(_bambi_row("fresh-machine", "sleepstudy-demo", bambi_python, settings, timeout, fresh=True))
+        rows.append(
+            _bambi_row("fresh-machine", "sleepstudy-demo", bambi_python, settings, timeout, fresh=True)
+        )
     return rows
 
 
@@ -122,18 +167,43 @@ def new_formula(bambi_python: str | None, settings: dict, timeout: float, names:
         with tempfile.TemporaryDirectory() as work:
             path = os.path.join(work, "data.csv")
             scenario_data(name, path)
-            command = [sys.executable, "-c", OURS, formula, family, path,
-                       str(settings["draws"]), str(settings["tune"]), str(settings["chains"])]
+            command = [
+                sys.executable,
+                "-c",
+                OURS,
+                formula,
+                family,
+                path,
+                str(settings["draws"]),
+                str(settings["tune"]),
+                str(settings["chains"]),
+            ]
             wall, result, error = _timed(command, {**os.environ, "PYTHONPATH": ROOT}, timeout)
-            rows.append({"scenario": "new-formula", "formula": formula, "package": "bayeslme", "rows": n,
-                         "process_s": wall, **(result or {}), "error": error})
+            rows.append(
+                {
+                    "scenario": "new-formula",
+                    "formula": formula,
+                    "package": "bayeslme",
+                    "rows": n,
+                    "process_s": wall,
+                    **(result or {}),
+                    "error": error,
+                }
+            )
             if bambi_python:
                 rows.append(_bambi_row("new-formula", name, bambi_python, settings, timeout, path=path))
     return rows
 
 
-def _bambi_row(scenario: str, name: str, python: str, settings: dict, timeout: float,
-               path: str | None = None, fresh: bool = False) -> dict:
+def _bambi_row(
+    scenario: str,
+    name: str,
+    python: str,
+    settings: dict,
+    timeout: float,
+    path: str | None = None,
+    fresh: bool = False,
+) -> dict:
     with tempfile.TemporaryDirectory() as work, tempfile.TemporaryDirectory() as home:
         if name == "sleepstudy-demo":
             import bayeslme as bl
@@ -143,36 +213,70 @@ def _bambi_row(scenario: str, name: str, python: str, settings: dict, timeout: f
             formula, family, categorical = "Reaction ~ Days + (Days | Subject)", "gaussian", ("Subject",)
         else:
             _, formula, family, categorical, _ = FORMULAS[name]
-        command = [python, os.path.join(HERE, "bambi_runner.py"), "--data", path, "--formula", formula,
-                   "--family", family, "--categorical", *categorical, "--draws", str(settings["draws"]),
-                   "--tune", str(settings["tune"]), "--chains", str(settings["chains"]), "--seed", "1",
-                   "--out", os.path.join(work, "draws.npz")]
+        command = [
+            python,
+            os.path.join(HERE, "bambi_runner.py"),
+            "--data",
+            path,
+            "--formula",
+            formula,
+            "--family",
+            family,
+            "--categorical",
+            *categorical,
+            "--draws",
+            str(settings["draws"]),
+            "--tune",
+            str(settings["tune"]),
+            "--chains",
+            str(settings["chains"]),
+            "--seed",
+            "1",
+            "--out",
+            os.path.join(work, "draws.npz"),
+        ]
         env = {**os.environ, **({"HOME": home} if fresh else {})}
         env.pop("PYTHONPATH", None)
         wall, result, error = _timed(command, env, timeout)
     result = result or {}
-    return {"scenario": scenario, "formula": formula, "package": "bambi", "rows": None, "process_s": wall,
-            "fit": None if not result else result["build"] + result["compile"] + result["sample"],
-            "compile": result.get("compile"), "sample": result.get("sample"), "error": error}
+    return {
+        "scenario": scenario,
+        "formula": formula,
+        "package": "bambi",
+        "rows": None,
+        "process_s": wall,
+        "fit": None if not result else result["build"] + result["compile"] + result["sample"],
+        "compile": result.get("compile"),
+        "sample": result.get("sample"),
+        "error": error,
+    }
 
 
 def table(rows: list[dict]) -> str:
     """Markdown table of the rows."""
-    lines = ["| scenario | formula | package | process s | fit() s | compile s | sample s | min ESS bulk | max R-hat |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| scenario | formula | package | process s | fit() s | compile s | sample s | min ESS bulk "
+        "| max R-hat |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        def f(key, fmt="{:.1f}"):
+
+        def f(key, fmt="{:.1f}", r=r):
             value = r.get(key)
             return "-" if value is None else fmt.format(value)
+
         formula = r["formula"].replace("|", "\\|")
-        lines.append(f"| {r['scenario']} | `{formula}` | {r['package']} | {f('process_s')} | {f('fit')} | "
-                     f"{f('compile', '{:.2f}')} | {f('sample')} | {f('min_ess_bulk', '{:.0f}')} | "
-                     f"{f('max_rhat', '{:.3f}')} |" + (f" {r['error']}" if r.get("error") else ""))
+        lines.append(
+            f"| {r['scenario']} | `{formula}` | {r['package']} | {f('process_s')} | {f('fit')} | "
+            f"{f('compile', '{:.2f}')} | {f('sample')} | {f('min_ess_bulk', '{:.0f}')} | "
+            f"{f('max_rhat', '{:.3f}')} |" + (f" {r['error']}" if r.get("error") else "")
+        )
     return "\n".join(lines)
 
 
-def run(scenarios: list[str], bambi_python: str | None, settings: dict, timeout: float,
-        formulas: list[str]) -> list[dict]:
+def run(
+    scenarios: list[str], bambi_python: str | None, settings: dict, timeout: float, formulas: list[str]
+) -> list[dict]:
     rows: list[dict] = []
     if "fresh-machine" in scenarios:
         rows += fresh_machine(bambi_python, settings, timeout)
@@ -182,9 +286,15 @@ def run(scenarios: list[str], bambi_python: str | None, settings: dict, timeout:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenarios", nargs="+", default=["fresh-machine", "new-formula"],
-                        choices=["fresh-machine", "new-formula"])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scenarios",
+        nargs="+",
+        default=["fresh-machine", "new-formula"],
+        choices=["fresh-machine", "new-formula"],
+    )
     parser.add_argument("--formulas", nargs="+", default=list(FORMULAS), choices=list(FORMULAS))
     parser.add_argument("--bambi-python", default=None)
     parser.add_argument("--draws", type=int, default=1000)

@@ -108,7 +108,7 @@ def _logical(x: Any) -> np.ndarray | None:
         categories = set(map(str, pd.Series(x).cat.categories))
         if categories and categories <= set(_LOGICAL_LABELS):
             return np.array([_LOGICAL_LABELS[str(v)] for v in np.asarray(x, dtype=object)], dtype=bool)
-    if getattr(x, "dtype", None) == bool:
+    if pd.api.types.is_bool_dtype(getattr(x, "dtype", None) or object):
         return np.asarray(x, dtype=bool)
     return None
 

@@ -83,7 +83,8 @@ def _digamma(x: float) -> float:
         x += 1.0
     f = 1.0 / (x * x)
     series = f * (
-        -1.0 / 12 + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 + f * (-1.0 / 132 + f * (691.0 / 32760)))))
+        -1.0 / 12
+        + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 + f * (-1.0 / 132 + f * (691.0 / 32760)))))
     )
     return result + math.log(x) - 0.5 / x + series
 
@@ -127,7 +128,9 @@ def _location(kind: int, x: float, mu: float, s: float, nu: float) -> tuple:
         return -0.5 * t * t - math.log(s) - 0.5 * _LOG_2PI, -t / s
     if kind == 1:
         t = (x - mu) / s
-        const = math.lgamma(0.5 * (nu + 1)) - math.lgamma(0.5 * nu) - 0.5 * math.log(nu * math.pi) - math.log(s)
+        const = (
+            math.lgamma(0.5 * (nu + 1)) - math.lgamma(0.5 * nu) - 0.5 * math.log(nu * math.pi) - math.log(s)
+        )
         return const - 0.5 * (nu + 1) * math.log1p(t * t / nu), -(nu + 1) * t / (s * (nu + t * t))
     return 0.0, 0.0
 
@@ -285,7 +288,9 @@ def _family_row(family, link, y, eta, sigma, nu, alpha, trials, norm):
     total = mu + alpha
     log_total = math.log(total)
     value = (
-        math.lgamma(y + alpha) - math.lgamma(y + 1.0) - math.lgamma(alpha)
+        math.lgamma(y + alpha)
+        - math.lgamma(y + 1.0)
+        - math.lgamma(alpha)
         + alpha * (math.log(alpha) - log_total)
         + (y * (eta - log_total) if y > 0 else 0.0)
     )
@@ -353,7 +358,15 @@ def _workspace(I):
     for f in range(n_factors):
         k_max = max(k_max, I[I[I[H_FACTORS] + f] + 1])
     shape = (n_factors, k_max, k_max)
-    return np.empty(I[H_NSCALE]), np.zeros(I[H_NSCALE]), np.zeros(shape), np.zeros(shape), np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    return (
+        np.empty(I[H_NSCALE]),
+        np.zeros(I[H_NSCALE]),
+        np.zeros(shape),
+        np.zeros(shape),
+        np.zeros(shape),
+        np.zeros(shape),
+        np.zeros(shape),
+    )
 
 
 @_jit
@@ -731,7 +744,11 @@ def _collapsed(q, grad, F, I, theta, L, gL, sigma, g_scales):
 # calling an outdated density after this file changed.
 
 LOGP_SIGNATURE = types.int64(
-    types.uint64, types.CPointer(types.double), types.CPointer(types.double), types.CPointer(types.double), types.voidptr
+    types.uint64,
+    types.CPointer(types.double),
+    types.CPointer(types.double),
+    types.CPointer(types.double),
+    types.voidptr,
 )
 EXPAND_SIGNATURE = types.int64(
     types.uint64, types.uint64, types.CPointer(types.double), types.CPointer(types.double), types.voidptr
@@ -813,7 +830,7 @@ def _logp_noncentered_c(dim, x_pointer, grad_pointer, logp_pointer, data_pointer
 
 @_inner
 def _status(value, grad):
-    """nutpie's codes: 3 for a non-finite gradient, 4 for a non-finite log density."""
+    """Nutpie's codes: 3 for a non-finite gradient, 4 for a non-finite log density."""
     for t in range(grad.shape[0]):
         if not np.isfinite(grad[t]):
             return 3
@@ -835,12 +852,15 @@ def logp_callback(method: str):
     with _CALLBACK_LOCK:  # nutpie or the user may sample from several threads
         if method not in _LOGP_CALLBACKS:
             source = _logp_collapsed_c if method == "collapsed" else _logp_noncentered_c
-            _LOGP_CALLBACKS[method] = numba.cfunc(LOGP_SIGNATURE, cache=True, error_model="numpy", nogil=True)(source)
+            _LOGP_CALLBACKS[method] = numba.cfunc(
+                LOGP_SIGNATURE, cache=True, error_model="numpy", nogil=True
+            )(source)
         return _LOGP_CALLBACKS[method]
 
 
 @numba.cfunc(EXPAND_SIGNATURE, cache=True, nogil=True)
 def expand_callback(dim, expanded, x_pointer, out_pointer, data_pointer):
+    """Nutpie's expansion: the stored draw is the unconstrained point itself."""
     if dim != expanded:
         return -1
     for t in range(dim):

@@ -159,4 +159,6 @@ def _lkj_cholesky(y: np.ndarray, width: int) -> np.ndarray:
 
 
 def _family_parameters(family: str) -> tuple[str, ...]:
-    return {"gaussian": ("sigma",), "student_t": ("sigma", "nu"), "negativebinomial": ("alpha",)}.get(family, ())
+    return {"gaussian": ("sigma",), "student_t": ("sigma", "nu"), "negativebinomial": ("alpha",)}.get(
+        family, ()
+    )

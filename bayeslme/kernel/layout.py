@@ -52,6 +52,7 @@ class ValueVar:
 
     @property
     def size(self) -> int:
+        """Number of entries."""
         return int(np.prod(self.shape, dtype=int))
 
 
@@ -113,7 +114,9 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
     header[d.H_QTHETA] = q
     header[d.H_TPRIOR_I] = builder.ints([LOCATION_KINDS[pr.dist] for pr in priors])
     header[d.H_TPRIOR_F] = builder.floats(
-        [_get(pr, "mu") for pr in priors] + [_get(pr, "sigma", 1.0) for pr in priors] + [_get(pr, "nu", 1.0) for pr in priors]
+        [_get(pr, "mu") for pr in priors]
+        + [_get(pr, "sigma", 1.0) for pr in priors]
+        + [_get(pr, "nu", 1.0) for pr in priors]
     )
     if p:
         if spec.has_intercept:
@@ -121,7 +124,7 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
             slopes = [j for j in range(p) if j != position]
             value_vars.append(ValueVar("Intercept_centered", q + position, (1,)))
             if slopes:
-                # theta is in spec.fixed order; the intercept's position splits the slopes only when it is not first.
+                # theta is in spec.fixed order: the slopes must be contiguous in it.
                 if slopes != list(range(slopes[0], slopes[0] + len(slopes))):
                     raise ValueError("the intercept must come first or last among the fixed effects")
                 value_vars.append(ValueVar("b_slopes", q + slopes[0], (len(slopes),)))
@@ -136,7 +139,9 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
 
     def add_scale(prior: Prior) -> int:
         nonlocal q
-        shape = prior["nu"] if prior.dist == "halfstudent_t" else prior["alpha"] if prior.dist == "gamma" else 1.0
+        shape = (
+            prior["nu"] if prior.dist == "halfstudent_t" else prior["alpha"] if prior.dist == "gamma" else 1.0
+        )
         records.extend([q, SCALE_KINDS[prior.dist], builder.floats([prior.scale, shape])])
         q += 1
         scale_start.append(0.0)
@@ -210,7 +215,17 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
             # Columns of ones (group intercepts) are added without reading Z.
             ones = [int(np.all(Z[:, e] == 1.0)) for e in range(k)]
         fields.append(
-            [G, k, qz, index_o, Z_o, builder.ints(owner), len(factor.blocks), builder.ints(blocks), builder.ints(ones)]
+            [
+                G,
+                k,
+                qz,
+                index_o,
+                Z_o,
+                builder.ints(owner),
+                len(factor.blocks),
+                builder.ints(blocks),
+                builder.ints(ones),
+            ]
         )
     header[d.H_FACTORS] = builder.ints([builder.ints(f) for f in fields])
 
@@ -225,7 +240,9 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
         trials = np.ones(design.n_obs) if design.trials is None else np.asarray(design.trials, dtype=float)
         header[d.H_TRIALS] = builder.floats(trials)
         header[d.H_NORM] = _normaliser(builder, spec, y, design.trials)
-        header[d.H_OFFSET] = -1 if design.offset is None else builder.floats(np.asarray(design.offset, dtype=float))
+        header[d.H_OFFSET] = (
+            -1 if design.offset is None else builder.floats(np.asarray(design.offset, dtype=float))
+        )
         header[d.H_STATS] = -1
     else:
         factor = design.factors[0]
@@ -239,7 +256,9 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
         header[d.H_NORM] = header[d.H_TRIALS] = header[d.H_OFFSET] = -1
     header[d.H_NQ] = q
     F, I = builder.finish(header)
-    return KernelLayout(F=F, I=I, n_q=q, method=method, value_vars=tuple(value_vars), start=np.concatenate(start))
+    return KernelLayout(
+        F=F, I=I, n_q=q, method=method, value_vars=tuple(value_vars), start=np.concatenate(start)
+    )
 
 
 def lkj_positions(width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -314,7 +333,9 @@ def _get(prior: Prior, name: str, default: float = 0.0) -> float:
 
 
 def _family_parameters(family: str) -> tuple[str, ...]:
-    return {"gaussian": ("sigma",), "student_t": ("sigma", "nu"), "negativebinomial": ("alpha",)}.get(family, ())
+    return {"gaussian": ("sigma",), "student_t": ("sigma", "nu"), "negativebinomial": ("alpha",)}.get(
+        family, ()
+    )
 
 
 def _normaliser(builder: _Builder, spec: ModelSpec, y: np.ndarray, trials) -> int:
@@ -324,4 +345,3 @@ def _normaliser(builder: _Builder, spec: ModelSpec, y: np.ndarray, trials) -> in
     if spec.family == "poisson":
         return builder.floats(-special.gammaln(y + 1.0))
     return builder.floats(np.zeros(len(y)))
-

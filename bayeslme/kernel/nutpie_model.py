@@ -27,7 +27,9 @@ DRAWS_NAME = "__q"
 """Name of the stored unconstrained vector in nutpie's draws."""
 
 
-def kernel_nutpie_model(layout: KernelLayout, initial_point: Callable[[int | None], np.ndarray]) -> tuple[Any, str]:
+def kernel_nutpie_model(
+    layout: KernelLayout, initial_point: Callable[[int | None], np.ndarray]
+) -> tuple[Any, str]:
     """A nutpie model of ``layout`` and which path built it (``"cfunc"`` or ``"pyfunc"``)."""
     try:
         return _cfunc_model(layout, initial_point), "cfunc"

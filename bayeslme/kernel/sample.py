@@ -30,7 +30,7 @@ def kernel_reason(spec: ModelSpec, design: Design, method: str, sampler: str) ->
 
 
 class _Start:
-    """``seed -> start + Uniform(-1, 1) jitter``: each chain's starting point, as PyMC jitters its support points."""
+    """``seed -> start + Uniform(-1, 1) jitter``: a chain's start, as PyMC jitters its support points."""
 
     def __init__(self, base: np.ndarray) -> None:
         self._base = base
@@ -73,9 +73,15 @@ def sample_with_kernel(
         target_accept=settings.target_accept,
     )
     sampling_seconds = time.perf_counter() - start
-    idata = _tree(trace, layout, spec, design, column_means(spec), DRAWS_NAME, posterior_dataset, constant_data)
+    idata = _tree(
+        trace, layout, spec, design, column_means(spec), DRAWS_NAME, posterior_dataset, constant_data
+    )
     idata["posterior"].attrs.update(
-        {"sampling_time": sampling_seconds, "tuning_steps": settings.tune, "log_density": f"bayeslme kernel ({path})"}
+        {
+            "sampling_time": sampling_seconds,
+            "tuning_steps": settings.tune,
+            "log_density": f"bayeslme kernel ({path})",
+        }
     )
     return idata, {
         "compile_seconds": compile_seconds,
@@ -94,7 +100,9 @@ def _loaded_from_disk(method: str) -> bool:
     return bool(getattr(logp_callback(method), "cache_hits", 0))
 
 
-def _tree(trace, layout: KernelLayout, spec, design, means, draws_name, posterior_dataset, constant_data) -> xr.DataTree:
+def _tree(
+    trace, layout: KernelLayout, spec, design, means, draws_name, posterior_dataset, constant_data
+) -> xr.DataTree:
     q = np.asarray(trace["posterior"][draws_name].values, dtype=np.float64)
     posterior = posterior_dataset(q, layout, spec, means)
     posterior.attrs.update(trace["posterior"].attrs)

@@ -24,9 +24,8 @@ def _rich_model():
     rng = np.random.default_rng(0)
     data["x"] = rng.normal(size=len(data))
     data["site"] = np.where(np.arange(len(data)) % 3 == 0, "a", "b")
-    formula = (
-        "Reaction ~ Days * site + (Days + x | Subject) + diag(0 + site | Subject, hom = TRUE) + cs(1 + x | site)"
-    )
+    formula = "Reaction ~ Days * site + (Days + x | Subject) + diag(0 + site | Subject, hom = TRUE)"
+    formula += " + cs(1 + x | site)"
     return bl.LMM(formula, data)
 
 
@@ -64,7 +63,9 @@ def test_deterministics_equal_pymcs(rich):
 def test_same_seed_same_draws_and_nutpie_fallback_agrees(monkeypatch):
     # Should nutpie's numba-model class move, the kernel is called through
     # nutpie's public from_pyfunc instead: same density, same draws to rounding.
-    model = bl.GLMM("cbind(incidence, size - incidence) ~ period + (1 | herd)", bl.datasets.cbpp(), family="binomial")
+    model = bl.GLMM(
+        "cbind(incidence, size - incidence) ~ period + (1 | herd)", bl.datasets.cbpp(), family="binomial"
+    )
     first, second = model.fit(**TINY), model.fit(**TINY)
     assert first.info["kernel"] == "cfunc"
     np.testing.assert_array_equal(first.draws("b"), second.draws("b"))

@@ -46,7 +46,12 @@ def test_logical_column_used_directly_and_in_calls():
     # the call must see the logical, not the non-empty strings "False"/"True".
     rng = np.random.default_rng(1)
     data = pd.DataFrame(
-        {"y": rng.normal(size=40), "x": rng.normal(size=40), "flag": rng.random(40) < 0.5, "g": np.repeat(list("abcd"), 10)}
+        {
+            "y": rng.normal(size=40),
+            "x": rng.normal(size=40),
+            "flag": rng.random(40) < 0.5,
+            "g": np.repeat(list("abcd"), 10),
+        }
     )
     model = bl.LMM("y ~ flag + x:ifelse(flag, 1, 0) + (1 | g)", data)
     column = model.design.X[:, model.design.fixed_names.index("x:ifelse(flag, 1, 0)")]
@@ -57,8 +62,13 @@ def test_cs_block_does_not_narrow_an_ar1_block_of_the_same_factor():
     rng = np.random.default_rng(2)
     n = 120
     data = pd.DataFrame(
-        {"y": rng.normal(size=n), "x": rng.normal(size=n), "z": rng.normal(size=n),
-         "t": np.tile(["t1", "t2", "t3"], n // 3), "g": np.repeat([f"g{i}" for i in range(12)], 10)}
+        {
+            "y": rng.normal(size=n),
+            "x": rng.normal(size=n),
+            "z": rng.normal(size=n),
+            "t": np.tile(["t1", "t2", "t3"], n // 3),
+            "g": np.repeat([f"g{i}" for i in range(12)], 10),
+        }
     )
     model = bl.LMM("y ~ x + cs(1 + x + z | g) + ar1(0 + t | g)", data)
     prior = model.spec.priors["rho[g]"]
@@ -66,6 +76,8 @@ def test_cs_block_does_not_narrow_an_ar1_block_of_the_same_factor():
 
 
 def test_group_names_in_any_script():
-    data = pd.DataFrame({"y": np.arange(12.0), "größe": np.arange(12.0) % 5, "schüler": np.repeat(list("abcd"), 3)})
+    data = pd.DataFrame(
+        {"y": np.arange(12.0), "größe": np.arange(12.0) % 5, "schüler": np.repeat(list("abcd"), 3)}
+    )
     model = bl.LMM("y ~ größe + (1 | schüler)", data)
     assert model.spec.factors[0].name == "schüler"

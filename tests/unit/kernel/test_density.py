@@ -13,7 +13,9 @@ from bayeslme.kernel.density import logp_grad
 from bayeslme.kernel.layout import build_layout, lkj_positions, unsupported_reason
 from tests.unit.kernel.cases import CASES, case_data, case_id, case_model, case_points
 
-REFERENCE = json.loads((pathlib.Path(__file__).parents[2] / "data" / "kernel" / "pymc_reference.json").read_text())
+REFERENCE = json.loads(
+    (pathlib.Path(__file__).parents[2] / "data" / "kernel" / "pymc_reference.json").read_text()
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,10 @@ def test_gradient_equals_finite_differences(case, data):
     for t in range(layout.n_q):
         step = np.zeros(layout.n_q)
         step[t] = h
-        numeric = (logp_grad(q + step, scratch, layout.F, layout.I) - logp_grad(q - step, scratch, layout.F, layout.I)) / (2 * h)
+        numeric = (
+            logp_grad(q + step, scratch, layout.F, layout.I)
+            - logp_grad(q - step, scratch, layout.F, layout.I)
+        ) / (2 * h)
         assert grad[t] == pytest.approx(numeric, rel=1e-4, abs=1e-4), t
 
 
