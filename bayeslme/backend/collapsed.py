@@ -72,6 +72,7 @@ from bayeslme.backend.prior_vars import scalar_scale
 from bayeslme.backend.pymc_model import model_coords
 from bayeslme.backend.suffstats import GroupStats, conditional_effects, group_stats
 from bayeslme.formula.design import Design
+from bayeslme.kernel.draws import constant_data
 from bayeslme.spec import FactorSpec, ModelSpec
 
 __all__ = [
@@ -228,7 +229,7 @@ def add_group_effects(
             }
         )
     idata["posterior"] = xr.DataTree(posterior)
-    idata["constant_data"] = xr.DataTree(_constant_data(spec, design))
+    idata["constant_data"] = xr.DataTree(constant_data(spec, design))
     idata["observed_data"] = xr.DataTree(
         xr.Dataset({"y": ("obs", design.y)}, coords={"obs": np.arange(design.n_obs)})
     )
@@ -258,13 +259,3 @@ def _cholesky_draws(factor: FactorSpec, posterior: xr.Dataset) -> np.ndarray:
             L[:, idx, idx] = np.eye(width) * sd[:, idx, None]
         start += width
     return L
-
-
-def _constant_data(spec: ModelSpec, design: Design) -> xr.Dataset:
-    coords: dict = {"obs": np.arange(design.n_obs), "fixed": list(design.fixed_names)}
-    variables: dict = {"X": (("obs", "fixed"), design.X)}
-    for names, factor in zip(spec.factors, design.factors, strict=True):
-        coords[names.effect_dim] = list(factor.effects)
-        variables[names.index_var] = ("obs", factor.index)
-        variables[names.Z_var] = (("obs", names.effect_dim), factor.Z)
-    return xr.Dataset(variables, coords=coords)

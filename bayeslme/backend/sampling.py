@@ -18,7 +18,14 @@ import xarray as xr
 from bayeslme.backend.initial_point import JitteredInitialPoint
 from bayeslme.errors import SamplerError
 
-__all__ = ["SAMPLERS", "SamplerSettings", "clear_compile_cache", "nutpie_seed", "run_sampler"]
+__all__ = [
+    "SAMPLERS",
+    "SamplerSettings",
+    "clear_compile_cache",
+    "nutpie_seed",
+    "run_sampler",
+    "sample_nutpie",
+]
 
 _log = logging.getLogger("bayeslme")
 
@@ -146,7 +153,6 @@ def _run_pymc(model: pm.Model, settings: SamplerSettings, sampler: str) -> tuple
 def _run_nutpie(
     model: pm.Model, settings: SamplerSettings, cache_key: tuple | None
 ) -> tuple[xr.DataTree, dict]:
-    import nutpie
     from pymc.backends.arviz import patch_nutpie_idata
 
     data = {var.name: var.get_value() for var in model.data_vars}
@@ -178,18 +184,7 @@ def _run_nutpie(
         if key is not None:
             _COMPILED[key] = (compiled, packed_model, layout)
     compile_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    idata = nutpie.sample(
-        compiled,
-        draws=settings.draws,
-        tune=max(settings.tune, 1),  # nuts-rs needs at least one tuning step
-        chains=settings.chains,
-        seed=nutpie_seed(settings.random_seed, settings.chains),
-        save_warmup=False,
-        progress_bar=settings.progressbar,
-        target_accept=settings.target_accept,
-    )
-    sampling_seconds = time.perf_counter() - start
+    idata, sampling_seconds = sample_nutpie(compiled, settings)
     patch_nutpie_idata(idata, model, sampling_time=sampling_seconds)
     return idata, {
         "compile_seconds": compile_seconds,
@@ -230,6 +225,24 @@ class _Unpacked:
 
     def pack(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return dict(data)
+
+
+def sample_nutpie(compiled: Any, settings: SamplerSettings) -> tuple[xr.DataTree, float]:
+    """Run nutpie on a compiled model with ``settings``; the draws and the seconds it took."""
+    import nutpie
+
+    start = time.perf_counter()
+    trace = nutpie.sample(
+        compiled,
+        draws=settings.draws,
+        tune=max(settings.tune, 1),  # nuts-rs needs at least one tuning step
+        chains=settings.chains,
+        seed=nutpie_seed(settings.random_seed, settings.chains),
+        save_warmup=False,
+        progress_bar=settings.progressbar,
+        target_accept=settings.target_accept,
+    )
+    return trace, time.perf_counter() - start
 
 
 def nutpie_seed(random_seed: int | None, chains: int) -> int | None:

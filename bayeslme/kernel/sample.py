@@ -50,32 +50,15 @@ def sample_with_kernel(
     sample statistics, and for the non-centered model the observed and
     constant data) and timing information as :func:`bayeslme.backend.sampling.run_sampler`.
     """
-    import nutpie
-
-    from bayeslme.backend.components import column_means
-    from bayeslme.backend.sampling import nutpie_seed
-    from bayeslme.kernel.draws import constant_data, posterior_dataset
-    from bayeslme.kernel.nutpie_model import DRAWS_NAME, kernel_nutpie_model
+    from bayeslme.backend.sampling import sample_nutpie
+    from bayeslme.kernel.nutpie_model import kernel_nutpie_model
 
     start = time.perf_counter()
     layout = build_layout(spec, design, method)
     model, path = kernel_nutpie_model(layout, _Start(layout.start))
     compile_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    trace = nutpie.sample(
-        model,
-        draws=settings.draws,
-        tune=max(settings.tune, 1),  # nuts-rs needs at least one tuning step
-        chains=settings.chains,
-        seed=nutpie_seed(settings.random_seed, settings.chains),
-        save_warmup=False,
-        progress_bar=settings.progressbar,
-        target_accept=settings.target_accept,
-    )
-    sampling_seconds = time.perf_counter() - start
-    idata = _tree(
-        trace, layout, spec, design, column_means(spec), DRAWS_NAME, posterior_dataset, constant_data
-    )
+    trace, sampling_seconds = sample_nutpie(model, settings)
+    idata = _tree(trace, layout, spec, design)
     idata["posterior"].attrs.update(
         {
             "sampling_time": sampling_seconds,
@@ -100,11 +83,13 @@ def _loaded_from_disk(method: str) -> bool:
     return bool(getattr(logp_callback(method), "cache_hits", 0))
 
 
-def _tree(
-    trace, layout: KernelLayout, spec, design, means, draws_name, posterior_dataset, constant_data
-) -> xr.DataTree:
-    q = np.asarray(trace["posterior"][draws_name].values, dtype=np.float64)
-    posterior = posterior_dataset(q, layout, spec, means)
+def _tree(trace: xr.DataTree, layout: KernelLayout, spec: ModelSpec, design: Design) -> xr.DataTree:
+    from bayeslme.backend.components import column_means
+    from bayeslme.kernel.draws import constant_data, posterior_dataset
+    from bayeslme.kernel.nutpie_model import DRAWS_NAME
+
+    q = np.asarray(trace["posterior"][DRAWS_NAME].values, dtype=np.float64)
+    posterior = posterior_dataset(q, layout, spec, column_means(spec))
     posterior.attrs.update(trace["posterior"].attrs)
     groups = {"posterior": posterior, "sample_stats": trace["sample_stats"].to_dataset()}
     if layout.method == "noncentered":
