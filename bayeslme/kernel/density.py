@@ -248,7 +248,7 @@ def _factor_backward(q, F, I, fo, C, dC, W, gC, grad):
 
 @_inner
 def _family_row(family, link, y, eta, sigma, nu, alpha, trials, norm):
-    """Row log-likelihood and its derivatives in eta, sigma, nu, alpha."""
+    """Row log-likelihood and its derivatives in eta, sigma, nu, alpha (not the negative binomial)."""
     if family == 0:  # gaussian
         t = (y - eta) / sigma
         return -0.5 * t * t - math.log(sigma) - 0.5 * _LOG_2PI, t / sigma, (t * t - 1.0) / sigma, 0.0, 0.0
@@ -283,20 +283,7 @@ def _family_row(family, link, y, eta, sigma, nu, alpha, trials, norm):
     if family == 4:  # poisson, log link
         mu = math.exp(eta)
         return y * eta - mu + norm, y - mu, 0.0, 0.0, 0.0
-    # negative binomial, log link: mu = exp(eta), p = alpha / (mu + alpha)
-    mu = math.exp(eta)
-    total = mu + alpha
-    log_total = math.log(total)
-    value = (
-        math.lgamma(y + alpha)
-        - math.lgamma(y + 1.0)
-        - math.lgamma(alpha)
-        + alpha * (math.log(alpha) - log_total)
-        + (y * (eta - log_total) if y > 0 else 0.0)
-    )
-    d_eta = y - (y + alpha) * mu / total
-    d_alpha = _digamma(y + alpha) - _digamma(alpha) + math.log(alpha) + 1.0 - log_total - (y + alpha) / total
-    return value, d_eta, 0.0, 0.0, d_alpha
+    return 0.0, 0.0, 0.0, 0.0, 0.0  # the negative binomial is evaluated in _family_pass
 
 
 @_inner
@@ -431,6 +418,27 @@ def _family_pass(family, link, y, eta, d_eta, trials, norm, sigma, nu, alpha):
             # sigmoid(x) = 1 / (1 + e) for x >= 0, e / (1 + e) below: one select, no branch
             d_eta[i] = -sign * (1.0 if x >= 0 else e) / (1.0 + e)
         return lp, 0.0, 0.0, 0.0
+    if family == 5:
+        # Negative binomial: lgamma(y + alpha) - lgamma(alpha) and the digamma
+        # difference are sums over k < y of log(alpha + k) and 1 / (alpha + k)
+        # for small counts (no lgamma or digamma per row); -log(y!) is data.
+        lg_alpha, dg_alpha, log_alpha = math.lgamma(alpha), _digamma(alpha), math.log(alpha)
+        for i in range(n):
+            yi = y[i]
+            if yi < 16.0:
+                lg, dg = 0.0, 0.0
+                for k in range(int(yi)):
+                    lg += math.log(alpha + k)
+                    dg += 1.0 / (alpha + k)
+            else:
+                lg, dg = math.lgamma(yi + alpha) - lg_alpha, _digamma(yi + alpha) - dg_alpha
+            mu = math.exp(eta[i])
+            total = mu + alpha
+            log_total = math.log(total)
+            lp += lg + norm[i] + alpha * (log_alpha - log_total) + yi * (eta[i] - log_total)
+            d_eta[i] = yi - (yi + alpha) * mu / total
+            g_alpha += dg + log_alpha + 1.0 - log_total - (yi + alpha) / total
+        return lp, 0.0, 0.0, g_alpha
     for i in range(n):
         value, de, ds, dn, da = _family_row(family, link, y[i], eta[i], sigma, nu, alpha, trials[i], norm[i])
         lp += value

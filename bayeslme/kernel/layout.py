@@ -342,6 +342,6 @@ def _normaliser(builder: _Builder, spec: ModelSpec, y: np.ndarray, trials) -> in
     """Each row's log normalising constant where the density leaves it out (zeros otherwise)."""
     if spec.family == "binomial":
         return builder.floats(log_binomial_coefficient(trials, y))
-    if spec.family == "poisson":
+    if spec.family in ("poisson", "negativebinomial"):
         return builder.floats(-special.gammaln(y + 1.0))
     return builder.floats(np.zeros(len(y)))

@@ -25,6 +25,8 @@ CASES = [
     ("cnt ~ Days + (Days | Subject)", "poisson", None, "noncentered"),
     ("cnt ~ Days + offset(log(tr)) + (1 | Subject)", "poisson", None, "noncentered"),
     ("cnt ~ Days + (Days | Subject)", "negativebinomial", None, "noncentered"),
+    # Counts of 16 and more take the lgamma/digamma branch of the negative binomial.
+    ("big ~ Days + (1 | Subject)", "negativebinomial", None, "noncentered"),
     ("cbind(succ, tr - succ) ~ Days + (1 | Subject)", "binomial", None, "noncentered"),
     ("cbind(succ, tr - succ) ~ Days + (1 | Subject)", "binomial", "probit", "noncentered"),
 ]
@@ -44,6 +46,7 @@ def case_data() -> pd.DataFrame:
     data["site"] = np.where(rng.random(n) < 0.5, "a", "b")
     data["yb"] = (rng.random(n) < 0.4).astype(int)
     data["cnt"] = rng.poisson(3, size=n)
+    data["big"] = rng.negative_binomial(4, 4 / (4 + 30), size=n)
     data["tr"] = rng.integers(5, 12, size=n)
     data["succ"] = rng.binomial(data["tr"], 0.3)
     return data
