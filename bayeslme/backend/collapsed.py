@@ -72,7 +72,7 @@ from bayeslme.backend.prior_vars import scalar_scale
 from bayeslme.backend.pymc_model import model_coords
 from bayeslme.backend.suffstats import GroupStats, conditional_effects, group_stats
 from bayeslme.formula.design import Design
-from bayeslme.kernel.draws import constant_data
+from bayeslme.kernel.draws import constant_data, observed_data
 from bayeslme.spec import FactorSpec, ModelSpec
 
 __all__ = [
@@ -230,9 +230,7 @@ def add_group_effects(
         )
     idata["posterior"] = xr.DataTree(posterior)
     idata["constant_data"] = xr.DataTree(constant_data(spec, design))
-    idata["observed_data"] = xr.DataTree(
-        xr.Dataset({"y": ("obs", design.y)}, coords={"obs": np.arange(design.n_obs)})
-    )
+    idata["observed_data"] = xr.DataTree(observed_data(design))
     return idata
 
 

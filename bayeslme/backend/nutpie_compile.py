@@ -57,6 +57,7 @@ from numba.core import cgutils, types
 
 from bayeslme.backend.graph_key import UnkeyableGraphError
 from bayeslme.backend.initial_point import JitteredInitialPoint
+from bayeslme.backend.nutpie_abi import EXPAND_SIGNATURE, LOGP_SIGNATURE
 from bayeslme.backend.nutpie_entries import CompileEntry, data_digest, model_key, read_entry, write_entry
 
 __all__ = ["compile_model"]
@@ -71,21 +72,7 @@ _NOT_IN_CACHE = object()
 # refers to changes without changing the source (the helpers in its globals).
 _SOURCE_VERSION = "3"
 
-_LOGP_SIGNATURE = types.int64(
-    types.uint64,
-    types.CPointer(types.double),
-    types.CPointer(types.double),
-    types.CPointer(types.double),
-    types.voidptr,
-)
-_EXPAND_SIGNATURE = types.int64(
-    types.uint64,
-    types.uint64,
-    types.CPointer(types.double),
-    types.CPointer(types.double),
-    types.voidptr,
-)
-_SIGNATURES = {"logp": _LOGP_SIGNATURE, "expand": _EXPAND_SIGNATURE}
+_SIGNATURES = {"logp": LOGP_SIGNATURE, "expand": EXPAND_SIGNATURE}
 _CTYPES = {
     types.uint64: ctypes.c_uint64,
     types.CPointer(types.double): ctypes.POINTER(ctypes.c_double),

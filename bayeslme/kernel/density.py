@@ -36,12 +36,15 @@ posterior variables from it afterwards.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import threading
 
 import numba
 import numpy as np
 from numba import types
+
+from bayeslme.backend.nutpie_abi import EXPAND_SIGNATURE, LOGP_SIGNATURE
 
 __all__ = [
     "EXPAND_SIGNATURE",
@@ -50,18 +53,16 @@ __all__ = [
     "expand_callback",
     "logp_callback",
     "logp_grad",
-    "logp_grad_collapsed",
-    "logp_grad_noncentered",
     "user_data",
 ]
 
 # Positions in the header of ``I`` (see bayeslme.kernel.layout).
 H_METHOD, H_FAMILY, H_LINK, H_N, H_P, H_NF = 0, 1, 2, 3, 4, 5
-H_QTHETA, H_TPRIOR_I, H_TPRIOR_F, H_X, H_MEANS = 6, 7, 8, 9, 10
-H_Y, H_TRIALS, H_NORM, H_OFFSET = 11, 12, 13, 14
-H_SIGMA, H_NU, H_ALPHA, H_NSCALE, H_SCALES = 15, 16, 17, 18, 19
-H_FACTORS, H_STATS, H_NQ = 20, 21, 22
-HEADER = 24
+H_QTHETA, H_TPRIOR_I, H_TPRIOR_F, H_X = 6, 7, 8, 9
+H_Y, H_TRIALS, H_NORM, H_OFFSET = 10, 11, 12, 13
+H_SIGMA, H_NU, H_ALPHA, H_NSCALE, H_SCALES = 14, 15, 16, 17, 18
+H_FACTORS, H_STATS, H_NQ = 19, 20, 21
+HEADER = 22
 
 _LOG_2PI = math.log(2.0 * math.pi)
 _LOG_PI = math.log(math.pi)
@@ -69,7 +70,6 @@ _LOG2 = math.log(2.0)
 _SQRT2 = math.sqrt(2.0)
 _PROBIT_FLOOR = 1e-12
 
-_jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 # Helpers called only from compiled code: no CPython wrapper to generate and compile.
 _inner = numba.njit(cache=True, error_model="numpy", nogil=True, no_cpython_wrapper=True)
 
@@ -177,7 +177,7 @@ def _structured(kind: int, rho: float, width: int, C: np.ndarray, dC: np.ndarray
 
 
 @_inner
-def _factor_forward(q, F, I, fo, scales, C, dC, W):
+def _factor_forward(q, F, I, fo, C, dC, W):
     """Fill ``C`` (k x k correlation Cholesky, block diagonal) of the factor at ``fo``; its log prior."""
     k = I[fo + 1]
     n_blocks, bo = I[fo + 6], I[fo + 7]
@@ -248,10 +248,12 @@ def _factor_backward(q, F, I, fo, C, dC, W, gC, grad):
 
 @_inner
 def _family_row(family, link, y, eta, sigma, nu, alpha, trials, norm):
-    """Row log-likelihood and its derivatives in eta, sigma, nu, alpha (not the negative binomial)."""
-    if family == 0:  # gaussian
-        t = (y - eta) / sigma
-        return -0.5 * t * t - math.log(sigma) - 0.5 * _LOG_2PI, t / sigma, (t * t - 1.0) / sigma, 0.0, 0.0
+    """Row log-likelihood and its derivatives in eta, sigma, nu, alpha.
+
+    For the Student-t family and for the Bernoulli and binomial families not
+    on a fast path of :func:`_family_pass` (which evaluates the Gaussian, log
+    Poisson, logit Bernoulli and negative binomial itself).
+    """
     if family == 1:  # student_t
         t = (y - eta) / sigma
         a = nu + t * t
@@ -267,23 +269,19 @@ def _family_row(family, link, y, eta, sigma, nu, alpha, trials, norm):
             + 0.5 * (nu + 1) * t * t / (nu * a)
         )
         return value, d_eta, d_sigma, d_nu, 0.0
-    if family == 2 or family == 3:  # bernoulli, binomial
-        n = 1.0 if family == 2 else trials
-        if link == 0:
-            # y eta - n softplus(eta) (+ log C(n, y)); bernoulli: -softplus((1 - 2y) eta)
-            return y * eta - n * _softplus(eta) + norm, y - n * _sigmoid(eta), 0.0, 0.0, 0.0
-        p = 0.5 * math.erfc(-eta / _SQRT2)
-        dp = math.exp(-0.5 * eta * eta) / math.sqrt(2.0 * math.pi)
-        if p < _PROBIT_FLOOR:
-            p, dp = _PROBIT_FLOOR, 0.0
-        elif p > 1.0 - _PROBIT_FLOOR:
-            p, dp = 1.0 - _PROBIT_FLOOR, 0.0
-        value = y * math.log(p) + (n - y) * math.log1p(-p) + norm
-        return value, dp * (y / p - (n - y) / (1.0 - p)), 0.0, 0.0, 0.0
-    if family == 4:  # poisson, log link
-        mu = math.exp(eta)
-        return y * eta - mu + norm, y - mu, 0.0, 0.0, 0.0
-    return 0.0, 0.0, 0.0, 0.0, 0.0  # the negative binomial is evaluated in _family_pass
+    # bernoulli (n = 1), binomial
+    n = 1.0 if family == 2 else trials
+    if link == 0:
+        # y eta - n softplus(eta) + log C(n, y)
+        return y * eta - n * _softplus(eta) + norm, y - n * _sigmoid(eta), 0.0, 0.0, 0.0
+    p = 0.5 * math.erfc(-eta / _SQRT2)
+    dp = math.exp(-0.5 * eta * eta) / math.sqrt(2.0 * math.pi)
+    if p < _PROBIT_FLOOR:
+        p, dp = _PROBIT_FLOOR, 0.0
+    elif p > 1.0 - _PROBIT_FLOOR:
+        p, dp = 1.0 - _PROBIT_FLOOR, 0.0
+    value = y * math.log(p) + (n - y) * math.log1p(-p) + norm
+    return value, dp * (y / p - (n - y) / (1.0 - p)), 0.0, 0.0, 0.0
 
 
 @_inner
@@ -310,7 +308,7 @@ def _population(q, grad, F, I, scales, Cs, dCs, Ws, Ls):
     for f in range(n_factors):
         fo = I[I[H_FACTORS] + f]
         k, owner = I[fo + 1], I[fo + 5]
-        lp += _factor_forward(q, F, I, fo, scales, Cs[f], dCs[f], Ws[f])
+        lp += _factor_forward(q, F, I, fo, Cs[f], dCs[f], Ws[f])
         for a in range(k):
             sd = scales[I[owner + a]]
             for b in range(a + 1):
@@ -356,36 +354,30 @@ def _workspace(I):
     )
 
 
-@_jit
-def logp_grad_collapsed(q: np.ndarray, grad: np.ndarray, F: np.ndarray, I: np.ndarray) -> float:
-    """Log density of the collapsed model at ``q``; writes its gradient into ``grad``."""
-    scales, g_scales, Cs, dCs, Ws, Ls, gLs = _workspace(I)
-    lp = _population(q, grad, F, I, scales, Cs, dCs, Ws, Ls)
-    theta = q[I[H_QTHETA] : I[H_QTHETA] + I[H_P]]
-    lp += _collapsed(q, grad, F, I, theta, Ls[0], gLs[0], scales[I[H_SIGMA]], g_scales)
-    _population_backward(q, grad, F, I, scales, g_scales, Cs, dCs, Ws, gLs)
-    return lp
-
-
-@_jit
-def logp_grad_noncentered(q: np.ndarray, grad: np.ndarray, F: np.ndarray, I: np.ndarray) -> float:
-    """Log density of the non-centered model at ``q``; writes its gradient into ``grad``."""
-    scales, g_scales, Cs, dCs, Ws, Ls, gLs = _workspace(I)
-    lp = _population(q, grad, F, I, scales, Cs, dCs, Ws, Ls)
-    theta = q[I[H_QTHETA] : I[H_QTHETA] + I[H_P]]
-    sigma = scales[I[H_SIGMA]] if I[H_SIGMA] >= 0 else 1.0
-    nu = scales[I[H_NU]] if I[H_NU] >= 0 else 1.0
-    alpha = scales[I[H_ALPHA]] if I[H_ALPHA] >= 0 else 1.0
-    lp += _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales)
-    _population_backward(q, grad, F, I, scales, g_scales, Cs, dCs, Ws, gLs)
-    return lp
-
-
 def logp_grad(q: np.ndarray, grad: np.ndarray, F: np.ndarray, I: np.ndarray) -> float:
-    """Log density at the unconstrained point ``q`` (either model); writes its gradient into ``grad``."""
-    if I[H_METHOD] == 0:
-        return logp_grad_noncentered(q, grad, F, I)
-    return logp_grad_collapsed(q, grad, F, I)
+    """Log density at the unconstrained point ``q``; writes its gradient into ``grad``.
+
+    Calls the model's C callback (:func:`logp_callback`) through ctypes, so
+    tests and nutpie's Python-callback fallback run exactly the code nutpie
+    calls, and numba compiles it once.
+    """
+    q = np.ascontiguousarray(q, dtype=np.float64)
+    if grad.dtype != np.float64 or not grad.flags.c_contiguous or grad.shape != q.shape:
+        raise ValueError("grad must be a C-contiguous float64 array shaped like q")
+    callback = _ctypes_callback("noncentered" if I[H_METHOD] == 0 else "collapsed")
+    record = user_data(F, I)
+    value = np.zeros(1)
+    pointer = ctypes.POINTER(ctypes.c_double)
+    status = callback(
+        q.size,
+        q.ctypes.data_as(pointer),
+        grad.ctypes.data_as(pointer),
+        value.ctypes.data_as(pointer),
+        record.ctypes.data,
+    )
+    if status == -1:
+        raise ValueError(f"q has {q.size} entries; the layout has {I[H_NQ]}")
+    return float(value[0])
 
 
 @_inner
@@ -751,17 +743,6 @@ def _collapsed(q, grad, F, I, theta, L, gL, sigma, g_scales):
 # function is keyed by its own file: a callback in another file would keep
 # calling an outdated density after this file changed.
 
-LOGP_SIGNATURE = types.int64(
-    types.uint64,
-    types.CPointer(types.double),
-    types.CPointer(types.double),
-    types.CPointer(types.double),
-    types.voidptr,
-)
-EXPAND_SIGNATURE = types.int64(
-    types.uint64, types.uint64, types.CPointer(types.double), types.CPointer(types.double), types.voidptr
-)
-
 
 @numba.extending.intrinsic
 def _int64_pointer(typingctx, pointer):
@@ -796,13 +777,21 @@ def _int64_address(typingctx, address):
     return signature, codegen
 
 
-# Each callback does its model's work itself rather than calling
-# logp_grad_collapsed / logp_grad_noncentered: numba re-optimises every linked
-# callee at each level, so one level fewer is about 1.5 s less to compile.
-def _logp_collapsed_c(dim, x_pointer, grad_pointer, logp_pointer, data_pointer):
+@_inner
+def _record(data_pointer):
+    """``F`` and ``I`` from the callbacks' user data: their addresses and lengths."""
     record = numba.carray(_int64_pointer(data_pointer), (4,))
     F = numba.carray(_float64_address(record[0]), (record[1],))
     I = numba.carray(_int64_address(record[2]), (record[3],))
+    return F, I
+
+
+# Each callback holds its model's whole evaluation, and Python reaches the
+# same code through ctypes (logp_grad): one compiled copy per model kind. (The
+# first compile took the same 9-11 s whether a callback called an njit entry
+# point or held the body, measured on this machine; it does not decide this.)
+def _logp_collapsed_c(dim, x_pointer, grad_pointer, logp_pointer, data_pointer):
+    F, I = _record(data_pointer)
     if dim != I[H_NQ]:
         return -1
     q = numba.carray(x_pointer, (dim,))
@@ -817,9 +806,7 @@ def _logp_collapsed_c(dim, x_pointer, grad_pointer, logp_pointer, data_pointer):
 
 
 def _logp_noncentered_c(dim, x_pointer, grad_pointer, logp_pointer, data_pointer):
-    record = numba.carray(_int64_pointer(data_pointer), (4,))
-    F = numba.carray(_float64_address(record[0]), (record[1],))
-    I = numba.carray(_int64_address(record[2]), (record[3],))
+    F, I = _record(data_pointer)
     if dim != I[H_NQ]:
         return -1
     q = numba.carray(x_pointer, (dim,))
@@ -864,6 +851,19 @@ def logp_callback(method: str):
                 LOGP_SIGNATURE, cache=True, error_model="numpy", nogil=True
             )(source)
         return _LOGP_CALLBACKS[method]
+
+
+_CTYPES_CALLBACKS: dict = {}
+
+
+def _ctypes_callback(method: str):
+    """:func:`logp_callback` as a ctypes function."""
+    if method not in _CTYPES_CALLBACKS:
+        pointer = ctypes.POINTER(ctypes.c_double)
+        arguments = (ctypes.c_uint64, pointer, pointer, pointer, ctypes.c_void_p)
+        prototype = ctypes.CFUNCTYPE(ctypes.c_int64, *arguments)
+        _CTYPES_CALLBACKS[method] = prototype(logp_callback(method).address)
+    return _CTYPES_CALLBACKS[method]
 
 
 @numba.cfunc(EXPAND_SIGNATURE, cache=True, nogil=True)

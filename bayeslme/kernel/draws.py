@@ -15,11 +15,12 @@ import numpy as np
 import xarray as xr
 
 from bayeslme.blocks import structured_correlation_cholesky
+from bayeslme.families import get_family
 from bayeslme.formula.design import Design
 from bayeslme.kernel.layout import KernelLayout, lkj_positions
 from bayeslme.spec import FactorSpec, ModelSpec
 
-__all__ = ["constant_data", "posterior_dataset"]
+__all__ = ["constant_data", "observed_data", "posterior_dataset"]
 
 
 def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, means: np.ndarray) -> xr.Dataset:
@@ -66,7 +67,7 @@ def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, mean
         coords[factor.effect_dim] = list(factor.effects)
         coords[factor.level_dim] = list(factor.levels)
         sds.append(_factor_sds(factor, spec, value, put))
-    for name in _family_parameters(spec.family):
+    for name in get_family(spec.family).parameters():
         unit = np.exp(value(f"{name}_unit_log__"))
         put(f"{name}_unit", unit, ())
         put(name, unit * spec.priors[name].scale, ())
@@ -94,6 +95,11 @@ def constant_data(spec: ModelSpec, design: Design) -> xr.Dataset:
     if design.trials is not None:
         variables["trials"] = ("obs", np.asarray(design.trials))
     return xr.Dataset(variables, coords=coords)
+
+
+def observed_data(design: Design) -> xr.Dataset:
+    """The observed response, as a non-centered fit stores it."""
+    return xr.Dataset({"y": ("obs", np.asarray(design.y))}, coords={"obs": np.arange(design.n_obs)})
 
 
 def _factor_sds(factor: FactorSpec, spec: ModelSpec, value, put) -> np.ndarray:
@@ -156,9 +162,3 @@ def _lkj_cholesky(y: np.ndarray, width: int) -> np.ndarray:
     W[..., rows, cols] = y
     W[..., np.arange(width), np.arange(width)] = 1.0
     return W / np.linalg.norm(W, axis=-1, keepdims=True)
-
-
-def _family_parameters(family: str) -> tuple[str, ...]:
-    return {"gaussian": ("sigma",), "student_t": ("sigma", "nu"), "negativebinomial": ("alpha",)}.get(
-        family, ()
-    )

@@ -17,8 +17,9 @@ import numpy as np
 from scipy import special
 
 from bayeslme.backend.components import centered_X
+from bayeslme.backend.prior_vars import graph_constants
 from bayeslme.backend.suffstats import group_stats
-from bayeslme.families import log_binomial_coefficient
+from bayeslme.families import get_family, log_binomial_coefficient
 from bayeslme.formula.design import Design
 from bayeslme.kernel import density as d
 from bayeslme.priors import Prior
@@ -30,6 +31,17 @@ FAMILIES = {"gaussian": 0, "student_t": 1, "bernoulli": 2, "binomial": 3, "poiss
 LOCATION_KINDS = {"normal": 0, "student_t": 1, "flat": 2}
 SCALE_KINDS = {"halfnormal": 0, "halfstudent_t": 1, "halfcauchy": 2, "exponential": 3, "gamma": 4}
 BLOCK_KINDS = {"diag": 0, "us": 1, "cs": 2, "ar1": 3}
+# The canonical link of each family the kernel evaluates is code 0; probit (Bernoulli, binomial) is 1.
+LINKS = {
+    ("gaussian", "identity"): 0,
+    ("student_t", "identity"): 0,
+    ("bernoulli", "logit"): 0,
+    ("bernoulli", "probit"): 1,
+    ("binomial", "logit"): 0,
+    ("binomial", "probit"): 1,
+    ("poisson", "log"): 0,
+    ("negativebinomial", "log"): 0,
+}
 
 
 @dataclass(frozen=True)
@@ -79,17 +91,20 @@ def unsupported_reason(spec: ModelSpec, design: Design, method: str) -> str | No
     """Why the kernel cannot evaluate this model (``None`` when it can)."""
     if spec.rescor is not None:
         return "residual correlation terms"
-    if spec.family not in FAMILIES:
-        return f"family {spec.family!r}"
+    if (spec.family, spec.link) not in LINKS:
+        return f"family {spec.family!r} with link {spec.link!r}"
     if method == "collapsed" and len(spec.factors) != 1:
         return "collapsed model with two nested factors"
     if method not in ("collapsed", "noncentered"):
         return f"method {method!r}"
-    if len(_prior_groups(_theta_priors(spec)[1:] if spec.has_intercept else _theta_priors(spec))) > 1:
+    priors = zip(spec.fixed, _theta_priors(spec), strict=True)
+    slopes = [prior for name, prior in priors if name != "Intercept"]
+    if len({prior.dist for prior in slopes}) > 1:
         return "fixed effects with priors of several families"
     for factor in spec.factors:
         priors = [spec.priors[key] for key, _ in factor.sd_slots()]
-        if len({_scale_group(p) for p in priors}) > 1:
+        # The PyMC model makes one variable per SD prior family and shape (prior_vars.scale_vector).
+        if len({graph_constants(p) for p in priors}) > 1:
             return f"SDs of {factor.name!r} with priors of several families"
     return None
 
@@ -100,7 +115,7 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
     header = [0] * d.HEADER
     header[d.H_METHOD] = 0 if method == "noncentered" else 1
     header[d.H_FAMILY] = FAMILIES[spec.family]
-    header[d.H_LINK] = 1 if spec.link == "probit" else 0
+    header[d.H_LINK] = LINKS[(spec.family, spec.link)]
     header[d.H_N] = design.n_obs
     p = len(spec.fixed)
     header[d.H_P] = p
@@ -139,9 +154,7 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
 
     def add_scale(prior: Prior) -> int:
         nonlocal q
-        shape = (
-            prior["nu"] if prior.dist == "halfstudent_t" else prior["alpha"] if prior.dist == "gamma" else 1.0
-        )
+        (shape,) = graph_constants(prior)[1:] or (1.0,)  # half-Student-t nu, gamma alpha
         records.extend([q, SCALE_KINDS[prior.dist], builder.floats([prior.scale, shape])])
         q += 1
         scale_start.append(0.0)
@@ -160,7 +173,7 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
         name = factor.sd_var if len(slots) == len(factor.effects) else factor.sd_free_var
         value_vars.append(ValueVar(f"{name}_unit_log__", first, (len(slots),)))
     family_records = {}
-    for name in _family_parameters(spec.family):
+    for name in get_family(spec.family).parameters():
         family_records[name] = add_scale(spec.priors[name])
         value_vars.append(ValueVar(f"{name}_unit_log__", q - 1, ()))
     header[d.H_SIGMA] = family_records.get("sigma", -1)
@@ -233,7 +246,6 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
     if method == "noncentered":
         # Column by column (each column contiguous), centred.
         header[d.H_X] = builder.floats(centered_X(spec, np.asarray(design.X, dtype=np.float64)).T.ravel())
-        header[d.H_MEANS] = -1
         y = np.asarray(design.y, dtype=np.float64)
         header[d.H_Y] = builder.floats(y)
         # Always present (ones, zeros) so the density allocates nothing per evaluation for them.
@@ -316,26 +328,8 @@ def _theta_priors(spec: ModelSpec) -> list[Prior]:
     return [spec.priors[f"b[{n}]"] for n in spec.fixed]
 
 
-def _prior_groups(priors: list[Prior]) -> set[str]:
-    return {p.dist for p in priors}
-
-
-def _scale_group(prior: Prior) -> tuple:
-    if prior.dist == "halfstudent_t":
-        return (prior.dist, prior["nu"])
-    if prior.dist == "gamma":
-        return (prior.dist, prior["alpha"])
-    return (prior.dist,)
-
-
 def _get(prior: Prior, name: str, default: float = 0.0) -> float:
     return dict(prior.params).get(name, default)
-
-
-def _family_parameters(family: str) -> tuple[str, ...]:
-    return {"gaussian": ("sigma",), "student_t": ("sigma", "nu"), "negativebinomial": ("alpha",)}.get(
-        family, ()
-    )
 
 
 def _normaliser(builder: _Builder, spec: ModelSpec, y: np.ndarray, trials) -> int:

@@ -67,10 +67,9 @@ def _cfunc_model(layout: KernelLayout, initial_point: Callable) -> Any:
 def _pyfunc_model(layout: KernelLayout, initial_point: Callable) -> Any:
     from nutpie.compiled_pyfunc import from_pyfunc
 
-    from bayeslme.kernel.density import logp_grad_collapsed, logp_grad_noncentered
+    from bayeslme.kernel.density import logp_grad
 
     F, I, n = layout.F, layout.I, layout.n_q
-    logp_grad = logp_grad_collapsed if layout.method == "collapsed" else logp_grad_noncentered
 
     def make_logp():
         def logp(x):

@@ -85,7 +85,7 @@ def _loaded_from_disk(method: str) -> bool:
 
 def _tree(trace: xr.DataTree, layout: KernelLayout, spec: ModelSpec, design: Design) -> xr.DataTree:
     from bayeslme.backend.components import column_means
-    from bayeslme.kernel.draws import constant_data, posterior_dataset
+    from bayeslme.kernel.draws import constant_data, observed_data, posterior_dataset
     from bayeslme.kernel.nutpie_model import DRAWS_NAME
 
     q = np.asarray(trace["posterior"][DRAWS_NAME].values, dtype=np.float64)
@@ -93,8 +93,6 @@ def _tree(trace: xr.DataTree, layout: KernelLayout, spec: ModelSpec, design: Des
     posterior.attrs.update(trace["posterior"].attrs)
     groups = {"posterior": posterior, "sample_stats": trace["sample_stats"].to_dataset()}
     if layout.method == "noncentered":
-        groups["observed_data"] = xr.Dataset(
-            {"y": ("obs", np.asarray(design.y))}, coords={"obs": np.arange(design.n_obs)}
-        )
+        groups["observed_data"] = observed_data(design)
         groups["constant_data"] = constant_data(spec, design)
     return xr.DataTree.from_dict(groups)
