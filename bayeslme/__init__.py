@@ -8,14 +8,36 @@ Examples
 >>> fit.variance_components()  # doctest: +SKIP
 """
 
-from bayeslme import datasets, dyadic, errors, simulate
-from bayeslme.io import load
-from bayeslme.model import GLMM, LMM
-from bayeslme.priors import Prior
-from bayeslme.results.checks import compare
-from bayeslme.results.fit import Fit
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bayeslme import datasets, dyadic, errors, simulate
+    from bayeslme.io import load
+    from bayeslme.model import GLMM, LMM
+    from bayeslme.priors import Prior
+    from bayeslme.results.checks import compare
+    from bayeslme.results.fit import Fit
 
 __version__ = "0.1.0"
+
+# Imported on first use, so that ``import bayeslme`` is cheap for the
+# processes that need only a part of it (the kernel's compile workers, the
+# command line's help).
+_WHERE = {
+    "GLMM": "bayeslme.model",
+    "LMM": "bayeslme.model",
+    "Fit": "bayeslme.results.fit",
+    "Prior": "bayeslme.priors",
+    "compare": "bayeslme.results.checks",
+    "load": "bayeslme.io",
+    "datasets": None,
+    "dyadic": None,
+    "errors": None,
+    "simulate": None,
+}
 
 __all__ = [
     "GLMM",
@@ -30,3 +52,20 @@ __all__ = [
     "load",
     "simulate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'bayeslme' has no attribute {name!r}")
+    module = _WHERE[name]
+    value = (
+        importlib.import_module(f"bayeslme.{name}")
+        if module is None
+        else getattr(importlib.import_module(module), name)
+    )
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -44,7 +44,7 @@ from typing import Any
 
 from bayeslme.errors import PriorError
 
-__all__ = ["Prior"]
+__all__ = ["Prior", "graph_constants", "shape_parameters"]
 
 _PARAMETERS: dict[str, tuple[str, ...]] = {
     "normal": ("mu", "sigma"),
@@ -159,3 +159,26 @@ def check_kind(key: str, prior: Prior, allowed: tuple[str, ...]) -> None:
         raise PriorError(f"prior for {key!r} must be a bayeslme.Prior, got {type(prior).__name__}")
     if prior.dist not in allowed:
         raise PriorError(f"prior for {key!r} must be one of {list(allowed)}, got {prior.dist!r}")
+
+
+def shape_parameters(prior: Prior) -> tuple[float, ...]:
+    """The shape parameters of a scale prior: half-Student-t ``nu``, gamma ``alpha``."""
+    if prior.dist == "halfstudent_t":
+        return (prior["nu"],)
+    if prior.dist == "gamma":
+        return (prior["alpha"],)
+    return ()
+
+
+def graph_constants(prior: Prior) -> tuple:
+    """What of ``prior`` stays a constant of a compiled model (the rest may be data).
+
+    The family and its shape parameters (Student-t ``nu`` of a scale prior,
+    gamma ``alpha``, LKJ ``eta``); locations and scales can change without
+    a new compile.
+    """
+    if prior.dist == "lkj":
+        return (prior.dist, prior["eta"])
+    if prior.dist in ("normal", "student_t", "flat"):
+        return (prior.dist,)
+    return (prior.dist, *shape_parameters(prior))

@@ -250,6 +250,23 @@ class ModelSpec:
         return "Intercept" in self.fixed
 
     @property
+    def column_means(self) -> np.ndarray:
+        """Centre of each fixed-effect column as sampled: ``x_means`` for slopes, 0 otherwise.
+
+        Predictors are centred only when the model has an intercept; the
+        intercept column itself is never centred.
+        """
+        if not self.has_intercept:
+            return np.zeros(len(self.fixed))
+        return np.array(
+            [0.0 if name == "Intercept" else m for name, m in zip(self.fixed, self.x_means, strict=True)]
+        )
+
+    def centered_X(self, X: np.ndarray) -> np.ndarray:
+        """The fixed-effects matrix on the scale the coefficients are sampled on."""
+        return X - self.column_means
+
+    @property
     def slopes(self) -> tuple[str, ...]:
         """Fixed-effect names other than the intercept."""
         return tuple(name for name in self.fixed if name != "Intercept")

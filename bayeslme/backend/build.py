@@ -20,10 +20,10 @@ from bayeslme.backend.collapsed import (
     collapsed_nesting,
     supports_collapsed,
 )
-from bayeslme.backend.prior_vars import graph_constants
 from bayeslme.backend.pymc_model import build_pymc_model
 from bayeslme.errors import SamplerError
 from bayeslme.formula.design import Design
+from bayeslme.priors import graph_constants
 from bayeslme.spec import ModelSpec
 
 __all__ = ["METHODS", "build_model", "finish_idata", "resolve_method"]

@@ -54,8 +54,6 @@ from bayeslme.backend.collapsed_algebra import (
 )
 from bayeslme.backend.collapsed_nested import nested_loglik
 from bayeslme.backend.components import (
-    centered_X,
-    column_means,
     correlation_cholesky_draws,
     factor_scales,
     fixed_coefficients,
@@ -105,7 +103,7 @@ def collapsed_nesting(design: Design) -> Nesting | None:
 
 def design_stats(spec: ModelSpec, design: Design) -> GroupStats | NestedStats:
     """Sufficient statistics of ``design`` on the sampled (centred) fixed-effects scale."""
-    X = centered_X(spec, design.X)
+    X = spec.centered_X(design.X)
     nesting = collapsed_nesting(design)
     if nesting is not None:
         outer, inner = design.factors[nesting.outer], design.factors[nesting.inner]
@@ -240,7 +238,7 @@ def _centred_theta(spec: ModelSpec, posterior: xr.Dataset) -> np.ndarray:
     b = posterior["b"].values.reshape(-1, len(spec.fixed))
     theta = b.copy()
     if spec.has_intercept:
-        theta[:, spec.fixed.index("Intercept")] += b @ column_means(spec)
+        theta[:, spec.fixed.index("Intercept")] += b @ spec.column_means
     return theta
 
 

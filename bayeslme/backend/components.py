@@ -22,8 +22,6 @@ from bayeslme.blocks import structured_correlation_cholesky
 from bayeslme.spec import FactorSpec, ModelSpec
 
 __all__ = [
-    "centered_X",
-    "column_means",
     "correlation_cholesky_draws",
     "factor_scales",
     "fixed_coefficients",
@@ -31,26 +29,8 @@ __all__ = [
 ]
 
 
-def column_means(spec: ModelSpec) -> np.ndarray:
-    """Centre of each fixed-effect column: ``x_means`` for slopes, 0 otherwise.
-
-    Predictors are centred only when the model has an intercept; the intercept
-    column itself is never centred.
-    """
-    if not spec.has_intercept:
-        return np.zeros(len(spec.fixed))
-    return np.array(
-        [0.0 if name == "Intercept" else m for name, m in zip(spec.fixed, spec.x_means, strict=True)]
-    )
-
-
-def centered_X(spec: ModelSpec, X: np.ndarray) -> np.ndarray:
-    """The fixed-effects matrix on the scale the coefficients are sampled on."""
-    return X - column_means(spec)
-
-
 def fixed_coefficients(spec: ModelSpec, *, shared: bool = False) -> pt.TensorVariable | None:
-    """Coefficients of :func:`centered_X`; registers ``b`` on the original predictors.
+    """Coefficients of :meth:`ModelSpec.centered_X`; registers ``b`` on the original predictors.
 
     Returns ``None`` for a model without fixed effects. With an intercept,
     ``Intercept_centered`` and ``b_slopes`` are sampled and
@@ -72,7 +52,7 @@ def fixed_coefficients(spec: ModelSpec, *, shared: bool = False) -> pt.TensorVar
         return theta
     beta = location_vector("b_slopes", [spec.priors[f"b[{spec.fixed[j]}]"] for j in slopes], shared=shared)
     theta = pt.set_subtensor(theta[slopes], beta)
-    means = column_means(spec)[slopes]
+    means = spec.column_means[slopes]
     if shared:
         means = pm.Data("x_means", means)
     pm.Deterministic("b", pt.set_subtensor(theta[position], intercept_c - pt.dot(means, beta)), dims="fixed")

@@ -8,9 +8,9 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from bayeslme.priors import Prior
+from bayeslme.priors import Prior, shape_parameters
 
-__all__ = ["graph_constants", "location_vector", "scale_vector", "scalar_scale"]
+__all__ = ["location_vector", "scale_vector", "scalar_scale"]
 
 
 def location_vector(
@@ -47,7 +47,7 @@ def scale_vector(
     vector-valued ``sd_dist`` arguments. With ``shared=True`` the scales enter
     as ``pm.Data`` named ``<name>__prior_scale``.
     """
-    groups = _group_by(priors, key=lambda p: (p.dist, _shape_params(p)))
+    groups = _group_by(priors, key=lambda p: (p.dist, shape_parameters(p)))
     scales = _constant(f"{name}__prior_scale", [p.scale for p in priors], shared)
     if len(groups) == 1:
         (((dist, shape), indices),) = groups.items()
@@ -62,7 +62,7 @@ def scale_vector(
 
 def scalar_scale(name: str, prior: Prior, *, shared: bool = False) -> pt.TensorVariable:
     """One positive scale parameter stored under ``name``."""
-    unit = _unit_rv(f"{name}_unit", prior.dist, _shape_params(prior))
+    unit = _unit_rv(f"{name}_unit", prior.dist, shape_parameters(prior))
     return pm.Deterministic(name, unit * _constant(f"{name}__prior_scale", prior.scale, shared))
 
 
@@ -72,32 +72,11 @@ def _constant(name: str, values, shared: bool):
     return pm.Data(name, values) if shared else values
 
 
-def graph_constants(prior: Prior) -> tuple:
-    """What of ``prior`` stays a graph constant when built with ``shared=True``.
-
-    The family and its shape parameters (Student-t ``nu`` of a scale prior,
-    gamma ``alpha``, LKJ ``eta``); locations and scales are data.
-    """
-    if prior.dist == "lkj":
-        return (prior.dist, prior["eta"])
-    if prior.dist in ("normal", "student_t", "flat"):
-        return (prior.dist,)
-    return (prior.dist, *_shape_params(prior))
-
-
 def _group_by(priors: Sequence[Prior], key) -> dict:
     groups: dict = {}
     for i, prior in enumerate(priors):
         groups.setdefault(key(prior), []).append(i)
     return groups
-
-
-def _shape_params(prior: Prior) -> tuple[float, ...]:
-    if prior.dist == "halfstudent_t":
-        return (prior["nu"],)
-    if prior.dist == "gamma":
-        return (prior["alpha"],)
-    return ()
 
 
 def _location_rv(name, dist, priors, dims=None, shape=None, shared=False):

@@ -27,7 +27,7 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from bayeslme.backend.components import column_means, factor_scales, fixed_coefficients, scaled_cholesky
+from bayeslme.backend.components import factor_scales, fixed_coefficients, scaled_cholesky
 from bayeslme.backend.likelihoods import add_likelihood
 from bayeslme.formula.design import Design
 from bayeslme.spec import FactorSpec, ModelSpec
@@ -91,7 +91,7 @@ def _fixed_predictor(spec: ModelSpec, design: Design) -> pt.TensorVariable:
     theta = fixed_coefficients(spec)
     if theta is None:
         return pt.zeros(design.n_obs)
-    means = column_means(spec)
+    means = spec.column_means
     if len(spec.fixed) > ELEMENTWISE_MAX_COLUMNS:
         return (X - means) @ theta
     # A few columns: one centred multiply-add per column fuses with the

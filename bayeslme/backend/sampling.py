@@ -8,15 +8,15 @@ import logging
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pymc as pm
-import pytensor
 import xarray as xr
 
-from bayeslme.backend.initial_point import JitteredInitialPoint
 from bayeslme.errors import SamplerError
+
+if TYPE_CHECKING:
+    import pymc as pm
 
 __all__ = [
     "SAMPLERS",
@@ -128,6 +128,8 @@ def clear_compile_cache() -> None:
 
 
 def _run_pymc(model: pm.Model, settings: SamplerSettings, sampler: str) -> tuple[xr.DataTree, dict]:
+    import pymc as pm
+
     start = time.perf_counter()
     idata = pm.sample(
         draws=settings.draws,
@@ -153,7 +155,12 @@ def _run_pymc(model: pm.Model, settings: SamplerSettings, sampler: str) -> tuple
 def _run_nutpie(
     model: pm.Model, settings: SamplerSettings, cache_key: tuple | None
 ) -> tuple[xr.DataTree, dict]:
+    # pymc is imported here, not with this module: the kernel's path uses
+    # sample_nutpie alone and spares a process pymc's import.
+    import pytensor
     from pymc.backends.arviz import patch_nutpie_idata
+
+    from bayeslme.backend.initial_point import JitteredInitialPoint
 
     data = {var.name: var.get_value() for var in model.data_vars}
     key = None if cache_key is None else (cache_key, tuple((n, np.shape(v)) for n, v in sorted(data.items())))

@@ -50,6 +50,9 @@ __all__ = [
     "EXPAND_SIGNATURE",
     "HEADER",
     "LOGP_SIGNATURE",
+    "PARTS",
+    "cache_directory",
+    "compile_part",
     "expand_callback",
     "logp_callback",
     "logp_grad",
@@ -834,6 +837,42 @@ def _status(value, grad):
     return 0
 
 
+# The callbacks' costly inner functions, with the argument types the callbacks
+# pass: compiling them ahead (into numba's disk cache) leaves a callback only
+# its own small body to compile. bayeslme.kernel.warm compiles the shares in
+# two processes at once on a machine's first fit; a test checks that these
+# are the signatures the callbacks use.
+_A1 = types.Array(types.float64, 1, "C")
+_A2 = types.Array(types.float64, 2, "C")
+_A3 = types.Array(types.float64, 3, "C")
+_I1 = types.Array(types.int64, 1, "C")
+PARTS = {
+    "shared": (
+        (_record, (types.voidptr,)),
+        (_workspace, (_I1,)),
+        (_population, (_A1, _A1, _A1, _I1, _A1, _A3, _A3, _A3, _A3)),
+        (_population_backward, (_A1, _A1, _A1, _I1, _A1, _A1, _A3, _A3, _A3, _A3)),
+        (_status, (types.float64, _A1)),
+    ),
+    "collapsed": ((_collapsed, (_A1, _A1, _A1, _I1, _A1, _A2, _A2, types.float64, _A1)),),
+    "noncentered": (
+        (_noncentered, (_A1, _A1, _A1, _I1, _A1, _A3, _A3, types.float64, types.float64, types.float64, _A1)),
+    ),
+}
+"""Shares of the callbacks' compile: ``"shared"`` (priors, workspace) and one per model kind."""
+
+
+def compile_part(part: str) -> None:
+    """Compile (or load from numba's disk cache) the inner functions of ``part`` of :data:`PARTS`."""
+    for function, signature in PARTS[part]:
+        function.compile(signature)
+
+
+def cache_directory() -> str:
+    """The directory of this module's numba disk cache."""
+    return _population.stats.cache_path
+
+
 _LOGP_CALLBACKS: dict = {}
 _CALLBACK_LOCK = threading.Lock()
 
@@ -842,14 +881,19 @@ def logp_callback(method: str):
     """The C log-density callback of ``method`` ("collapsed" or "noncentered").
 
     Created on first use, so a process compiles (or loads from numba's disk
-    cache) only the model it samples.
+    cache) only the model it samples; on a machine's first fit the costly
+    part of the compile runs in two processes (:mod:`bayeslme.kernel.warm`).
     """
+    from bayeslme.kernel import warm
+
     with _CALLBACK_LOCK:  # nutpie or the user may sample from several threads
         if method not in _LOGP_CALLBACKS:
             source = _logp_collapsed_c if method == "collapsed" else _logp_noncentered_c
+            warm.ensure(method)
             _LOGP_CALLBACKS[method] = numba.cfunc(
                 LOGP_SIGNATURE, cache=True, error_model="numpy", nogil=True
             )(source)
+            warm.mark_compiled(method)
         return _LOGP_CALLBACKS[method]
 
 

@@ -27,7 +27,7 @@ def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, mean
     """The posterior variables for draws ``q`` of shape ``(chains, draws, n_q)``.
 
     ``means`` are the centring means of the fixed-effect columns
-    (:func:`bayeslme.backend.components.column_means`).
+    (:attr:`bayeslme.spec.ModelSpec.column_means`).
     """
     chains, draws = q.shape[:2]
     sample = ("chain", "draw")

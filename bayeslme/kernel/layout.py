@@ -16,13 +16,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from bayeslme.backend.components import centered_X
-from bayeslme.backend.prior_vars import graph_constants
 from bayeslme.backend.suffstats import group_stats
 from bayeslme.families import get_family, log_binomial_coefficient
 from bayeslme.formula.design import Design
 from bayeslme.kernel import density as d
-from bayeslme.priors import Prior
+from bayeslme.priors import Prior, graph_constants
 from bayeslme.spec import ModelSpec
 
 __all__ = ["KernelLayout", "ValueVar", "build_layout", "unsupported_reason"]
@@ -245,7 +243,7 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
     # Data.
     if method == "noncentered":
         # Column by column (each column contiguous), centred.
-        header[d.H_X] = builder.floats(centered_X(spec, np.asarray(design.X, dtype=np.float64)).T.ravel())
+        header[d.H_X] = builder.floats(spec.centered_X(np.asarray(design.X, dtype=np.float64)).T.ravel())
         y = np.asarray(design.y, dtype=np.float64)
         header[d.H_Y] = builder.floats(y)
         # Always present (ones, zeros) so the density allocates nothing per evaluation for them.
@@ -258,7 +256,7 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
         header[d.H_STATS] = -1
     else:
         factor = design.factors[0]
-        stats = group_stats(design.y, centered_X(spec, design.X), factor.Z, factor.index, len(factor.levels))
+        stats = group_stats(design.y, spec.centered_X(design.X), factor.Z, factor.index, len(factor.levels))
         arrays = stats.arrays()
         offsets = [
             builder.floats(np.asarray(arrays[name], dtype=np.float64).ravel())

@@ -84,12 +84,11 @@ def _loaded_from_disk(method: str) -> bool:
 
 
 def _tree(trace: xr.DataTree, layout: KernelLayout, spec: ModelSpec, design: Design) -> xr.DataTree:
-    from bayeslme.backend.components import column_means
     from bayeslme.kernel.draws import constant_data, observed_data, posterior_dataset
     from bayeslme.kernel.nutpie_model import DRAWS_NAME
 
     q = np.asarray(trace["posterior"][DRAWS_NAME].values, dtype=np.float64)
-    posterior = posterior_dataset(q, layout, spec, column_means(spec))
+    posterior = posterior_dataset(q, layout, spec, spec.column_means)
     posterior.attrs.update(trace["posterior"].attrs)
     groups = {"posterior": posterior, "sample_stats": trace["sample_stats"].to_dataset()}
     if layout.method == "noncentered":
