@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from bayeslme.errors import DataError, FormulaError, PriorError
+from bayeslme.errors import DataError, FormulaError, PriorError, SamplerError
 from bayeslme.families import Family, get_family
 from bayeslme.formula.design import Design, build_design, numeric_group_columns
 from bayeslme.formula.parse import FormulaSpec, parse_formula
@@ -114,6 +114,7 @@ class GLMM:
         target_accept: float = 0.9,
         progressbar: bool = True,
         method: str = "auto",
+        centered: str | bool | Sequence[str] = "auto",
     ) -> Fit:
         """Sample the posterior with NUTS.
 
@@ -136,6 +137,15 @@ class GLMM:
             their exact conditional distribution: same posterior, sampling
             cost independent of the number of rows. ``"auto"`` uses it where
             it applies and the non-centered model otherwise.
+        centered : "auto", bool or list of str
+            Which grouping factors the non-centered method samples in the
+            centered form (the group effects themselves, with prior
+            ``N(0, Sigma)``) instead of as standardized ``z``: the same
+            posterior, better mixing for factors whose levels the data pin
+            down. ``"auto"`` decides per factor from the data
+            (:mod:`bayeslme.kernel.parametrization`); ``True``/``False`` for
+            all; a list names the centered factors. Needs the precompiled
+            kernel (nutpie); ``fit.info["centered"]`` lists the choice.
 
         Returns
         -------
@@ -150,6 +160,7 @@ class GLMM:
         """
         from bayeslme.backend.build import build_model, finish_idata, resolve_method
         from bayeslme.backend.sampling import SamplerSettings, run_sampler
+        from bayeslme.kernel.parametrization import resolve_centered
         from bayeslme.kernel.sample import kernel_reason, sample_with_kernel
         from bayeslme.results.diagnostics import check_diagnostics, check_singular
 
@@ -163,13 +174,20 @@ class GLMM:
             progressbar=progressbar,
         )
         method = resolve_method(self.spec, method, self.design)
+        flags = resolve_centered(self.spec, self.design, method, centered)
         start = time.perf_counter()
-        if kernel_reason(self.spec, self.design, method, settings.resolved_sampler()) is None:
+        reason = kernel_reason(self.spec, self.design, method, settings.resolved_sampler())
+        if reason is None:
             # The precompiled log density: nothing to build or compile for this formula.
             build_seconds = 0.0
-            idata, timing = sample_with_kernel(self.spec, self.design, method, settings)
+            idata, timing = sample_with_kernel(self.spec, self.design, method, settings, centered=flags)
             timing = {"sampler": "nutpie", **timing}
         else:
+            if any(flags) and not (isinstance(centered, str) and centered == "auto"):
+                raise SamplerError(
+                    f"centered factors need the precompiled kernel, which this fit cannot use: {reason}"
+                )
+            flags = (False,) * len(flags)
             model, cache_key = build_model(self.spec, self.design, method)
             build_seconds = time.perf_counter() - start
             idata, timing = run_sampler(model, settings, cache_key=cache_key)
@@ -184,6 +202,7 @@ class GLMM:
             "chains": chains,
             "random_seed": random_seed,
             "target_accept": target_accept,
+            "centered": [f.name for f, flag in zip(self.spec.factors, flags, strict=True) if flag],
             **timing,
         }
         result = Fit(spec=self.spec, design=self.design, idata=idata, info=info)

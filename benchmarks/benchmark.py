@@ -69,6 +69,7 @@ class Case:
     methods: tuple[str, ...] = ("collapsed", "noncentered")
     size: int = 0
     sim: dict = field(default_factory=dict)
+    bambi_family: str | None = None
 
 
 SIM = "y ~ x + (x | g)"
@@ -113,7 +114,62 @@ CASES = {
         categorical=("school", "class_id"),
         size=100_000,
     ),
+    # Issue 17's panel: crossed designs and GLMMs.
+    # lme4's InstEval (exported with Rscript; simulated with its sizes without R).
+    "insteval": Case(
+        "y ~ service + (1 | s) + (1 | d) + (1 | dept)",
+        "y ~ service + (1 | s) + (1 | d) + (1 | dept)",
+        categorical=("s", "d", "dept", "service"),
+        methods=("noncentered",),
+        size=73_421,
+    ),
+    # Subjects x items, 48 x 32, 15 % of the trials missing, maximal model.
+    "subjitem": Case(
+        "y ~ cond + (1 + cond | subj) + (1 + cond | item)",
+        "y ~ cond + (1 + cond | subj) + (1 + cond | item)",
+        categorical=("subj", "item"),
+        methods=("noncentered",),
+        size=1306,
+    ),
+    "subjitem_bern": Case(
+        "y ~ cond + (1 + cond | subj) + (1 + cond | item)",
+        "y ~ cond + (1 + cond | subj) + (1 + cond | item)",
+        family="bernoulli",
+        categorical=("subj", "item"),
+        methods=("noncentered",),
+        size=1306,
+    ),
+    # Negative binomial with a correlated slope, 60 groups x 25.
+    "negbin": Case(
+        "y ~ x + (1 + x | g)",
+        "y ~ x + (1 + x | g)",
+        family="negativebinomial",
+        categorical=("g",),
+        methods=("noncentered",),
+        size=1500,
+    ),
+    # Student-t with a correlated slope, 60 groups x 25.
+    "student": Case(
+        "y ~ x + (1 + x | g)",
+        "y ~ x + (1 + x | g)",
+        family="student_t",
+        bambi_family="t",
+        categorical=("g",),
+        methods=("noncentered",),
+        size=1500,
+    ),
+    # lme4's grouseticks: Poisson with an observation-level effect (INDEX).
+    "grouseticks": Case(
+        "TICKS ~ YEAR + cHEIGHT + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION)",
+        "TICKS ~ YEAR + cHEIGHT + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION)",
+        family="poisson",
+        categorical=("YEAR", "BROOD", "INDEX", "LOCATION"),
+        methods=("noncentered",),
+        size=403,
+    ),
 }
+PANEL = ("insteval", "subjitem", "subjitem_bern", "negbin", "student", "grouseticks")
+"""Issue 17's cases (``--cases panel`` runs them)."""
 
 
 def _bernoulli(groups: int, per: int, seed: int = 1):
@@ -149,10 +205,159 @@ def _crossed(n_a: int = 100, n_b: int = 50, n: int = 10_000, seed: int = 1):
     return pd.DataFrame({"y": y, "x": x, "subject": subject, "item": [f"i{k:02d}" for k in b]})
 
 
+def _from_r(dataset: str):
+    """lme4's data set ``dataset`` as a DataFrame, exported once with Rscript; None without R."""
+    import shutil
+
+    import pandas as pd
+
+    folder = os.path.join(tempfile.gettempdir(), "bayeslme-benchmark-data")
+    path = os.path.join(folder, f"{dataset}.csv")
+    if not os.path.exists(path):
+        if shutil.which("Rscript") is None:
+            return None
+        os.makedirs(folder, exist_ok=True)
+        script = f'suppressMessages(library(lme4)); write.csv({dataset}, "{path}.tmp", row.names = FALSE)'
+        done = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            return None
+        os.replace(f"{path}.tmp", path)
+    return pd.read_csv(path)
+
+
+def _insteval():
+    """InstEval from lme4, or a Gaussian simulation with its sizes and lme4's REML estimates.
+
+    2,972 students (s), 1,128 lecturers (d) in 14 departments, 73,421
+    ratings; lme4 1.1-31: intercept 3.28, service -0.07, SDs s 0.32, d 0.52,
+    dept 0.08, residual 1.18.
+    """
+    import numpy as np
+    import pandas as pd
+
+    data = _from_r("InstEval")
+    if data is None:
+        rng = np.random.default_rng(17)
+        n = 73_421
+        s = rng.integers(0, 2972, size=n)
+        d = np.minimum(rng.zipf(1.3, size=n) - 1, 1127)
+        dept = np.arange(1128) % 14
+        service = rng.integers(0, 2, size=n)
+        y = (
+            3.28
+            - 0.07 * service
+            + rng.normal(0, 0.32, 2972)[s]
+            + rng.normal(0, 0.52, 1128)[d]
+            + rng.normal(0, 0.08, 14)[dept[d]]
+            + rng.normal(0, 1.18, n)
+        )
+        data = pd.DataFrame({"s": s, "d": d, "dept": dept[d], "service": service, "y": y})
+    data = data[["y", "service", "s", "d", "dept"]].copy()
+    for column in ("s", "d", "dept", "service"):
+        data[column] = "x" + data[column].astype(str)  # factors for both packages
+    return data
+
+
+def _subjects_items(family: str, seed: int = 7):
+    """48 subjects x 32 items, 15 % missing; cond = -0.5 / 0.5 within both; maximal model.
+
+    Intercept 0.2, cond 0.4; subjects SDs 0.6 / 0.3, correlation 0.3; items
+    SDs 0.4 / 0.2, correlation -0.2; residual SD 1 (Gaussian) or logit link.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+
+    def effects(n, sds, rho):
+        cov = np.outer(sds, sds) * np.array([[1.0, rho], [rho, 1.0]])
+        return rng.multivariate_normal(np.zeros(2), cov, size=n)
+
+    us, ui = effects(48, [0.6, 0.3], 0.3), effects(32, [0.4, 0.2], -0.2)
+    subj, item = np.meshgrid(np.arange(48), np.arange(32), indexing="ij")
+    subj, item = subj.ravel(), item.ravel()
+    cond = np.where((subj + item) % 2 == 0, -0.5, 0.5)
+    keep = rng.permutation(subj.size)[: round(0.85 * subj.size)]
+    subj, item, cond = subj[keep], item[keep], cond[keep]
+    eta = 0.2 + us[subj, 0] + ui[item, 0] + (0.4 + us[subj, 1] + ui[item, 1]) * cond
+    if family == "bernoulli":
+        y = (rng.uniform(size=eta.size) < 1 / (1 + np.exp(-eta))).astype(int)
+    else:
+        y = eta + rng.normal(size=eta.size)
+    return pd.DataFrame(
+        {"y": y, "cond": cond, "subj": [f"s{k:02d}" for k in subj], "item": [f"i{k:02d}" for k in item]}
+    )
+
+
+def _slope_glmm(family: str, seed: int = 5):
+    """60 groups x 25: y ~ x + (1 + x | g), SDs 0.5 / 0.25, correlation 0.3.
+
+    Negative binomial: intercept 1, slope 0.3, alpha 3. Student-t: intercept
+    1, slope 0.3, sigma 1, nu 4.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    cov = np.outer([0.5, 0.25], [0.5, 0.25]) * np.array([[1.0, 0.3], [0.3, 1.0]])
+    u = rng.multivariate_normal(np.zeros(2), cov, size=60)
+    g = np.repeat(np.arange(60), 25)
+    x = rng.normal(size=g.size)
+    eta = 1.0 + u[g, 0] + (0.3 + u[g, 1]) * x
+    if family == "negativebinomial":
+        mu = np.exp(eta)
+        y = rng.poisson(rng.gamma(3.0, mu / 3.0))
+    else:
+        y = eta + rng.standard_t(4, size=g.size)
+    return pd.DataFrame({"y": y, "x": x, "g": [f"g{k:02d}" for k in g]})
+
+
+def _grouseticks():
+    """lme4's grouseticks (cHEIGHT = HEIGHT - its mean), or a simulation with its sizes without R.
+
+    403 chicks (INDEX) in 118 broods at 63 locations over 3 years.
+    """
+    import numpy as np
+    import pandas as pd
+
+    data = _from_r("grouseticks")
+    if data is None:
+        rng = np.random.default_rng(3)
+        brood = np.sort(rng.integers(0, 118, size=403))
+        location = (brood * 63) // 118
+        year = 95 + (brood * 3) // 118
+        height = rng.normal(460, 20, size=63)[location]
+        eta = 0.5 + rng.normal(0, 1.0, 118)[brood] + rng.normal(0, 0.6, 63)[location]
+        eta = eta + rng.normal(0, 0.5, 403)
+        data = pd.DataFrame(
+            {
+                "INDEX": np.arange(403),
+                "TICKS": rng.poisson(np.exp(eta - 0.02 * (height - 460))),
+                "BROOD": brood,
+                "HEIGHT": height,
+                "YEAR": year,
+                "LOCATION": location,
+            }
+        )
+    data = data[["TICKS", "YEAR", "HEIGHT", "BROOD", "INDEX", "LOCATION"]].copy()
+    data["cHEIGHT"] = data["HEIGHT"] - data["HEIGHT"].mean()
+    for column in ("YEAR", "BROOD", "INDEX", "LOCATION"):
+        data[column] = "x" + data[column].astype(str)
+    return data
+
+
 def _data(name: str):
     import bayeslme as bl
 
     case = CASES[name]
+    if name == "insteval":
+        return _insteval()
+    if name in ("subjitem", "subjitem_bern"):
+        return _subjects_items(case.family)
+    if name in ("negbin", "student"):
+        return _slope_glmm(case.family)
+    if name == "grouseticks":
+        return _grouseticks()
     if name == "sleepstudy":
         return bl.datasets.sleepstudy()
     if name == "cbpp":
@@ -259,7 +464,7 @@ def run_bambi(
         "--formula",
         case.bambi_formula,
         "--family",
-        case.family,
+        case.bambi_family or case.family,
         "--categorical",
         *case.categorical,
         "--draws",
@@ -400,7 +605,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument(
+        "--cases",
+        nargs="+",
+        default=[c for c in CASES if c not in PANEL],
+        choices=[*CASES, "panel"],
+        help="data sets (default: all but issue 17's panel; 'panel' adds the panel)",
+    )
     parser.add_argument("--methods", nargs="+", default=["collapsed", "noncentered"])
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--tune", type=int, default=1000)
@@ -431,6 +642,7 @@ def main() -> None:
         help="time whole processes as users meet them first instead (see benchmarks/scenarios.py)",
     )
     args = parser.parse_args()
+    args.cases = [c for name in args.cases for c in (PANEL if name == "panel" else (name,))]
     settings = {"draws": args.draws, "tune": args.tune, "chains": args.chains}
     if args.scenarios:
         sys.path.insert(0, HERE)

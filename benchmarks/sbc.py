@@ -138,9 +138,10 @@ def fit_summary(result: SBCResult, draws: int) -> str:
     return "; ".join(parts)
 
 
-def label(name: str, method: str) -> str:
+def label(name: str, method: str, centered: str = "auto") -> str:
     """File stem of a model run: the design, plus the parametrisation unless it is the default."""
-    return name if method == "auto" else f"{name}_{method}"
+    stem = name if method == "auto" else f"{name}_{method}"
+    return stem if centered == "auto" else f"{stem}_centered-{centered}"
 
 
 def combine(paths: list[str], args: argparse.Namespace, out: Path) -> None:
@@ -171,6 +172,12 @@ def main() -> None:
         "--method", default="auto", choices=("auto", "collapsed", "noncentered"), help="model parametrisation"
     )
     parser.add_argument(
+        "--centered",
+        default="auto",
+        choices=("auto", "none", "all"),
+        help="which factors the non-centered method samples centered (fit(centered=...))",
+    )
+    parser.add_argument(
         "--min-ess",
         type=float,
         default=None,
@@ -191,7 +198,7 @@ def main() -> None:
         combine(args.combine, args, out)
         return
     for name in args.models:
-        stem = label(name, args.method)
+        stem = label(name, args.method, args.centered)
         csv = out / f"{stem}_ranks.csv"
         csv.unlink(missing_ok=True)
 
@@ -210,7 +217,10 @@ def main() -> None:
             seed=args.seed,
             sampler=args.sampler,
             target_accept=args.target_accept,
-            fit_options={"method": args.method},
+            fit_options={
+                "method": args.method,
+                "centered": {"auto": "auto", "none": False, "all": True}[args.centered],
+            },
             min_ess=args.min_ess,
             on_dataset=append,
         )

@@ -473,15 +473,19 @@ def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
     for f in range(n_factors):
         fo = I[I[H_FACTORS] + f]
         G, k, qz = I[fo], I[fo + 1], I[fo + 2]
+        centered = I[fo + 9] == 1
         index = I[I[fo + 3] : I[fo + 3] + n]
         u = np.zeros(G)
         for a in range(k):
-            # u[:, a] = sum_b L[a, b] z[:, b]; the z prior on the first pass.
-            for g in range(G):
-                acc = 0.0
-                for b in range(a + 1):
-                    acc += Ls[f, a, b] * q[qz + g * k + b]
-                u[g] = acc
+            if centered:  # q holds u itself
+                for g in range(G):
+                    u[g] = q[qz + g * k + a]
+            else:  # u[:, a] = sum_b L[a, b] z[:, b]
+                for g in range(G):
+                    acc = 0.0
+                    for b in range(a + 1):
+                        acc += Ls[f, a, b] * q[qz + g * k + b]
+                    u[g] = acc
             if I[I[fo + 8] + a] == 1:
                 for i in range(n):
                     eta[i] += u[np.uint64(index[i])]
@@ -489,10 +493,13 @@ def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
                 Z = F[I[fo + 4] + a * n : I[fo + 4] + (a + 1) * n]
                 for i in range(n):
                     eta[i] += Z[i] * u[np.uint64(index[i])]
-        for t in range(qz, qz + G * k):
-            lp -= 0.5 * q[t] * q[t]
-            grad[t] -= q[t]
-        lp -= 0.5 * _LOG_2PI * G * k
+        if centered:
+            lp += _centered_prior(q, grad, qz, G, k, Ls[f], gLs[f])
+        else:
+            for t in range(qz, qz + G * k):
+                lp -= 0.5 * q[t] * q[t]
+                grad[t] -= q[t]
+            lp -= 0.5 * _LOG_2PI * G * k
     d_eta = np.empty(n)
     trials = F[I[H_TRIALS] : I[H_TRIALS] + n]
     norm = F[I[H_NORM] : I[H_NORM] + n]
@@ -525,12 +532,48 @@ def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
                 Z = F[I[fo + 4] + a * n : I[fo + 4] + (a + 1) * n]
                 for i in range(n):
                     gu[np.uint64(index[i])] += d_eta[i] * Z[i]
+            if I[fo + 9] == 1:
+                for g in range(G):
+                    grad[qz + g * k + a] += gu[g]
+                continue
             # Back through u[:, a] = sum_b L[a, b] z[:, b].
             for g in range(G):
                 for b in range(a + 1):
                     gLs[f, a, b] += gu[g] * q[qz + g * k + b]
                     grad[qz + g * k + b] += Ls[f, a, b] * gu[g]
     return lp
+
+
+@_inner
+def _centered_prior(q, grad, qz, G, k, L, gL):
+    """The log density N(u_g | 0, L L') summed over the levels of a centered factor, with gradient.
+
+    With ``w = L^-1 u_g`` and ``v = L^-T w``: d/du_g = -v and d/dL = v w'
+    (lower triangle), plus -G / L_aa on the diagonal from log det L.
+    """
+    w = np.empty(k)
+    v = np.empty(k)
+    lp = 0.0
+    for g in range(G):
+        for a in range(k):
+            acc = q[qz + g * k + a]
+            for b in range(a):
+                acc -= L[a, b] * w[b]
+            w[a] = acc / L[a, a]
+        for a in range(k - 1, -1, -1):
+            acc = w[a]
+            for b in range(a + 1, k):
+                acc -= L[b, a] * v[b]
+            v[a] = acc / L[a, a]
+        for a in range(k):
+            lp -= 0.5 * w[a] * w[a]
+            grad[qz + g * k + a] -= v[a]
+            for b in range(a + 1):
+                gL[a, b] += v[a] * w[b]
+    for a in range(k):
+        lp -= G * math.log(L[a, a])
+        gL[a, a] -= G / L[a, a]
+    return lp - 0.5 * _LOG_2PI * G * k
 
 
 @_inner

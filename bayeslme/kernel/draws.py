@@ -20,7 +20,7 @@ from bayeslme.formula.design import Design
 from bayeslme.kernel.layout import KernelLayout, lkj_positions
 from bayeslme.spec import FactorSpec, ModelSpec
 
-__all__ = ["constant_data", "observed_data", "posterior_dataset"]
+__all__ = ["constant_data", "factor_choleskys", "observed_data", "posterior_dataset"]
 
 
 def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, means: np.ndarray) -> xr.Dataset:
@@ -40,8 +40,7 @@ def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, mean
         out[name] = xr.DataArray(values, dims=sample + dims)
 
     def value(name: str) -> np.ndarray:
-        var = layout.value_var(name)
-        return q[..., var.start : var.start + var.size].reshape(chains, draws, *var.shape)
+        return _value(q, layout, name)
 
     p = len(spec.fixed)
     coords["fixed"] = list(spec.fixed)
@@ -75,11 +74,35 @@ def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, mean
     for factor, sd in zip(spec.factors, sds, strict=True):
         chol = _factor_correlations(factor, spec, value, put, coords, (chains, draws))
         if layout.method == "noncentered":
-            z = value(factor.z_var)
-            put(factor.z_var, z, (factor.level_dim, factor.effect_dim))
             L = sd[..., :, None] * chol
-            put(factor.u_var, np.einsum("cdgb,cdab->cdga", z, L), (factor.level_dim, factor.effect_dim))
+            dims = (factor.level_dim, factor.effect_dim)
+            if factor.u_var in {var.name for var in layout.value_vars}:  # sampled centered
+                u = value(factor.u_var)
+                put(factor.z_var, np.einsum("cdab,cdgb->cdga", np.linalg.inv(L), u), dims)
+                put(factor.u_var, u, dims)
+            else:
+                z = value(factor.z_var)
+                put(factor.z_var, z, dims)
+                put(factor.u_var, np.einsum("cdgb,cdab->cdga", z, L), dims)
     return xr.Dataset(out, coords=coords)
+
+
+def factor_choleskys(q: np.ndarray, layout: KernelLayout, spec: ModelSpec) -> list[np.ndarray]:
+    """Each factor's ``L = diag(sd) C`` for draws ``q`` of shape ``(chains, draws, n_q)``."""
+    posterior = posterior_dataset(q, layout, spec, spec.column_means)
+    out = []
+    for factor in spec.factors:
+        sd = posterior[factor.sd_var].values
+        chol = _factor_correlations(
+            factor, spec, lambda name: _value(q, layout, name), lambda *a: None, {}, q.shape[:2]
+        )
+        out.append(sd[..., :, None] * chol)
+    return out
+
+
+def _value(q: np.ndarray, layout: KernelLayout, name: str) -> np.ndarray:
+    var = layout.value_var(name)
+    return q[..., var.start : var.start + var.size].reshape(*q.shape[:2], *var.shape)
 
 
 def constant_data(spec: ModelSpec, design: Design) -> xr.Dataset:

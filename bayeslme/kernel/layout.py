@@ -107,8 +107,19 @@ def unsupported_reason(spec: ModelSpec, design: Design, method: str) -> str | No
     return None
 
 
-def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
-    """The kernel's arrays for ``spec`` on ``design`` (see :func:`unsupported_reason` first)."""
+def build_layout(
+    spec: ModelSpec, design: Design, method: str, centered: tuple[bool, ...] | None = None
+) -> KernelLayout:
+    """The kernel's arrays for ``spec`` on ``design`` (see :func:`unsupported_reason` first).
+
+    ``centered`` says per factor (non-centered method only) whether ``q``
+    holds its group effects ``u`` themselves (value variable ``<f>__u``,
+    prior ``N(0, L L')``) instead of ``z`` with ``u = z L'``: the same
+    posterior, better geometry for factors whose levels the data pin down.
+    """
+    centered = centered or (False,) * len(spec.factors)
+    if method != "noncentered" and any(centered):
+        raise ValueError("centered factors need the non-centered method's per-level effects")
     builder = _Builder()
     header = [0] * d.HEADER
     header[d.H_METHOD] = 0 if method == "noncentered" else 1
@@ -217,7 +228,7 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
         if method == "noncentered":
             design_factor = design.factors[position]
             qz = q
-            value_vars.append(ValueVar(factor.z_var, q, (G, k)))
+            value_vars.append(ValueVar(factor.u_var if centered[position] else factor.z_var, q, (G, k)))
             start.append(np.zeros(G * k))
             q += G * k
             index_o = builder.ints(np.asarray(design_factor.index, dtype=np.int64))
@@ -236,6 +247,7 @@ def build_layout(spec: ModelSpec, design: Design, method: str) -> KernelLayout:
                 len(factor.blocks),
                 builder.ints(blocks),
                 builder.ints(ones),
+                int(centered[position]),
             ]
         )
     header[d.H_FACTORS] = builder.ints([builder.ints(f) for f in fields])

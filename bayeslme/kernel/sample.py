@@ -42,7 +42,7 @@ class _Start:
 
 
 def sample_with_kernel(
-    spec: ModelSpec, design: Design, method: str, settings: Any
+    spec: ModelSpec, design: Design, method: str, settings: Any, centered: tuple[bool, ...] | None = None
 ) -> tuple[xr.DataTree, dict[str, Any]]:
     """Sample ``spec`` on ``design`` with nutpie and the kernel's log density.
 
@@ -54,7 +54,7 @@ def sample_with_kernel(
     from bayeslme.kernel.nutpie_model import kernel_nutpie_model
 
     start = time.perf_counter()
-    layout = build_layout(spec, design, method)
+    layout = build_layout(spec, design, method, centered)
     model, path = kernel_nutpie_model(layout, _Start(layout.start))
     compile_seconds = time.perf_counter() - start
     trace, sampling_seconds = sample_nutpie(model, settings)
