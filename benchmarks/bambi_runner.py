@@ -15,7 +15,7 @@ code, and prints one JSON line with timings and the peak RSS of this process.
 Usage::
 
     python bambi_runner.py --data d.csv --formula "y ~ x + (x | g)" --family gaussian \
-        --categorical g --draws 1000 --tune 1000 --chains 4 --seed 1 --target-accept 0.9 \
+        --categorical g --draws 1000 --tune 1000 --chains 4 --seed 1 --target-accept 0.8 \
         --out draws.npz
 """
 
@@ -38,7 +38,7 @@ def main() -> None:
     parser.add_argument("--tune", type=int, default=1000)
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--target-accept", type=float, default=0.9)
+    parser.add_argument("--target-accept", type=float, default=0.8)
     parser.add_argument("--out", required=True)
     parser.add_argument("--warm", action="store_true", help="fit a second time in the same process")
     args = parser.parse_args()

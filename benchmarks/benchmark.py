@@ -476,7 +476,7 @@ def run_bambi(
         "--seed",
         "1",
         "--target-accept",
-        str(settings.get("target_accept", 0.9)),
+        str(settings.get("target_accept", 0.8)),
         "--out",
         out,
         *(["--warm"] if warm else []),
@@ -744,7 +744,7 @@ def main() -> None:
     if args.bambi_python:
         print(_ratios(rows))
         print()
-    print(f"settings: {settings}, target_accept 0.9, random_seed 1; {_versions()}")
+    print(f"settings: {settings}, target_accept 0.8 (both packages), random_seed 1; {_versions()}")
     bambi_versions = next((r["versions"] for r in rows if "versions" in r), None)
     if bambi_versions:
         print("bambi side: " + ", ".join(f"{k} {v}" for k, v in bambi_versions.items()))

@@ -49,7 +49,7 @@ class SamplerSettings:
     tune: int = 1000
     chains: int = 4
     sampler: str = "auto"
-    target_accept: float = 0.9
+    target_accept: float = 0.8
     random_seed: int | None = None
     progressbar: bool = True
 

@@ -253,25 +253,10 @@ def _factor_backward(q, F, I, fo, C, dC, W, gC, grad):
 def _family_row(family, link, y, eta, sigma, nu, alpha, trials, norm):
     """Row log-likelihood and its derivatives in eta, sigma, nu, alpha.
 
-    For the Student-t family and for the Bernoulli and binomial families not
-    on a fast path of :func:`_family_pass` (which evaluates the Gaussian, log
+    For the Bernoulli and binomial families not on a fast path of
+    :func:`_family_pass` (which evaluates the Gaussian, Student-t, log
     Poisson, logit Bernoulli and negative binomial itself).
     """
-    if family == 1:  # student_t
-        t = (y - eta) / sigma
-        a = nu + t * t
-        const = math.lgamma(0.5 * (nu + 1)) - math.lgamma(0.5 * nu) - 0.5 * math.log(nu * math.pi)
-        value = const - math.log(sigma) - 0.5 * (nu + 1) * math.log1p(t * t / nu)
-        d_eta = (nu + 1) * t / (sigma * a)
-        d_sigma = -1.0 / sigma + (nu + 1) * t * t / (sigma * a)
-        d_nu = (
-            0.5 * _digamma(0.5 * (nu + 1))
-            - 0.5 * _digamma(0.5 * nu)
-            - 0.5 / nu
-            - 0.5 * math.log1p(t * t / nu)
-            + 0.5 * (nu + 1) * t * t / (nu * a)
-        )
-        return value, d_eta, d_sigma, d_nu, 0.0
     # bernoulli (n = 1), binomial
     n = 1.0 if family == 2 else trials
     if link == 0:
@@ -397,6 +382,26 @@ def _family_pass(family, link, y, eta, d_eta, trials, norm, sigma, nu, alpha):
             ss += t * t
             d_eta[i] = t * inv
         return n * const - 0.5 * ss, (ss - n) * inv, 0.0, 0.0
+    if family == 1:
+        # Student-t: the lgamma and digamma terms depend on nu only, once per evaluation.
+        inv, inv_nu = 1.0 / sigma, 1.0 / nu
+        const = math.lgamma(0.5 * (nu + 1)) - math.lgamma(0.5 * nu) - 0.5 * math.log(nu * math.pi)
+        const -= math.log(sigma)
+        nu_const = 0.5 * _digamma(0.5 * (nu + 1)) - 0.5 * _digamma(0.5 * nu) - 0.5 * inv_nu
+        logs, weighted, ratio = 0.0, 0.0, 0.0
+        for i in range(n):
+            t = (y[i] - eta[i]) * inv
+            tt = t * t
+            a = nu + tt
+            logs += math.log1p(tt * inv_nu)
+            w = (nu + 1) / a
+            d_eta[i] = w * t * inv
+            weighted += w * tt
+            ratio += tt / a
+        lp = n * const - 0.5 * (nu + 1) * logs
+        g_sigma = -n * inv + weighted * inv
+        g_nu = n * nu_const - 0.5 * logs + 0.5 * (nu + 1) * inv_nu * ratio
+        return lp, g_sigma, g_nu, 0.0
     if family == 4 and link == 0:
         for i in range(n):
             mu = math.exp(eta[i])

@@ -76,6 +76,8 @@ class KernelLayout:
     method: str
     value_vars: tuple[ValueVar, ...] = field(default_factory=tuple)
     start: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    jitter: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Half-width of each chain's uniform jitter around ``start``, per entry of ``q``."""
 
     def value_var(self, name: str) -> ValueVar:
         """The value variable called ``name``."""
@@ -132,6 +134,12 @@ def build_layout(
     q = 0
     value_vars: list[ValueVar] = []
     start: list[np.ndarray] = []
+    # A chain starts at start + U(-jitter, jitter). PyMC jitters every
+    # unconstrained value by 1; a coefficient whose prior is narrower (a
+    # predictor in large units, such as grouseticks' height in metres with a
+    # Poisson link) then starts tens of units of eta away and chains stick:
+    # such coefficients jitter by their prior SD.
+    jitter: list[np.ndarray] = []
 
     # Fixed effects.
     priors = _theta_priors(spec)
@@ -155,6 +163,7 @@ def build_layout(
         else:
             value_vars.append(ValueVar("b", q, (p,)))
     start.append(np.array([_get(pr, "mu") for pr in priors]))
+    jitter.append(np.array([min(1.0, _get(pr, "sigma", 1.0)) for pr in priors]))
     q += p
 
     # Positive scales: each factor's SD slots, then the family's parameters.
@@ -191,6 +200,7 @@ def build_layout(
     header[d.H_NSCALE] = len(records) // 3
     header[d.H_SCALES] = builder.ints(records)
     start.append(np.array(scale_start))
+    jitter.append(np.ones(len(scale_start)))
 
     # Factors: correlation parameters, then z.
     factor_records = []
@@ -209,6 +219,7 @@ def build_layout(
                 mo = builder.ints(np.column_stack([rows, cols]).ravel().tolist())
                 value_vars.append(ValueVar(f"{factor.chol_var(k)}_cholesky_corr__", q, (m,)))
                 start.append(np.zeros(m))
+                jitter.append(np.ones(m))
                 q += m
             elif kind >= 2:
                 prior = spec.priors[factor.rho_key]
@@ -217,6 +228,7 @@ def build_layout(
                 fc = builder.floats([max(prior["lower"], low), min(prior["upper"], high)])
                 value_vars.append(ValueVar(f"{factor.rho_var(k)}_interval__", q, ()))
                 start.append(np.zeros(1))
+                jitter.append(np.ones(1))
                 q += 1
             blocks += [offset, width, kind, qc, fc, mo, 0]
             offset += width
@@ -230,6 +242,12 @@ def build_layout(
             qz = q
             value_vars.append(ValueVar(factor.u_var if centered[position] else factor.z_var, q, (G, k)))
             start.append(np.zeros(G * k))
+            # Centered effects start within their SD prior's scale, as z within 1.
+            widths = [min(1.0, spec.priors[key].scale) for key, _ in factor.sd_slots()]
+            per_effect = np.ones(k)
+            for width, (_, positions) in zip(widths, factor.sd_slots(), strict=True):
+                per_effect[list(positions)] = width
+            jitter.append(np.tile(per_effect, G) if centered[position] else np.ones(G * k))
             q += G * k
             index_o = builder.ints(np.asarray(design_factor.index, dtype=np.int64))
             Z = np.asarray(design_factor.Z, dtype=np.float64)
@@ -279,7 +297,13 @@ def build_layout(
     header[d.H_NQ] = q
     F, I = builder.finish(header)
     return KernelLayout(
-        F=F, I=I, n_q=q, method=method, value_vars=tuple(value_vars), start=np.concatenate(start)
+        F=F,
+        I=I,
+        n_q=q,
+        method=method,
+        value_vars=tuple(value_vars),
+        start=np.concatenate(start),
+        jitter=np.concatenate(jitter),
     )
 
 

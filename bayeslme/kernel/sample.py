@@ -30,15 +30,17 @@ def kernel_reason(spec: ModelSpec, design: Design, method: str, sampler: str) ->
 
 
 class _Start:
-    """``seed -> start + Uniform(-1, 1) jitter``: a chain's start, as PyMC jitters its support points."""
+    """``seed -> start + Uniform(-jitter, jitter)``: a chain's start (:attr:`KernelLayout.jitter`)."""
 
-    def __init__(self, base: np.ndarray) -> None:
+    def __init__(self, base: np.ndarray, jitter: np.ndarray) -> None:
         self._base = base
+        self._jitter = jitter
         self._lock = threading.Lock()
 
     def __call__(self, seed: int | None = None) -> np.ndarray:
         with self._lock:
-            return self._base + np.random.default_rng(seed).uniform(-1.0, 1.0, size=self._base.shape)
+            unit = np.random.default_rng(seed).uniform(-1.0, 1.0, size=self._base.shape)
+            return self._base + self._jitter * unit
 
 
 def sample_with_kernel(
@@ -55,7 +57,7 @@ def sample_with_kernel(
 
     start = time.perf_counter()
     layout = build_layout(spec, design, method, centered)
-    model, path = kernel_nutpie_model(layout, _Start(layout.start))
+    model, path = kernel_nutpie_model(layout, _Start(layout.start, layout.jitter))
     compile_seconds = time.perf_counter() - start
     trace, sampling_seconds = sample_nutpie(model, settings)
     idata = _tree(trace, layout, spec, design)

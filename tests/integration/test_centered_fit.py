@@ -12,7 +12,7 @@ from bayeslme.kernel.parametrization import information, resolve_centered
 
 pytest.importorskip("nutpie")
 
-SETTINGS = {"draws": 500, "tune": 500, "chains": 4, "random_seed": 11, "progressbar": False}
+SETTINGS = {"draws": 1000, "tune": 500, "chains": 4, "random_seed": 11, "progressbar": False}
 
 
 @pytest.fixture(scope="module")
