@@ -56,7 +56,13 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name not in _WHERE:
-        raise AttributeError(f"module 'bayeslme' has no attribute {name!r}")
+        # Any submodule, as when the eager imports had loaded it (bl.families ...).
+        try:
+            return importlib.import_module(f"bayeslme.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"bayeslme.{name}":
+                raise
+            raise AttributeError(f"module 'bayeslme' has no attribute {name!r}") from None
     module = _WHERE[name]
     value = (
         importlib.import_module(f"bayeslme.{name}")
@@ -68,4 +74,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(__all__)

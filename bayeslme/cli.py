@@ -52,12 +52,15 @@ def _read_csv(path: str) -> pd.DataFrame:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayeslme`` command."""
     args = _parser().parse_args(argv)
+    import importlib.util
+
     from bayeslme.kernel import warm
 
     # Every kernel fit needs the shared share of the log density, and the
     # demo's model is known before the imports below: on a machine's first
     # run they compile meanwhile in workers (bayeslme.kernel.warm).
-    warm.start(("shared", "collapsed") if args.command == "demo" else ("shared",))
+    if importlib.util.find_spec("nutpie") is not None:  # the kernel samples with nutpie only
+        warm.start(("shared", "collapsed") if args.command == "demo" else ("shared",))
     try:
         return _command(args)
     finally:
@@ -111,7 +114,8 @@ def run() -> None:
 
     Freeing numba's, LLVM's and the sampler's state at interpreter exit took
     0.8 s here after every command; once the output is flushed and the files
-    are closed there is nothing left to do, so the process ends at once.
+    are closed there is nothing left to do, so the process ends at once
+    (``atexit`` hooks of other packages, such as coverage's, do not run).
     """
     code = main()
     logging.shutdown()

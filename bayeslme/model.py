@@ -178,6 +178,9 @@ class GLMM:
             random_seed=random_seed,
             progressbar=progressbar,
         )
+        named = isinstance(centered, Sequence) and not isinstance(centered, str) and len(centered) > 0
+        if method == "auto" and (centered is True or named):
+            method = "noncentered"  # centered factors are sampled per level, not integrated out
         method = resolve_method(self.spec, method, self.design)
         flags = resolve_centered(self.spec, self.design, method, centered)
         start = time.perf_counter()

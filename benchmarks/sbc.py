@@ -138,10 +138,10 @@ def fit_summary(result: SBCResult, draws: int) -> str:
     return "; ".join(parts)
 
 
-def label(name: str, method: str, centered: str = "auto") -> str:
+def label(name: str, method: str, centered: str = "none") -> str:
     """File stem of a model run: the design, plus the parametrisation unless it is the default."""
     stem = name if method == "auto" else f"{name}_{method}"
-    return stem if centered == "auto" else f"{stem}_centered-{centered}"
+    return stem if centered == "none" else f"{stem}_centered-{centered}"
 
 
 def combine(paths: list[str], args: argparse.Namespace, out: Path) -> None:
@@ -173,7 +173,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--centered",
-        default="auto",
+        default="none",
         choices=("auto", "none", "all"),
         help="which factors the non-centered method samples centered (fit(centered=...))",
     )

@@ -19,7 +19,8 @@ unconstrained scale, normalising constants included (tested against PyMC's
   LKJ Cholesky-correlation transform (``us`` blocks), from one correlation
   ``rho`` under PyMC's interval transform (``cs`` and ``ar1`` blocks), or the
   identity;
-* non-centered: standard-normal ``z``, ``u = z L'`` and
+* non-centered: standard-normal ``z``, ``u = z L'`` (or, for a factor
+  sampled centered, ``u`` itself with prior ``N(0, L L')``) and
   ``eta = (X - m) theta + sum_f Z_f u_f[index_f] + offset`` with a Gaussian,
   Student-t, logit or probit Bernoulli and binomial, log Poisson or negative
   binomial likelihood;
@@ -451,7 +452,7 @@ def _family_pass(family, link, y, eta, d_eta, trials, norm, sigma, nu, alpha):
 
 @_inner
 def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
-    """Non-centered log-likelihood and z prior, with gradient.
+    """Non-centered log-likelihood and the z prior (or a centered factor's u prior), with gradient.
 
     Column by column: eta gathers each fixed column and each factor's effect
     (``X`` and ``Z`` are stored column-major, group effects effect-major, and

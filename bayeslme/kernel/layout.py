@@ -202,7 +202,7 @@ def build_layout(
     start.append(np.array(scale_start))
     jitter.append(np.ones(len(scale_start)))
 
-    # Factors: correlation parameters, then z.
+    # Factors: correlation parameters, then z (u for a centered factor).
     factor_records = []
     for factor, owner in zip(spec.factors, owners, strict=True):
         blocks = []

@@ -12,8 +12,8 @@ precision of its data about the level's intercept with the group variance:
 
 where ``s_g^2`` is the sampling variance of the level's mean on the link
 scale (Gaussian and Student-t: ``sigma^2 / n_g`` with ``sigma^2`` the pooled
-within-level variance; Bernoulli and binomial: ``1 / (trials_g p_g (1 - p_g))``
-of the empirical logit; Poisson: ``1 / sum_g y``; negative binomial: that
+within-level variance; Bernoulli and binomial: ``1 / ((trials_g + 1) p_g (1 - p_g))``
+of the empirical logit; Poisson: ``1 / (sum_g y + 0.5)``; negative binomial: that
 plus the overdispersion's share) and ``tau^2`` the between-level variance of
 those means less their average sampling variance (a one-way moment
 estimate). A factor is centered when it has a group intercept alone (one
@@ -112,5 +112,5 @@ def _level_means(
             variance = variance + overdispersion / n
         return np.log(rate), variance
     mean = total / n
-    within = float(np.sum((y - mean[index]) ** 2)) / max(y.size - G, 1)
+    within = max(float(np.sum((y - mean[index]) ** 2)) / max(y.size - G, 1), 1e-300)
     return mean, np.full(G, within) / n

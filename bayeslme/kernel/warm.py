@@ -25,7 +25,7 @@ import subprocess
 import sys
 import threading
 
-__all__ = ["ensure", "mark_compiled", "start", "stop"]
+__all__ = ["ENV_SWITCH", "ensure", "mark_compiled", "start", "stop"]
 
 _log = logging.getLogger("bayeslme")
 
@@ -70,7 +70,7 @@ def mark_compiled(method: str) -> None:
 
 
 def _spawn(part: str) -> None:
-    if part in _WORKERS:
+    if part in _WORKERS or os.environ.get(ENV_SWITCH, "1") == "0" or getattr(sys, "frozen", False):
         return
     try:
         _WORKERS[part] = subprocess.Popen(
@@ -85,15 +85,25 @@ def _spawn(part: str) -> None:
 
 def _join(part: str) -> bool:
     """Wait for ``part``'s worker; whether it compiled its share."""
-    worker = _WORKERS.pop(part, None)
+    worker = _WORKERS.get(part)
     if worker is None:
         return False
     try:
-        return worker.wait(timeout=_WAIT_SECONDS) == 0
+        code = worker.wait(timeout=_WAIT_SECONDS)
     except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
-        return False
+        code = None
+    finally:  # also on an interrupt: the worker never outlives the wait
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        _WORKERS.pop(part, None)
+    if code not in (0, None):
+        _log.info("the kernel's %s compile worker exited with code %s", part, code)
+    return code == 0
+
+
+ENV_SWITCH = "BAYESLME_COMPILE_WORKERS"
+"""Set to ``0`` to compile in the fitting process only (no worker processes)."""
 
 
 def start(parts: tuple[str, ...]) -> None:
@@ -121,10 +131,13 @@ def ensure(method: str) -> None:
             return
         _log.info("first fit on this machine: compiling bayeslme's log density once")
         _spawn(method)
-        if not _join("shared"):
-            compile_part("shared")
-        if not _join(method):
-            _log.info("the kernel's compile worker failed; compiling in this process")
+        try:
+            if not _join("shared"):
+                compile_part("shared")
+            if not _join(method):
+                _log.info("the kernel's compile worker failed; compiling in this process")
+        finally:
+            _stop_unlocked()
 
 
 def stop() -> None:
@@ -134,11 +147,15 @@ def stop() -> None:
     leaves the cache as it was.
     """
     with _LOCK:
-        for part in tuple(_WORKERS):
-            worker = _WORKERS.pop(part)
-            if worker.poll() is None:
-                worker.terminate()
-            worker.wait()
+        _stop_unlocked()
+
+
+def _stop_unlocked() -> None:
+    for part in tuple(_WORKERS):
+        worker = _WORKERS.pop(part)
+        if worker.poll() is None:
+            worker.terminate()
+        worker.wait()
 
 
 def _main(argv: list[str]) -> int:

@@ -58,6 +58,11 @@ def test_bad_centered_arguments_name_what_is_wrong(sleep):
         sleep.fit(centered=["Patient"], **SETTINGS)
     with pytest.raises(SamplerError, match="centered must be"):
         sleep.fit(centered="yes", **SETTINGS)
+    # Naming factors with method="auto" samples non-centered rather than collapsed.
+    assert (
+        sleep.fit(centered=["Subject"], **{**SETTINGS, "draws": 20, "tune": 20}).info["method"]
+        == "noncentered"
+    )
     with pytest.raises(SamplerError, match="non-centered method"):
         sleep.fit(method="collapsed", centered=True, **SETTINGS)
     with pytest.raises(SamplerError, match="precompiled kernel"):

@@ -181,10 +181,29 @@ def test_command_flushes_its_output_and_exit_code(tmp_path):
     assert bad.returncode == 2 and "no grouping factor" in bad.stderr
 
 
-def test_a_failed_command_stops_its_workers(tmp_path, capsys):
+def test_a_failed_command_stops_its_workers(tmp_path, monkeypatch):
+    # The command fails before any fit: its worker, still running, is ended.
     from bayeslme.cli import main
 
+    monkeypatch.setattr(warm, "_WORKERS", {})
+    real = subprocess.Popen
+    started = []
+
+    def slow(command, **kwargs):
+        worker = real([sys.executable, "-c", "import time; time.sleep(60)"], **kwargs)
+        started.append(worker)
+        return worker
+
+    monkeypatch.setattr(warm.subprocess, "Popen", slow)
     path = tmp_path / "data.csv"
     path.write_text("y,x,g\n1,2,a\n")
     assert main(["fit", "y ~ x + (1 | )", "--data", str(path)]) == 2
+    assert len(started) == 1 and started[0].poll() is not None  # ended, not left running
     assert warm._WORKERS == {}
+
+
+def test_workers_can_be_switched_off(monkeypatch, fake_compile):
+    monkeypatch.setenv(warm.ENV_SWITCH, "0")
+    started = _workers_exit_with(monkeypatch, 0)
+    warm.start(("shared", "collapsed"))
+    assert started == [] and warm._WORKERS == {}
