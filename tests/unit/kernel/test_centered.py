@@ -8,7 +8,14 @@ import pytest
 from bayeslme.kernel.density import logp_grad
 from bayeslme.kernel.draws import factor_choleskys, posterior_dataset
 from bayeslme.kernel.layout import build_layout
-from tests.unit.kernel.cases import CASES, case_data, case_id, case_model, case_points
+from tests.unit.kernel.cases import (
+    CASES,
+    assert_gradient_matches_differences,
+    case_data,
+    case_id,
+    case_model,
+    case_points,
+)
 from tests.unit.kernel.test_density import REFERENCE
 
 NONCENTERED = [case for case in CASES if case[3] == "noncentered"]
@@ -54,25 +61,13 @@ def test_centered_density_is_the_noncentered_one_times_the_jacobian(case, data):
 
 @pytest.mark.parametrize("case", NONCENTERED, ids=case_id)
 def test_centered_gradient_equals_finite_differences(case, data):
-    # As in test_density: h = 1e-5, truncation and rounding below 1e-4.
     model = case_model(case, data)
     n_factors = len(model.spec.factors)
     # With two factors, one centered and one not (each path next to the other).
     centered = (True,) if n_factors == 1 else (True, False)
     _, plain, layout = _layouts(case, data, centered)
     q, _ = _move(case_points(plain, 1)[0], plain, model.spec)
-    grad = np.zeros(layout.n_q)
-    logp_grad(q, grad, layout.F, layout.I)
-    scratch = np.zeros(layout.n_q)
-    h = 1e-5
-    for t in range(layout.n_q):
-        step = np.zeros(layout.n_q)
-        step[t] = h
-        numeric = (
-            logp_grad(q + step, scratch, layout.F, layout.I)
-            - logp_grad(q - step, scratch, layout.F, layout.I)
-        ) / (2 * h)
-        assert grad[t] == pytest.approx(numeric, rel=1e-4, abs=1e-4), t
+    assert_gradient_matches_differences(layout, q)
 
 
 def test_centered_draws_give_the_same_posterior_variables(data):

@@ -11,7 +11,14 @@ import pytest
 from bayeslme.backend.build import build_model
 from bayeslme.kernel.density import logp_grad
 from bayeslme.kernel.layout import build_layout, lkj_positions, unsupported_reason
-from tests.unit.kernel.cases import CASES, case_data, case_id, case_model, case_points
+from tests.unit.kernel.cases import (
+    CASES,
+    assert_gradient_matches_differences,
+    case_data,
+    case_id,
+    case_model,
+    case_points,
+)
 
 REFERENCE = json.loads(
     (pathlib.Path(__file__).parents[2] / "data" / "kernel" / "pymc_reference.json").read_text()
@@ -43,23 +50,8 @@ def test_density_and_gradient_equal_pymc(case, data):
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_gradient_equals_finite_differences(case, data):
-    # Central differences with step h have error O(h^2 f''') plus rounding
-    # O(eps |f| / h); with h = 1e-5 and |f| ~ 1e3 both are below 1e-4, far
-    # below any real error in a hand-written derivative (a wrong term is O(1)).
     _, layout = _layout(case, data)
-    q = case_points(layout, 1)[0]
-    grad = np.zeros(layout.n_q)
-    logp_grad(q, grad, layout.F, layout.I)
-    scratch = np.zeros(layout.n_q)
-    h = 1e-5
-    for t in range(layout.n_q):
-        step = np.zeros(layout.n_q)
-        step[t] = h
-        numeric = (
-            logp_grad(q + step, scratch, layout.F, layout.I)
-            - logp_grad(q - step, scratch, layout.F, layout.I)
-        ) / (2 * h)
-        assert grad[t] == pytest.approx(numeric, rel=1e-4, abs=1e-4), t
+    assert_gradient_matches_differences(layout, case_points(layout, 1)[0])
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
