@@ -14,7 +14,8 @@ Data sets: ``sleepstudy`` (embedded), ``sim10k`` / ``sim100k`` / ``sim1m``
 (``y ~ x + (x | g)``, 200 / 1,000 / 1,000 groups), ``cbpp`` (binomial,
 ``(1 | herd)``), ``bern10k`` (Bernoulli, ``y ~ x + (x | g)``, 200 groups of
 50) and ``crossed10k`` (Gaussian, ``y ~ x + (1 | subject) + (1 | item)``, 100 x 50
-levels). The last three are on bayeslme's non-centered path only.
+levels). The last three are on bayeslme's non-centered path only (and
+``crossed10k`` on the marginal one: ``subject`` integrated out given ``item``).
 ``nested100k`` (``y ~ x + (x | school) + (1 | school:class)``, 100 schools x
 10 classes x 100 rows, ``bl.simulate.nested``) takes the nested collapsed path.
 
@@ -104,7 +105,7 @@ CASES = {
         "y ~ x + (1 | subject) + (1 | item)",
         "y ~ x + (1 | subject) + (1 | item)",
         categorical=("subject", "item"),
-        methods=("noncentered",),
+        methods=("noncentered", "marginal"),
         size=10_000,
     ),
     # 100 schools x 10 classes x 100 rows; collapsed by the two-level (nested) Woodbury path.
@@ -120,7 +121,7 @@ CASES = {
         "y ~ service + (1 | s) + (1 | d) + (1 | dept)",
         "y ~ service + (1 | s) + (1 | d) + (1 | dept)",
         categorical=("s", "d", "dept", "service"),
-        methods=("noncentered",),
+        methods=("noncentered", "marginal"),
         size=73_421,
     ),
     # Subjects x items, 48 x 32, 15 % of the trials missing, maximal model.
@@ -128,7 +129,7 @@ CASES = {
         "y ~ cond + (1 + cond | subj) + (1 + cond | item)",
         "y ~ cond + (1 + cond | subj) + (1 + cond | item)",
         categorical=("subj", "item"),
-        methods=("noncentered",),
+        methods=("noncentered", "marginal"),
         size=1306,
     ),
     "subjitem_bern": Case(
@@ -612,7 +613,7 @@ def main() -> None:
         choices=[*CASES, "panel"],
         help="data sets (default: all but issue 17's panel; 'panel' adds the panel)",
     )
-    parser.add_argument("--methods", nargs="+", default=["collapsed", "noncentered"])
+    parser.add_argument("--methods", nargs="+", default=["collapsed", "noncentered", "marginal"])
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--tune", type=int, default=1000)
     parser.add_argument("--chains", type=int, default=4)

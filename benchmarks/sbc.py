@@ -13,7 +13,7 @@ Full run (the issue asks for at least 200 data sets per model)::
 Each fit takes a few seconds, so a full run of every model takes hours on two
 cores; run models in separate processes with ``--models``. ``--method``
 picks the parametrisation (``collapsed`` needs a Gaussian model with one
-grouping factor).
+grouping factor, ``marginal`` a Gaussian model with two or more).
 """
 
 from __future__ import annotations
@@ -49,6 +49,11 @@ def design(name: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
         frame = pd.DataFrame({"subj": subj.ravel(), "item": item.ravel()})
         frame["x"] = rng.normal(size=len(frame))
         return "y ~ x + (1 | subj) + (1 | item)", frame
+    if name == "subjitem":  # subjects x items, 12 x 8, one row each, correlated subject slopes
+        subj, item = np.meshgrid([f"s{k:02d}" for k in range(12)], [f"i{k}" for k in range(8)], indexing="ij")
+        frame = pd.DataFrame({"subj": subj.ravel(), "item": item.ravel()})
+        frame["cond"] = np.where(rng.random(len(frame)) < 0.5, -0.5, 0.5)
+        return "y ~ cond + (1 + cond | subj) + (1 | item)", frame
     if name == "cs":  # compound symmetry over three effects, separate SDs, 15 groups x 8
         g = np.repeat([f"g{k:02d}" for k in range(15)], 8)
         frame = pd.DataFrame({"x": rng.uniform(0, 4, g.size), "z": rng.normal(size=g.size), "g": g})
@@ -63,7 +68,7 @@ def design(name: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
     raise SystemExit(f"unknown model {name!r}")
 
 
-MODELS = ("intercept", "small6", "tiny8", "slope", "crossed", "bernoulli", "cs", "ar1")
+MODELS = ("intercept", "small6", "tiny8", "slope", "crossed", "subjitem", "bernoulli", "cs", "ar1")
 
 
 def template(name: str) -> bl.GLMM:
@@ -169,7 +174,10 @@ def main() -> None:
     parser.add_argument("--sampler", default="pymc")
     parser.add_argument("--target-accept", type=float, default=0.9)
     parser.add_argument(
-        "--method", default="auto", choices=("auto", "collapsed", "noncentered"), help="model parametrisation"
+        "--method",
+        default="auto",
+        choices=("auto", "collapsed", "marginal", "noncentered"),
+        help="model parametrisation",
     )
     parser.add_argument(
         "--centered",

@@ -25,6 +25,7 @@ __all__ = [
     "GroupStats",
     "cholesky_small",
     "conditional_effects",
+    "conditional_z",
     "draw_standardised",
     "forward_substitute",
     "group_stats",
@@ -162,10 +163,22 @@ def _conditional_z(
     stats: GroupStats, theta: np.ndarray, L: np.ndarray, sigma: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """:func:`conditional_effects` for a chunk of D draws, vectorised over draws and groups."""
-    G, k = stats.Zy.shape
     r = stats.Zy[None] - np.einsum("gkp,dp->dgk", stats.ZX, theta, optimize=True)  # Z_i' r_i
-    w = np.einsum("dgc,dca->dga", r, L, optimize=True)  # L' Z_i' r_i
-    ZZL = np.einsum("gcf,dfb->dgcb", stats.ZZ, L, optimize=True)
+    return conditional_z(stats.ZZ, r, L, sigma, rng)
+
+
+def conditional_z(
+    ZZ: np.ndarray, Zr: np.ndarray, L: np.ndarray, sigma: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Draw standardised group effects given ``Z_i'Z_i`` (G, k, k) and ``Z_i'r_i`` (D, G, k).
+
+    ``r_i`` is the group's residual without its own effects; the draw is
+    :math:`z_i \\sim N(M_i^{-1} L^\\top Z_i^\\top r_i, s^2 M_i^{-1})` as in
+    :func:`conditional_effects`, for D draws of ``L`` (D, k, k) and ``sigma`` (D,).
+    """
+    k = ZZ.shape[-1]
+    w = np.einsum("dgc,dca->dga", Zr, L, optimize=True)  # L' Z_i' r_i
+    ZZL = np.einsum("gcf,dfb->dgcb", ZZ, L, optimize=True)
     M = np.einsum("dca,dgcb->dgab", L, ZZL, optimize=True) + sigma[:, None, None, None] ** 2 * np.eye(k)
     return draw_standardised(cholesky_small(M), w, sigma, rng)
 

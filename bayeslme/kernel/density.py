@@ -25,7 +25,10 @@ unconstrained scale, normalising constants included (tested against PyMC's
   Student-t, logit or probit Bernoulli and binomial, log Poisson or negative
   binomial likelihood;
 * collapsed (one factor, Gaussian): the Woodbury form of
-  :mod:`bayeslme.backend.collapsed` from per-group sufficient statistics.
+  :mod:`bayeslme.backend.collapsed` from per-group sufficient statistics;
+* marginal (Gaussian, several factors): the non-centered model with one
+  factor's effects integrated out given the others, by the same per-level
+  Woodbury algebra on the residual ``y - eta`` (O(rows) per evaluation).
 
 The gradient is written out by hand (reverse mode, term by term).
 nutpie calls :func:`logp_callback` and :func:`expand_callback`, C functions
@@ -454,6 +457,10 @@ def _family_pass(family, link, y, eta, d_eta, trials, norm, sigma, nu, alpha):
 def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
     """Non-centered log-likelihood and the z prior (or a centered factor's u prior), with gradient.
 
+    A factor flagged 2 (method "marginal", Gaussian only) has no ``z``: its
+    effects are integrated out of the likelihood given the others
+    (:func:`_marginal_pass`).
+
     Column by column: eta gathers each fixed column and each factor's effect
     (``X`` and ``Z`` are stored column-major, group effects effect-major, and
     a column of ones is not read), the family is evaluated in one pass, and
@@ -476,9 +483,13 @@ def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
         t = theta[j]
         for i in range(n):
             eta[i] += column[i] * t
+    marginal = -1
     for f in range(n_factors):
         fo = I[I[H_FACTORS] + f]
         G, k, qz = I[fo], I[fo + 1], I[fo + 2]
+        if I[fo + 9] == 2:  # integrated out by _marginal_pass
+            marginal = f
+            continue
         centered = I[fo + 9] == 1
         index = I[I[fo + 3] : I[fo + 3] + n]
         u = np.zeros(G)
@@ -509,7 +520,15 @@ def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
     d_eta = np.empty(n)
     trials = F[I[H_TRIALS] : I[H_TRIALS] + n]
     norm = F[I[H_NORM] : I[H_NORM] + n]
-    value, g_sigma, g_nu, g_alpha = _family_pass(family, link, y, eta, d_eta, trials, norm, sigma, nu, alpha)
+    if marginal >= 0:
+        value, g_sigma = _marginal_pass(
+            F, I, I[I[H_FACTORS] + marginal], y, eta, d_eta, Ls[marginal], gLs[marginal], sigma
+        )
+        g_nu, g_alpha = 0.0, 0.0
+    else:
+        value, g_sigma, g_nu, g_alpha = _family_pass(
+            family, link, y, eta, d_eta, trials, norm, sigma, nu, alpha
+        )
     lp += value
     qt = I[H_QTHETA]
     for j in range(p):
@@ -527,6 +546,8 @@ def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
     for f in range(n_factors):
         fo = I[I[H_FACTORS] + f]
         G, k, qz = I[fo], I[fo + 1], I[fo + 2]
+        if f == marginal:
+            continue
         index = I[I[fo + 3] : I[fo + 3] + n]
         gu = np.zeros(G)
         for a in range(k):
@@ -583,141 +604,90 @@ def _centered_prior(q, grad, qz, G, k, L, gL):
 
 
 @_inner
-def _collapsed_small(F, I, theta, L, gL, s2, g_theta):
-    """The group sums of :func:`_collapsed` for one or two effects, in closed form.
+def _woodbury(F, ZZo, G, k, c, L, gL, s2, gc):
+    """The per-level sums of a Gaussian factor integrated out, from ``A_g = Z_g'Z_g`` and ``c_g = Z_g'r_g``.
 
-    Same maths as the general loop (M = s2 I + L'AL, its log determinant,
-    w'M^-1 w and their gradients), written out for k = 1 and k = 2, where the
-    general k x k loops cost about twice as much per group.
-    Returns (sum log|M|, sum w'M^-1 w, d/ds2); adds to ``gL`` and ``g_theta``.
+    With ``w = L'c_g`` and ``M = s2 I + L'A_g L`` per level (``A`` read from
+    ``F[ZZo:]``, ``(G, k, k)``; ``c`` and ``gc`` are ``(G * k)``, level-major):
+    returns ``sum log|M|``, ``sum w'M^-1 w`` and the derivative in ``s2`` of
+    ``-1/2 (sum log|M| - sum w'M^-1 w / s2)`` through ``M``; adds that
+    term's gradient in ``L`` to ``gL`` and writes its gradient in ``c`` (``L
+    M^-1 w / s2``) to ``gc``. k = 1 and k = 2 are written out (the general
+    k x k loops cost about twice as much per level there).
     """
-    p = I[H_P]
-    fo = I[I[H_FACTORS]]
-    G, k = I[fo], I[fo + 1]
-    st = I[H_STATS]
-    ZZo, ZXo, Zyo = I[st], I[st + 1], I[st + 2]
     logdet, quad, g_s2 = 0.0, 0.0, 0.0
     if k == 1:
         l = L[0, 0]
         g_l = 0.0
         for g in range(G):
             a = F[ZZo + g]
-            c = F[Zyo + g]
-            for j in range(p):
-                c -= F[ZXo + g * p + j] * theta[j]
-            w = l * c
+            w = l * c[g]
             M = s2 + l * l * a
             logdet += math.log(M)
             av = w / M
             quad += w * av
             GM = -0.5 * (1.0 / M + av * av / s2)
             g_s2 += GM
-            g_l += 2.0 * a * l * GM + c * av / s2
-            gc = l * av / s2
-            for j in range(p):
-                g_theta[j] -= F[ZXo + g * p + j] * gc
+            g_l += 2.0 * a * l * GM + c[g] * av / s2
+            gc[g] = l * av / s2
         gL[0, 0] += g_l
         return logdet, quad, g_s2
-    l00, l10, l11 = L[0, 0], L[1, 0], L[1, 1]
-    g00, g10, g11 = 0.0, 0.0, 0.0
-    for g in range(G):
-        base = 4 * g
-        a00, a01, a11 = F[ZZo + base], F[ZZo + base + 1], F[ZZo + base + 3]
-        c0, c1 = F[Zyo + 2 * g], F[Zyo + 2 * g + 1]
-        for j in range(p):
-            c0 -= F[ZXo + 2 * g * p + j] * theta[j]
-            c1 -= F[ZXo + (2 * g + 1) * p + j] * theta[j]
-        w0 = l00 * c0 + l10 * c1
-        w1 = l11 * c1
-        AL00 = a00 * l00 + a01 * l10
-        AL01 = a01 * l11
-        AL10 = a01 * l00 + a11 * l10
-        AL11 = a11 * l11
-        M00 = s2 + l00 * AL00 + l10 * AL10
-        M01 = l00 * AL01 + l10 * AL11
-        M11 = s2 + l11 * AL11
-        det = M00 * M11 - M01 * M01
-        logdet += math.log(det)
-        i00, i01, i11 = M11 / det, -M01 / det, M00 / det
-        av0 = i00 * w0 + i01 * w1
-        av1 = i01 * w0 + i11 * w1
-        quad += w0 * av0 + w1 * av1
-        G00 = -0.5 * (i00 + av0 * av0 / s2)
-        G01 = -0.5 * (i01 + av0 * av1 / s2)
-        G11 = -0.5 * (i11 + av1 * av1 / s2)
-        g_s2 += G00 + G11
-        g00 += 2.0 * (AL00 * G00 + AL01 * G01) + c0 * av0 / s2
-        g10 += 2.0 * (AL10 * G00 + AL11 * G01) + c1 * av0 / s2
-        g11 += 2.0 * (AL10 * G01 + AL11 * G11) + c1 * av1 / s2
-        gc0 = l00 * av0 / s2
-        gc1 = (l10 * av0 + l11 * av1) / s2
-        for j in range(p):
-            g_theta[j] -= F[ZXo + 2 * g * p + j] * gc0 + F[ZXo + (2 * g + 1) * p + j] * gc1
-    gL[0, 0] += g00
-    gL[1, 0] += g10
-    gL[1, 1] += g11
-    return logdet, quad, g_s2
-
-
-@_inner
-def _collapsed(q, grad, F, I, theta, L, gL, sigma, g_scales):
-    """Marginal Gaussian log-likelihood of one factor (bayeslme.backend.collapsed), with gradient."""
-    p = I[H_P]
-    fo = I[I[H_FACTORS]]
-    G, k = I[fo], I[fo + 1]
-    st = I[H_STATS]
-    ZZo, ZXo, Zyo, XXo, Xyo, yyo, No = I[st], I[st + 1], I[st + 2], I[st + 3], I[st + 4], I[st + 5], I[st + 6]
-    N = F[No]
-    s2 = sigma * sigma
-    # r'r = y'y - 2 theta'X'y + theta'X'X theta
-    rr = F[yyo]
-    g_theta = np.zeros(p)
-    for j in range(p):
-        rr -= 2.0 * theta[j] * F[Xyo + j]
-        g_theta[j] -= 2.0 * F[Xyo + j]
-        for l in range(p):
-            rr += theta[j] * F[XXo + j * p + l] * theta[l]
-            g_theta[j] += 2.0 * F[XXo + j * p + l] * theta[l]
-    # g_theta holds d(rr)/d theta for now.
-    logdet = 0.0
-    quad = 0.0
-    A = np.empty((k, k))
+    if k == 2:
+        l00, l10, l11 = L[0, 0], L[1, 0], L[1, 1]
+        g00, g10, g11 = 0.0, 0.0, 0.0
+        for g in range(G):
+            base = 4 * g
+            a00, a01, a11 = F[ZZo + base], F[ZZo + base + 1], F[ZZo + base + 3]
+            c0, c1 = c[2 * g], c[2 * g + 1]
+            w0 = l00 * c0 + l10 * c1
+            w1 = l11 * c1
+            AL00 = a00 * l00 + a01 * l10
+            AL01 = a01 * l11
+            AL10 = a01 * l00 + a11 * l10
+            AL11 = a11 * l11
+            M00 = s2 + l00 * AL00 + l10 * AL10
+            M01 = l00 * AL01 + l10 * AL11
+            M11 = s2 + l11 * AL11
+            det = M00 * M11 - M01 * M01
+            logdet += math.log(det)
+            i00, i01, i11 = M11 / det, -M01 / det, M00 / det
+            av0 = i00 * w0 + i01 * w1
+            av1 = i01 * w0 + i11 * w1
+            quad += w0 * av0 + w1 * av1
+            G00 = -0.5 * (i00 + av0 * av0 / s2)
+            G01 = -0.5 * (i01 + av0 * av1 / s2)
+            G11 = -0.5 * (i11 + av1 * av1 / s2)
+            g_s2 += G00 + G11
+            g00 += 2.0 * (AL00 * G00 + AL01 * G01) + c0 * av0 / s2
+            g10 += 2.0 * (AL10 * G00 + AL11 * G01) + c1 * av0 / s2
+            g11 += 2.0 * (AL10 * G01 + AL11 * G11) + c1 * av1 / s2
+            gc[2 * g] = l00 * av0 / s2
+            gc[2 * g + 1] = (l10 * av0 + l11 * av1) / s2
+        gL[0, 0] += g00
+        gL[1, 0] += g10
+        gL[1, 1] += g11
+        return logdet, quad, g_s2
     AL = np.empty((k, k))
     M = np.empty((k, k))
     Ch = np.empty((k, k))
     Minv = np.empty((k, k))
-    c = np.empty(k)
     w = np.empty(k)
     a_vec = np.empty(k)
     tmp = np.empty(k)
     GM = np.empty((k, k))
-    g_s2 = 0.0
-    g_theta_quad = np.zeros(p)
-    n_general = G
-    if k <= 2:
-        logdet, quad, g_s2 = _collapsed_small(F, I, theta, L, gL, s2, g_theta_quad)
-        n_general = 0  # the groups are done
-    for g in range(n_general):
-        for a in range(k):
-            for b in range(k):
-                A[a, b] = F[ZZo + (g * k + a) * k + b]
-        # c = Zy - ZX theta; w = L' c
-        for a in range(k):
-            acc = F[Zyo + g * k + a]
-            for j in range(p):
-                acc -= F[ZXo + (g * k + a) * p + j] * theta[j]
-            c[a] = acc
+    for g in range(G):
+        Ao = ZZo + g * k * k
         for a in range(k):
             acc = 0.0
             for b in range(a, k):
-                acc += L[b, a] * c[b]
+                acc += L[b, a] * c[g * k + b]
             w[a] = acc
         # M = s2 I + L' A L
         for a in range(k):
             for b in range(k):
                 acc = 0.0
                 for m in range(b, k):
-                    acc += A[a, m] * L[m, b]
+                    acc += F[Ao + a * k + m] * L[m, b]
                 AL[a, b] = acc
         for a in range(k):
             for b in range(k):
@@ -757,11 +727,9 @@ def _collapsed(q, grad, F, I, theta, L, gL, sigma, g_scales):
             for b in range(k):
                 acc += Minv[a, b] * w[b]
             a_vec[a] = acc
-        wa = 0.0
         for a in range(k):
-            wa += w[a] * a_vec[a]
-        quad += wa
-        # logp = -1/2 [log|M| + (rr - w'a) / s2]: gradient in M is GM, in w is a / s2.
+            quad += w[a] * a_vec[a]
+        # Gradient of -1/2 [log|M| - w'M^-1 w / s2] in M is GM, in w is a / s2.
         for a in range(k):
             for b in range(k):
                 GM[a, b] = -0.5 * (Minv[a, b] + a_vec[a] * a_vec[b] / s2)
@@ -773,22 +741,98 @@ def _collapsed(q, grad, F, I, theta, L, gL, sigma, g_scales):
                 acc = 0.0
                 for a in range(k):
                     acc += AL[m, a] * GM[a, b]
-                gL[m, b] += 2.0 * acc + c[m] * a_vec[b] / s2
-        # c = Zy - ZX theta with gc = L a / s2
+                gL[m, b] += 2.0 * acc + c[g * k + m] * a_vec[b] / s2
         for m in range(k):
-            gc = 0.0
+            acc = 0.0
             for b in range(m + 1):
-                gc += L[m, b] * a_vec[b]
-            gc /= s2
-            for j in range(p):
-                g_theta_quad[j] -= F[ZXo + (g * k + m) * p + j] * gc
+                acc += L[m, b] * a_vec[b]
+            gc[g * k + m] = acc / s2
+    return logdet, quad, g_s2
+
+
+@_inner
+def _collapsed(q, grad, F, I, theta, L, gL, sigma, g_scales):
+    """Marginal Gaussian log-likelihood of one factor (bayeslme.backend.collapsed), with gradient."""
+    p = I[H_P]
+    fo = I[I[H_FACTORS]]
+    G, k = I[fo], I[fo + 1]
+    st = I[H_STATS]
+    ZZo, ZXo, Zyo, XXo, Xyo, yyo, No = I[st], I[st + 1], I[st + 2], I[st + 3], I[st + 4], I[st + 5], I[st + 6]
+    N = F[No]
+    s2 = sigma * sigma
+    # r'r = y'y - 2 theta'X'y + theta'X'X theta
+    rr = F[yyo]
+    g_theta = np.zeros(p)
+    for j in range(p):
+        rr -= 2.0 * theta[j] * F[Xyo + j]
+        g_theta[j] -= 2.0 * F[Xyo + j]
+        for l in range(p):
+            rr += theta[j] * F[XXo + j * p + l] * theta[l]
+            g_theta[j] += 2.0 * F[XXo + j * p + l] * theta[l]
+    # g_theta holds d(rr)/d theta for now. c_g = Z_g'y_g - Z_g'X_g theta.
+    c = np.empty(G * k)
+    for t in range(G * k):
+        acc = F[Zyo + t]
+        for j in range(p):
+            acc -= F[ZXo + t * p + j] * theta[j]
+        c[t] = acc
+    gc = np.empty(G * k)
+    logdet, quad, g_s2 = _woodbury(F, ZZo, G, k, c, L, gL, s2, gc)
     value = -0.5 * (N * _LOG_2PI + (N - G * k) * math.log(s2) + logdet + (rr - quad) / s2)
     g_s2 += -0.5 * ((N - G * k) / s2 - (rr - quad) / (s2 * s2))
     qt = I[H_QTHETA]
     for j in range(p):
-        grad[qt + j] += -0.5 * g_theta[j] / s2 + g_theta_quad[j]
+        acc = -0.5 * g_theta[j] / s2
+        for t in range(G * k):
+            acc -= F[ZXo + t * p + j] * gc[t]
+        grad[qt + j] += acc
     g_scales[I[H_SIGMA]] += 2.0 * sigma * g_s2
     return value
+
+
+@_inner
+def _marginal_pass(F, I, fo, y, eta, d_eta, L, gL, sigma):
+    """Gaussian log-likelihood with the factor at ``fo`` integrated out, given ``eta`` without it.
+
+    The residual ``r = y - eta`` is ``N(0, s2 I + Z L L' Z')`` level by
+    level: its sums ``r'r`` and ``c_g = Z_g'r_g`` feed :func:`_woodbury`, and
+    d/d eta of row i is ``r_i / s2 - Z_i gc_g``. Returns the log-likelihood
+    and its derivative in sigma; writes d/d eta per row.
+    """
+    n = y.shape[0]
+    G, k = I[fo], I[fo + 1]
+    index = I[I[fo + 3] : I[fo + 3] + n]
+    s2 = sigma * sigma
+    rr = 0.0
+    for i in range(n):
+        r = y[i] - eta[i]
+        d_eta[i] = r
+        rr += r * r
+    c = np.zeros(G * k)
+    for a in range(k):
+        if I[I[fo + 8] + a] == 1:
+            for i in range(n):
+                c[np.uint64(index[i] * k + a)] += d_eta[i]
+        else:
+            Z = F[I[fo + 4] + a * n : I[fo + 4] + (a + 1) * n]
+            for i in range(n):
+                c[np.uint64(index[i] * k + a)] += Z[i] * d_eta[i]
+    gc = np.empty(G * k)
+    logdet, quad, g_s2 = _woodbury(F, I[fo + 10], G, k, c, L, gL, s2, gc)
+    value = -0.5 * (n * _LOG_2PI + (n - G * k) * math.log(s2) + logdet + (rr - quad) / s2)
+    g_s2 += -0.5 * ((n - G * k) / s2 - (rr - quad) / (s2 * s2))
+    inv = 1.0 / s2
+    for i in range(n):
+        d_eta[i] *= inv
+    for a in range(k):
+        if I[I[fo + 8] + a] == 1:
+            for i in range(n):
+                d_eta[i] -= gc[np.uint64(index[i] * k + a)]
+        else:
+            Z = F[I[fo + 4] + a * n : I[fo + 4] + (a + 1) * n]
+            for i in range(n):
+                d_eta[i] -= Z[i] * gc[np.uint64(index[i] * k + a)]
+    return value, 2.0 * sigma * g_s2
 
 
 # C callbacks for nutpie. They live in this file because numba's disk cache of a

@@ -20,7 +20,7 @@ from bayeslme.formula.design import Design
 from bayeslme.kernel.layout import KernelLayout, lkj_positions
 from bayeslme.spec import FactorSpec, ModelSpec
 
-__all__ = ["constant_data", "factor_choleskys", "observed_data", "posterior_dataset"]
+__all__ = ["constant_data", "factor_choleskys", "marginal_effects", "observed_data", "posterior_dataset"]
 
 
 def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, means: np.ndarray) -> xr.Dataset:
@@ -73,7 +73,9 @@ def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, mean
 
     for factor, sd in zip(spec.factors, sds, strict=True):
         chol = _factor_correlations(factor, spec, value, put, coords, (chains, draws))
-        if layout.method == "noncentered":
+        if factor.z_var in {var.name for var in layout.value_vars} or factor.u_var in {
+            var.name for var in layout.value_vars
+        }:
             L = sd[..., :, None] * chol
             dims = (factor.level_dim, factor.effect_dim)
             if factor.u_var in {var.name for var in layout.value_vars}:  # sampled centered
@@ -85,6 +87,84 @@ def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, mean
                 put(factor.z_var, z, dims)
                 put(factor.u_var, np.einsum("cdgb,cdab->cdga", z, L), dims)
     return xr.Dataset(out, coords=coords)
+
+
+def marginal_effects(
+    posterior: xr.Dataset,
+    q: np.ndarray,
+    layout: KernelLayout,
+    spec: ModelSpec,
+    design: Design,
+    rng: np.random.Generator,
+) -> xr.Dataset:
+    """``posterior`` with the effects of the factor integrated out (method ``"marginal"``) added.
+
+    Given each draw's fixed effects, other factors' effects, SDs and
+    correlations, the factor's effects have the exact Gaussian conditional of
+    the collapsed path with the residual ``r = y - offset - X b - sum_f Z_f u_f``
+    in place of ``y - X b`` (:func:`bayeslme.backend.suffstats.conditional_z`),
+    so each draw of the population parameters gets one draw of them.
+    ``posterior`` is :func:`posterior_dataset`'s for the unconstrained draws
+    ``q``. Only ``Z'r`` per level is needed, and it is linear in the draws:
+    ``Z'y - (Z'X) b - sum_f (Z'Z_f) u_f`` with the cross-products computed
+    once (sparse for the factors), so no per-row work is repeated per draw.
+    """
+    from bayeslme.backend.suffstats import conditional_z, segment_sums
+
+    position = layout.marginal
+    factor, own = spec.factors[position], design.factors[position]
+    chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
+    n_draws = chains * draws
+    G, k = len(factor.levels), len(factor.effects)
+    y = np.asarray(design.y, dtype=np.float64)
+    if design.offset is not None:
+        y = y - np.asarray(design.offset, dtype=np.float64)
+    Zt = _effects_matrix(own, G).T.tocsr()  # (G k, rows)
+    Zy = Zt @ y
+    ZX = Zt @ np.asarray(design.X, dtype=np.float64)
+    b = posterior["b"].values.reshape(n_draws, -1) if "b" in posterior else np.zeros((n_draws, 0))
+    crosses = [
+        (Zt @ _effects_matrix(f, len(s.levels)), posterior[s.u_var].values.reshape(n_draws, -1))
+        for p, (s, f) in enumerate(zip(spec.factors, design.factors, strict=True))
+        if p != position
+    ]
+    own_Z = np.asarray(own.Z, dtype=np.float64)
+    ZZ = segment_sums(np.asarray(own.index), G, own_Z[:, :, None] * own_Z[:, None, :])
+    sd = posterior[factor.sd_var].values.reshape(n_draws, k)
+    chol = _factor_correlations(
+        factor, spec, lambda name: _value(q, layout, name), lambda *a: None, {}, q.shape[:2]
+    ).reshape(n_draws, k, k)
+    L = sd[:, :, None] * chol
+    sigma = posterior["sigma"].values.reshape(n_draws)
+    z = np.empty((n_draws, G, k))
+    chunk = max(1, 2_000_000 // max(G * k * k, 1))
+    for lo in range(0, n_draws, chunk):
+        hi = min(lo + chunk, n_draws)
+        Zr = Zy[:, None] - ZX @ b[lo:hi].T  # (G k, draws in chunk)
+        for cross, u in crosses:
+            Zr -= cross @ u[lo:hi].T
+        z[lo:hi] = conditional_z(ZZ, Zr.T.reshape(hi - lo, G, k), L[lo:hi], sigma[lo:hi], rng)
+    u = np.einsum("dgb,dab->dga", z, L)
+    dims = ("chain", "draw", factor.level_dim, factor.effect_dim)
+    shape = (chains, draws, G, k)
+    return posterior.assign(
+        {
+            factor.z_var: xr.DataArray(z.reshape(shape), dims=dims),
+            factor.u_var: xr.DataArray(u.reshape(shape), dims=dims),
+        }
+    )
+
+
+def _effects_matrix(factor, G: int):
+    """The sparse rows x (levels x effects) matrix of a factor's effects, level-major columns."""
+    import scipy.sparse as sp
+
+    Z = np.asarray(factor.Z, dtype=np.float64)
+    n, k = Z.shape
+    index = np.asarray(factor.index, dtype=np.int64)
+    columns = (index[:, None] * k + np.arange(k)).ravel()
+    rows = np.repeat(np.arange(n), k)
+    return sp.csr_matrix((Z.ravel(), (rows, columns)), shape=(n, G * k))
 
 
 def factor_choleskys(q: np.ndarray, layout: KernelLayout, spec: ModelSpec) -> list[np.ndarray]:

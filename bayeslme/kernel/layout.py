@@ -4,7 +4,8 @@ The unconstrained vector ``q`` is laid out as: fixed effects ``theta`` (in
 ``spec.fixed`` order, centred predictors), the log unit scales (each factor's
 SD slots, then ``sigma``, ``nu``, ``alpha``), each factor's correlation
 parameters block by block, and (non-centered) each factor's ``z``, row-major
-``(levels, effects)``. :class:`KernelLayout` records where each PyMC value
+``(levels, effects)`` (method ``"marginal"``: every factor but the one
+integrated out). :class:`KernelLayout` records where each PyMC value
 variable lives in ``q``, which is all :mod:`bayeslme.kernel.draws` and the
 tests need.
 """
@@ -16,14 +17,21 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from bayeslme.backend.suffstats import group_stats
+from bayeslme.backend.suffstats import group_stats, segment_sums
 from bayeslme.families import get_family, log_binomial_coefficient
 from bayeslme.formula.design import Design
 from bayeslme.kernel import density as d
 from bayeslme.priors import Prior, graph_constants
 from bayeslme.spec import ModelSpec
 
-__all__ = ["KernelLayout", "ValueVar", "build_layout", "unsupported_reason"]
+__all__ = [
+    "KernelLayout",
+    "ValueVar",
+    "build_layout",
+    "integrated_factors",
+    "marginal_factor",
+    "unsupported_reason",
+]
 
 FAMILIES = {"gaussian": 0, "student_t": 1, "bernoulli": 2, "binomial": 3, "poisson": 4, "negativebinomial": 5}
 LOCATION_KINDS = {"normal": 0, "student_t": 1, "flat": 2}
@@ -78,6 +86,13 @@ class KernelLayout:
     start: np.ndarray = field(default_factory=lambda: np.zeros(0))
     jitter: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """Half-width of each chain's uniform jitter around ``start``, per entry of ``q``."""
+    marginal: int = -1
+    """Position of the factor integrated out (method ``"marginal"``), -1 for none."""
+
+    @property
+    def callback(self) -> str:
+        """The density callback that evaluates this layout (:func:`bayeslme.kernel.density.logp_callback`)."""
+        return "collapsed" if self.method == "collapsed" else "noncentered"
 
     def value_var(self, name: str) -> ValueVar:
         """The value variable called ``name``."""
@@ -95,7 +110,9 @@ def unsupported_reason(spec: ModelSpec, design: Design, method: str) -> str | No
         return f"family {spec.family!r} with link {spec.link!r}"
     if method == "collapsed" and len(spec.factors) != 1:
         return "collapsed model with two nested factors"
-    if method not in ("collapsed", "noncentered"):
+    if method == "marginal" and (spec.family, spec.link) != ("gaussian", "identity"):
+        return f"method 'marginal' with family {spec.family!r} and link {spec.link!r}"
+    if method not in ("collapsed", "noncentered", "marginal"):
         return f"method {method!r}"
     priors = zip(spec.fixed, _theta_priors(spec), strict=True)
     slopes = [prior for name, prior in priors if name != "Intercept"]
@@ -114,17 +131,19 @@ def build_layout(
 ) -> KernelLayout:
     """The kernel's arrays for ``spec`` on ``design`` (see :func:`unsupported_reason` first).
 
-    ``centered`` says per factor (non-centered method only) whether ``q``
+    ``centered`` says per factor (not the integrated ones) whether ``q``
     holds its group effects ``u`` themselves (value variable ``<f>__u``,
     prior ``N(0, L L')``) instead of ``z`` with ``u = z L'``: the same
     posterior, better geometry for factors whose levels the data pin down.
     """
     centered = centered or (False,) * len(spec.factors)
-    if method != "noncentered" and any(centered):
-        raise ValueError("centered factors need the non-centered method's per-level effects")
+    marginal = marginal_factor(spec) if method == "marginal" else -1
+    if any(centered) and (method == "collapsed" or (marginal >= 0 and centered[marginal])):
+        raise ValueError("centered factors need per-level effects; this one is integrated out")
+    per_level = method in ("noncentered", "marginal")  # row-level data, eta built per row
     builder = _Builder()
     header = [0] * d.HEADER
-    header[d.H_METHOD] = 0 if method == "noncentered" else 1
+    header[d.H_METHOD] = 1 if method == "collapsed" else 0
     header[d.H_FAMILY] = FAMILIES[spec.family]
     header[d.H_LINK] = LINKS[(spec.family, spec.link)]
     header[d.H_N] = design.n_obs
@@ -236,8 +255,17 @@ def build_layout(
     fields = []
     for position, (factor, owner, blocks) in enumerate(factor_records):
         G, k = len(factor.levels), len(factor.effects)
-        qz, index_o, Z_o, ones = -1, -1, -1, [0] * k
-        if method == "noncentered":
+        qz, index_o, Z_o, ones, ZZ_o = -1, -1, -1, [0] * k, -1
+        mode = 2 if position == marginal else int(centered[position])
+        if position == marginal:
+            design_factor = design.factors[position]
+            index = np.asarray(design_factor.index, dtype=np.int64)
+            Z = np.asarray(design_factor.Z, dtype=np.float64)
+            ZZ_o = builder.floats(segment_sums(index, G, Z[:, :, None] * Z[:, None, :]).ravel())
+            index_o = builder.ints(index)
+            Z_o = builder.floats(Z.T.ravel())
+            ones = [int(np.all(Z[:, e] == 1.0)) for e in range(k)]
+        elif per_level:
             design_factor = design.factors[position]
             qz = q
             value_vars.append(ValueVar(factor.u_var if centered[position] else factor.z_var, q, (G, k)))
@@ -265,13 +293,14 @@ def build_layout(
                 len(factor.blocks),
                 builder.ints(blocks),
                 builder.ints(ones),
-                int(centered[position]),
+                mode,
+                ZZ_o,
             ]
         )
     header[d.H_FACTORS] = builder.ints([builder.ints(f) for f in fields])
 
     # Data.
-    if method == "noncentered":
+    if per_level:
         # Column by column (each column contiguous), centred.
         header[d.H_X] = builder.floats(spec.centered_X(np.asarray(design.X, dtype=np.float64)).T.ravel())
         y = np.asarray(design.y, dtype=np.float64)
@@ -304,7 +333,30 @@ def build_layout(
         value_vars=tuple(value_vars),
         start=np.concatenate(start),
         jitter=np.concatenate(jitter),
+        marginal=marginal,
     )
+
+
+def integrated_factors(spec: ModelSpec, method: str) -> list[str]:
+    """Names of the factors whose effects ``method`` integrates out while sampling (drawn afterwards)."""
+    if method == "collapsed":
+        return [factor.name for factor in spec.factors]
+    if method == "marginal":
+        return [spec.factors[marginal_factor(spec)].name]
+    return []
+
+
+def marginal_factor(spec: ModelSpec) -> int:
+    """The factor method ``"marginal"`` integrates out: the one with the most group effects.
+
+    It removes the most dimensions from the sampled vector, and in a crossed
+    design the largest factor carries the ridge between the intercept and
+    the effects' mean that a diagonal mass matrix adapts to worst. The cost
+    per evaluation is the same for any choice (one more pass over the rows
+    per effect, a k x k Cholesky per level). Ties go to the first.
+    """
+    sizes = [len(factor.levels) * len(factor.effects) for factor in spec.factors]
+    return int(np.argmax(sizes))
 
 
 def lkj_positions(width: int) -> tuple[np.ndarray, np.ndarray]:

@@ -50,7 +50,7 @@ def _cfunc_model(layout: KernelLayout, initial_point: Callable) -> Any:
         dims={DRAWS_NAME: (f"{DRAWS_NAME}_dim_0",)},
         _coords={f"{DRAWS_NAME}_dim_0": np.arange(n)},
         _shapes={DRAWS_NAME: (n,)},
-        compiled_logp_func=logp_callback(layout.method),
+        compiled_logp_func=logp_callback(layout.callback),
         compiled_expand_func=expand_callback,
         initial_point_func=initial_point,
         # The callbacks read F and I through the record's addresses: keep both alive with it.

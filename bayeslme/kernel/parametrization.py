@@ -25,6 +25,13 @@ barely inform, fall into the centered form's funnel (bulk ESS 23 against
 factors inflate each other's within-level variance (information
 understated), a factor nested in another inherits the coarser factor's
 spread (information overstated).
+
+``fit()`` applies the rule by default to the factors that method
+``"marginal"`` leaves to sample once the largest factor is integrated out
+(the crossed factor left then no longer shares its ridge with the one
+integrated out: crossed10k's items, bulk ESS of their SD 233-258
+non-centered against 4,583-5,744 centered, two seeds); a factor integrated
+out is never centered.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import numpy as np
 
 from bayeslme.errors import SamplerError
 from bayeslme.formula.design import Design
+from bayeslme.kernel.layout import integrated_factors
 from bayeslme.spec import ModelSpec
 
 __all__ = ["information", "resolve_centered"]
@@ -51,11 +59,11 @@ def resolve_centered(
         For a factor name the model does not have, or a value of another kind.
     """
     names = [factor.name for factor in spec.factors]
+    integrated = set(integrated_factors(spec, method))
     if isinstance(centered, str) and centered == "auto":
-        if method != "noncentered":
-            return (False,) * len(names)
         return tuple(
-            bool(np.median(info) > 1.0) if info.size else False for info in information(spec, design)
+            bool(np.median(info) > 1.0) if info.size and name not in integrated else False
+            for name, info in zip(names, information(spec, design), strict=True)
         )
     if isinstance(centered, bool):
         chosen = set(names) if centered else set()
@@ -68,10 +76,10 @@ def resolve_centered(
         unknown = sorted(chosen - set(names))
         if unknown:
             raise SamplerError(f"centered names {unknown}, which are not grouping factors of {names}")
-    if chosen and method != "noncentered":
+    if chosen & integrated:
         raise SamplerError(
-            f"centered factors need the non-centered method (the {method} method integrates "
-            "the group effects out); use method='noncentered'"
+            f"centered factors need their group effects sampled, but the {method} method "
+            f"integrates {sorted(chosen & integrated)} out; use method='noncentered'"
         )
     return tuple(name in chosen for name in names)
 

@@ -60,7 +60,7 @@ def sample_with_kernel(
     model, path = kernel_nutpie_model(layout, _Start(layout.start, layout.jitter))
     compile_seconds = time.perf_counter() - start
     trace, sampling_seconds = sample_nutpie(model, settings)
-    idata = _tree(trace, layout, spec, design)
+    idata = _tree(trace, layout, spec, design, settings.random_seed)
     idata["posterior"].attrs.update(
         {
             "sampling_time": sampling_seconds,
@@ -73,27 +73,33 @@ def sample_with_kernel(
         "sampling_seconds": sampling_seconds,
         # Nothing is compiled for a model: the kernel serves every formula.
         "compile_cached": True,
-        "compile_from_disk": _loaded_from_disk(method),
+        "compile_from_disk": _loaded_from_disk(layout.callback),
         "kernel": path,
     }
 
 
-def _loaded_from_disk(method: str) -> bool:
+def _loaded_from_disk(callback: str) -> bool:
     """Whether this process loaded the kernel's callback from numba's disk cache."""
     from bayeslme.kernel.density import logp_callback
 
-    return bool(getattr(logp_callback(method), "cache_hits", 0))
+    return bool(getattr(logp_callback(callback), "cache_hits", 0))
 
 
-def _tree(trace: xr.DataTree, layout: KernelLayout, spec: ModelSpec, design: Design) -> xr.DataTree:
-    from bayeslme.kernel.draws import constant_data, observed_data, posterior_dataset
+def _tree(
+    trace: xr.DataTree, layout: KernelLayout, spec: ModelSpec, design: Design, random_seed: int | None
+) -> xr.DataTree:
+    from bayeslme.kernel.draws import constant_data, marginal_effects, observed_data, posterior_dataset
     from bayeslme.kernel.nutpie_model import DRAWS_NAME
 
     q = np.asarray(trace["posterior"][DRAWS_NAME].values, dtype=np.float64)
     posterior = posterior_dataset(q, layout, spec, spec.column_means)
+    if layout.marginal >= 0:
+        # The same stream offset as the collapsed path's conditional draws.
+        rng = np.random.default_rng(None if random_seed is None else [random_seed, 5])
+        posterior = marginal_effects(posterior, q, layout, spec, design, rng)
     posterior.attrs.update(trace["posterior"].attrs)
     groups = {"posterior": posterior, "sample_stats": trace["sample_stats"].to_dataset()}
-    if layout.method == "noncentered":
+    if layout.method != "collapsed":
         groups["observed_data"] = observed_data(design)
         groups["constant_data"] = constant_data(spec, design)
     return xr.DataTree.from_dict(groups)

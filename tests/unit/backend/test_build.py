@@ -26,8 +26,23 @@ def test_auto_is_collapsed_for_one_gaussian_factor(sleepstudy):
     assert resolve_method(model.spec, "auto", model.design) == "collapsed"
 
 
-def test_auto_falls_back_to_noncentered_for_crossed_factors(crossed):
-    assert resolve_method(crossed.spec, "auto", crossed.design) == "noncentered"
+def test_auto_integrates_one_crossed_factor_out(crossed):
+    assert resolve_method(crossed.spec, "auto", crossed.design) == "marginal"
+
+
+def test_auto_keeps_crossed_slopes_noncentered(crossed):
+    # Integrating the larger factor out would leave a correlated slope to
+    # sample, where the marginal method measured no better (build._marginal_pays).
+    frame = crossed.design.data.assign(x=np.linspace(-1, 1, 40))
+    model = bl.LMM("y ~ x + (1 + x | a) + (1 + x | batch)", frame)
+    assert resolve_method(model.spec, "auto", model.design) == "noncentered"
+    assert resolve_method(model.spec, "marginal", model.design) == "marginal"
+
+
+def test_auto_is_noncentered_for_crossed_factors_of_other_families(crossed):
+    frame = crossed.design.data.assign(yb=lambda f: (f["y"] > 0).astype(int))
+    model = bl.GLMM("yb ~ 1 + (1 | a) + (1 | batch)", frame, family="bernoulli")
+    assert resolve_method(model.spec, "auto", model.design) == "noncentered"
 
 
 def test_collapsed_on_crossed_factors_raises(crossed):
@@ -127,11 +142,11 @@ def test_auto_is_collapsed_for_nested_factors(formula):
     assert np.isfinite(pymc_model.compile_logp()(pymc_model.initial_point()))
 
 
-def test_three_factors_fall_back_and_collapsed_raises():
+def test_three_factors_are_marginal_and_collapsed_raises():
     data = bl.simulate.nested(seed=1).data
     data["rater"] = np.arange(len(data)) % 3
     model = bl.LMM("y ~ x + (1 | school/class) + (1 | rater)", data)
-    assert resolve_method(model.spec, "auto", model.design) == "noncentered"
+    assert resolve_method(model.spec, "auto", model.design) == "marginal"
     with pytest.raises(SamplerError, match="three or more factors are not supported"):
         resolve_method(model.spec, "collapsed", model.design)
 
