@@ -804,34 +804,46 @@ def _marginal_pass(F, I, fo, y, eta, d_eta, L, gL, sigma):
     index = I[I[fo + 3] : I[fo + 3] + n]
     s2 = sigma * sigma
     rr = 0.0
-    for i in range(n):
-        r = y[i] - eta[i]
-        d_eta[i] = r
-        rr += r * r
     c = np.zeros(G * k)
-    for a in range(k):
-        if I[I[fo + 8] + a] == 1:
-            for i in range(n):
-                c[np.uint64(index[i] * k + a)] += d_eta[i]
-        else:
-            Z = F[I[fo + 4] + a * n : I[fo + 4] + (a + 1) * n]
-            for i in range(n):
-                c[np.uint64(index[i] * k + a)] += Z[i] * d_eta[i]
+    ones = I[I[fo + 8]] == 1
+    if k == 1 and ones:  # a group intercept: one fused pass
+        for i in range(n):
+            r = y[i] - eta[i]
+            d_eta[i] = r
+            rr += r * r
+            c[np.uint64(index[i])] += r
+    else:
+        for i in range(n):
+            r = y[i] - eta[i]
+            d_eta[i] = r
+            rr += r * r
+        for a in range(k):
+            if I[I[fo + 8] + a] == 1:
+                for i in range(n):
+                    c[np.uint64(index[i] * k + a)] += d_eta[i]
+            else:
+                Z = F[I[fo + 4] + a * n : I[fo + 4] + (a + 1) * n]
+                for i in range(n):
+                    c[np.uint64(index[i] * k + a)] += Z[i] * d_eta[i]
     gc = np.empty(G * k)
     logdet, quad, g_s2 = _woodbury(F, I[fo + 10], G, k, c, L, gL, s2, gc)
     value = -0.5 * (n * _LOG_2PI + (n - G * k) * math.log(s2) + logdet + (rr - quad) / s2)
     g_s2 += -0.5 * ((n - G * k) / s2 - (rr - quad) / (s2 * s2))
     inv = 1.0 / s2
-    for i in range(n):
-        d_eta[i] *= inv
-    for a in range(k):
-        if I[I[fo + 8] + a] == 1:
-            for i in range(n):
-                d_eta[i] -= gc[np.uint64(index[i] * k + a)]
-        else:
-            Z = F[I[fo + 4] + a * n : I[fo + 4] + (a + 1) * n]
-            for i in range(n):
-                d_eta[i] -= Z[i] * gc[np.uint64(index[i] * k + a)]
+    if k == 1 and ones:
+        for i in range(n):
+            d_eta[i] = d_eta[i] * inv - gc[np.uint64(index[i])]
+    else:
+        for i in range(n):
+            d_eta[i] *= inv
+        for a in range(k):
+            if I[I[fo + 8] + a] == 1:
+                for i in range(n):
+                    d_eta[i] -= gc[np.uint64(index[i] * k + a)]
+            else:
+                Z = F[I[fo + 4] + a * n : I[fo + 4] + (a + 1) * n]
+                for i in range(n):
+                    d_eta[i] -= Z[i] * gc[np.uint64(index[i] * k + a)]
     return value, 2.0 * sigma * g_s2
 
 
