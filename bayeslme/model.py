@@ -197,12 +197,13 @@ class GLMM:
         if asked == "auto" and (centered is True or named):
             # Centered factors are sampled per level: none of them may be integrated out.
             chosen = {f.name for f in self.spec.factors} if centered is True else set(centered)
-            if chosen & set(integrated_factors(self.spec, method)):
+            if chosen & set(integrated_factors(self.spec, method, self.design)):
                 method = "noncentered"
         reason = kernel_reason(self.spec, self.design, method, settings.resolved_sampler())
         if method == "marginal" and reason is not None:
             if asked != "auto":
                 raise SamplerError(f"method='marginal' needs the precompiled kernel (nutpie): {reason}")
+            _log.info("method 'auto' samples non-centered: the marginal method needs the kernel (%s)", reason)
             method = "noncentered"
             reason = kernel_reason(self.spec, self.design, method, settings.resolved_sampler())
         if centered is None:
@@ -235,7 +236,7 @@ class GLMM:
             "random_seed": random_seed,
             "target_accept": target_accept,
             "centered": [f.name for f, flag in zip(self.spec.factors, flags, strict=True) if flag],
-            "integrated": integrated_factors(self.spec, method),
+            "integrated": integrated_factors(self.spec, method, self.design),
             **timing,
         }
         result = Fit(spec=self.spec, design=self.design, idata=idata, info=info)

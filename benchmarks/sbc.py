@@ -54,6 +54,12 @@ def design(name: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
         frame = pd.DataFrame({"subj": subj.ravel(), "item": item.ravel()})
         frame["cond"] = np.where(rng.random(len(frame)) < 0.5, -0.5, 0.5)
         return "y ~ cond + (1 + cond | subj) + (1 | item)", frame
+    if name == "nestcross":  # 10 subjects x 12 classes (3 in each of 4 schools), one row each
+        subj, cls = np.meshgrid([f"s{k}" for k in range(10)], [f"c{k:02d}" for k in range(12)], indexing="ij")
+        frame = pd.DataFrame({"subj": subj.ravel(), "cls": cls.ravel()})
+        frame["school"] = "h" + (frame["cls"].str[1:].astype(int) // 3).astype(str)
+        frame["x"] = rng.normal(size=len(frame))
+        return "y ~ x + (1 | subj) + (1 | cls) + (1 | school)", frame
     if name == "cs":  # compound symmetry over three effects, separate SDs, 15 groups x 8
         g = np.repeat([f"g{k:02d}" for k in range(15)], 8)
         frame = pd.DataFrame({"x": rng.uniform(0, 4, g.size), "z": rng.normal(size=g.size), "g": g})
@@ -68,7 +74,18 @@ def design(name: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
     raise SystemExit(f"unknown model {name!r}")
 
 
-MODELS = ("intercept", "small6", "tiny8", "slope", "crossed", "subjitem", "bernoulli", "cs", "ar1")
+MODELS = (
+    "intercept",
+    "small6",
+    "tiny8",
+    "slope",
+    "crossed",
+    "subjitem",
+    "nestcross",
+    "bernoulli",
+    "cs",
+    "ar1",
+)
 
 
 def template(name: str) -> bl.GLMM:

@@ -44,14 +44,15 @@ def resolve_method(spec: ModelSpec, method: str, design: Design) -> str:
     Raises
     ------
     SamplerError
-        For an unknown method, or ``"collapsed"`` on a model it does not support.
+        For an unknown method, or ``"collapsed"`` or ``"marginal"`` on a model
+        it does not support (``"marginal"`` also needs independent residuals).
     """
     if method not in METHODS:
         raise SamplerError(f"unknown method {method!r}; choose one of {list(METHODS)}")
     if method == "auto":
         if supports_collapsed(spec, design):
             return "collapsed"
-        return "marginal" if supports_marginal(spec) and _marginal_pays(spec) else "noncentered"
+        return "marginal" if supports_marginal(spec) and _marginal_pays(spec, design) else "noncentered"
     if method == "marginal" and not supports_marginal(spec):
         raise SamplerError(
             "method='marginal' integrates one grouping factor out of a Gaussian likelihood given "
@@ -87,20 +88,21 @@ def supports_marginal(spec: ModelSpec) -> bool:
     )
 
 
-def _marginal_pays(spec: ModelSpec) -> bool:
+def _marginal_pays(spec: ModelSpec, design: Design) -> bool:
     """Whether ``"auto"`` takes the marginal method: every factor left to sample is an intercept alone.
 
     Measured (docs/performance.md, run 16): with intercept-only factors left,
     which the default ``centered="auto"`` can centre, the marginal method gave
-    3.6-6.5 x the bulk ESS per second on crossed10k and 1.5 x on InstEval;
+    9.3 x the non-centered model's bulk ESS per second on crossed10k and
+    1.5 x on InstEval;
     with a correlated slope left (subjects x items, maximal model) it was
     level with the non-centered model in ESS per second over two seeds and
     had the higher R-hat (1.012 and 1.007 against 1.004 and 1.002).
     """
-    from bayeslme.kernel.layout import marginal_factor
+    from bayeslme.kernel.layout import marginal_factors
 
-    integrated = marginal_factor(spec)
-    return all(len(f.effects) == 1 for p, f in enumerate(spec.factors) if p != integrated)
+    integrated = marginal_factors(spec, design)
+    return all(tuple(f.effects) == ("Intercept",) for p, f in enumerate(spec.factors) if p not in integrated)
 
 
 def build_model(spec: ModelSpec, design: Design, method: str) -> tuple[pm.Model, tuple]:

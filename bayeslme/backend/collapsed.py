@@ -35,8 +35,10 @@ effects from their exact conditional distribution for every draw.
 Two nested factors (an inner factor whose every level lies within one level
 of the outer factor, checked on the data) are collapsed with a two-level
 Woodbury recursion (:mod:`bayeslme.backend.collapsed_nested`). Crossed
-factors and three or more factors are not collapsed: the model falls back to
-the non-centered parametrisation (see :func:`supports_collapsed`).
+factors and three or more factors are not collapsed (see
+:func:`supports_collapsed`): they take the marginal method, which integrates
+one factor out given the others (:mod:`bayeslme.kernel.density`), or the
+non-centered parametrisation (:func:`bayeslme.backend.build.resolve_method`).
 """
 
 from __future__ import annotations

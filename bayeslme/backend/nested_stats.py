@@ -34,7 +34,15 @@ from bayeslme.backend.suffstats import (
 )
 from bayeslme.formula.design import FactorDesign
 
-__all__ = ["NestedStats", "Nesting", "find_nesting", "nested_conditional_effects", "nested_stats"]
+__all__ = [
+    "NestedStats",
+    "Nesting",
+    "find_nesting",
+    "nested_conditional_effects",
+    "nested_conditional_given",
+    "nested_stats",
+    "parent_levels",
+]
 
 
 @dataclass(frozen=True)
@@ -56,13 +64,14 @@ def find_nesting(factors: Sequence[FactorDesign]) -> Nesting | None:
     if len(factors) != 2:
         return None
     for outer, inner in ((0, 1), (1, 0)):
-        parent = _parent_levels(factors[inner].index, factors[outer].index, len(factors[inner].levels))
+        parent = parent_levels(factors[inner].index, factors[outer].index, len(factors[inner].levels))
         if parent is not None:
             return Nesting(outer, inner, parent)
     return None
 
 
-def _parent_levels(inner: np.ndarray, outer: np.ndarray, n_inner: int) -> np.ndarray | None:
+def parent_levels(inner: np.ndarray, outer: np.ndarray, n_inner: int) -> np.ndarray | None:
+    """The outer level of each of ``n_inner`` inner levels, from per-row indices; ``None`` unless nested."""
     parent = np.full(n_inner, -1, dtype=np.int64)
     parent[inner] = outer
     if np.any(parent < 0) or np.any(parent[inner] != outer):
@@ -160,11 +169,32 @@ _CHUNK_ELEMENTS = 2_000_000  # draws are processed in chunks of about this many 
 
 def _nested_chunk(stats, theta, La, Lb, sigma, rng):
     """:func:`nested_conditional_effects` for a chunk of draws, vectorised over draws and levels."""
-    J, ka = stats.outer.Zy.shape
-    kb = stats.inner.Zy.shape[1]
+    rb = stats.inner.Zy[None] - np.einsum("gkp,dp->dgk", stats.inner.ZX, theta, optimize=True)
+    ra = stats.outer.Zy[None] - np.einsum("gkp,dp->dgk", stats.outer.ZX, theta, optimize=True)
+    return nested_conditional_given(stats, rb, ra, La, Lb, sigma, rng)
+
+
+def nested_conditional_given(
+    stats: NestedStats,
+    rb: np.ndarray,
+    ra: np.ndarray,
+    La: np.ndarray,
+    Lb: np.ndarray,
+    sigma: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Both factors' conditional draws given each draw's residual sums ``Z'r`` per level.
+
+    As :func:`nested_conditional_effects` with ``rb`` (D, I, k_b) and ``ra``
+    (D, J, k_a) the inner and outer factors' ``Z'r`` for the residual ``r``
+    of everything else in the model (``y - X theta`` there; the marginal
+    method also subtracts the other factors' effects). Only the ``ZZ`` and
+    ``cross`` products and ``parent`` of ``stats`` are read.
+    """
+    J, ka = ra.shape[1:]
+    kb = rb.shape[2]
     s2 = sigma[:, None, None, None] ** 2
     # Inner levels: M_i = s^2 I + Lb' Zb'Zb Lb = C C', v = C^-1 Lb' Zb'r, V = C^-1 Lb' Zb'Za.
-    rb = stats.inner.Zy[None] - np.einsum("gkp,dp->dgk", stats.inner.ZX, theta, optimize=True)
     Mb = np.einsum("dca,gcf,dfb->dgab", Lb, stats.inner.ZZ, Lb, optimize=True) + s2 * np.eye(kb)
     Cb = cholesky_small(Mb)
     v = forward_substitute(Cb, np.einsum("dgc,dca->dga", rb, Lb, optimize=True))
@@ -174,7 +204,6 @@ def _nested_chunk(stats, theta, La, Lb, sigma, rng):
     VV = np.einsum("dgam,dgbm->gdab", V, V, optimize=True)
     Vv = np.einsum("dgam,dgm->gda", V, v, optimize=True)
     A = stats.outer.ZZ[None] - np.moveaxis(segment_sums(stats.parent, J, VV), 0, 1)
-    ra = stats.outer.Zy[None] - np.einsum("gkp,dp->dgk", stats.outer.ZX, theta, optimize=True)
     c = ra - np.moveaxis(segment_sums(stats.parent, J, Vv), 0, 1)
     Ma = np.einsum("dca,dgcf,dfb->dgab", La, A, La, optimize=True) + s2 * np.eye(ka)
     za = draw_standardised(cholesky_small(Ma), np.einsum("dgc,dca->dga", c, La, optimize=True), sigma, rng)

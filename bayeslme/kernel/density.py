@@ -490,6 +490,8 @@ def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
         if I[fo + 9] == 2:  # integrated out by _marginal_pass
             marginal = f
             continue
+        if I[fo + 9] == 3:  # integrated out with the factor nested in it
+            continue
         centered = I[fo + 9] == 1
         index = I[I[fo + 3] : I[fo + 3] + n]
         u = np.zeros(G)
@@ -521,8 +523,10 @@ def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
     trials = F[I[H_TRIALS] : I[H_TRIALS] + n]
     norm = F[I[H_NORM] : I[H_NORM] + n]
     if marginal >= 0:
+        mfo = I[I[H_FACTORS] + marginal]
+        outer = I[mfo + 11] if I[mfo + 11] >= 0 else marginal
         value, g_sigma = _marginal_pass(
-            F, I, I[I[H_FACTORS] + marginal], y, eta, d_eta, Ls[marginal], gLs[marginal], sigma
+            F, I, mfo, y, eta, d_eta, Ls[marginal], gLs[marginal], Ls[outer], gLs[outer], sigma
         )
         g_nu, g_alpha = 0.0, 0.0
     else:
@@ -546,7 +550,7 @@ def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
     for f in range(n_factors):
         fo = I[I[H_FACTORS] + f]
         G, k, qz = I[fo], I[fo + 1], I[fo + 2]
-        if f == marginal:
+        if f == marginal or I[fo + 9] == 3:
             continue
         index = I[I[fo + 3] : I[fo + 3] + n]
         gu = np.zeros(G)
@@ -791,13 +795,15 @@ def _collapsed(q, grad, F, I, theta, L, gL, sigma, g_scales):
 
 
 @_inner
-def _marginal_pass(F, I, fo, y, eta, d_eta, L, gL, sigma):
+def _marginal_pass(F, I, fo, y, eta, d_eta, L, gL, Lo, gLo, sigma):
     """Gaussian log-likelihood with the factor at ``fo`` integrated out, given ``eta`` without it.
 
     The residual ``r = y - eta`` is ``N(0, s2 I + Z L L' Z')`` level by
     level: its sums ``r'r`` and ``c_g = Z_g'r_g`` feed :func:`_woodbury`, and
     d/d eta of row i is ``r_i / s2 - Z_i gc_g``. Returns the log-likelihood
-    and its derivative in sigma; writes d/d eta per row.
+    and its derivative in sigma; writes d/d eta per row. When the record
+    names an outer factor (both group intercepts, SDs ``L`` and ``Lo``), it
+    is integrated out too (:func:`_outer_intercepts`).
     """
     n = y.shape[0]
     G, k = I[fo], I[fo + 1]
@@ -829,6 +835,10 @@ def _marginal_pass(F, I, fo, y, eta, d_eta, L, gL, sigma):
     logdet, quad, g_s2 = _woodbury(F, I[fo + 10], G, k, c, L, gL, s2, gc)
     value = -0.5 * (n * _LOG_2PI + (n - G * k) * math.log(s2) + logdet + (rr - quad) / s2)
     g_s2 += -0.5 * ((n - G * k) / s2 - (rr - quad) / (s2 * s2))
+    if I[fo + 11] >= 0:
+        outer_value, outer_g_s2 = _outer_intercepts(F, I, fo, c, gc, L, gL, Lo, gLo, s2)
+        value += outer_value
+        g_s2 += outer_g_s2
     inv = 1.0 / s2
     if k == 1 and ones:
         for i in range(n):
@@ -845,6 +855,56 @@ def _marginal_pass(F, I, fo, y, eta, d_eta, L, gL, sigma):
                 for i in range(n):
                     d_eta[i] -= Z[i] * gc[np.uint64(index[i] * k + a)]
     return value, 2.0 * sigma * g_s2
+
+
+@_inner
+def _outer_intercepts(F, I, fo, c, gc, L, gL, Lo, gLo, s2):
+    """The outer factor's term when it is integrated out with the inner one (both group intercepts).
+
+    Within outer level h the residual is ``N(0, V_h)`` with ``V_h = W_h +
+    t2 11'``, ``W_h = s2 I + l^2 sum_g 1_g 1_g'`` over its inner levels g
+    (the part :func:`_woodbury` handled: ``M_g = s2 + l^2 n_g``). With
+    ``a_h = sum_g n_g / M_g = 1'W^-1 1`` and ``b_h = sum_g c_g / M_g =
+    1'W^-1 r``, the matrix determinant lemma and Sherman-Morrison give the
+    extra term ``T = -1/2 sum_h [log D_h - t2 b_h^2 / D_h]``, ``D_h = 1 + t2
+    a_h``. Returns ``T`` and dT/ds2; adds dT/dl to ``gL``, dT/dt to ``gLo``
+    and dT/dc_g = beta_h / M_g to ``gc`` (``beta_h = t2 b_h / D_h``), so that
+    the rows' d/d eta stays ``r_i / s2 - gc_g``.
+    """
+    G = I[fo]
+    ZZo = I[fo + 10]
+    ofo = I[I[H_FACTORS] + I[fo + 11]]
+    H = I[ofo]
+    parent = I[I[fo + 12] : I[fo + 12] + G]
+    l, t = L[0, 0], Lo[0, 0]
+    l2, t2 = l * l, t * t
+    a = np.zeros(H)
+    b = np.zeros(H)
+    for g in range(G):
+        M = s2 + l2 * F[ZZo + g]
+        h = np.uint64(parent[g])
+        a[h] += F[ZZo + g] / M
+        b[h] += c[g] / M
+    value, g_t2 = 0.0, 0.0
+    for h in range(H):
+        D = 1.0 + t2 * a[h]
+        beta = t2 * b[h] / D
+        value -= 0.5 * (math.log(D) - beta * b[h])
+        g_t2 -= 0.5 * (a[h] / D - b[h] * b[h] / (D * D))
+        a[h] = -0.5 * (t2 / D + beta * beta)  # now dT/da_h
+        b[h] = beta  # now dT/db_h
+    g_s2, g_l2 = 0.0, 0.0
+    for g in range(G):
+        n_g = F[ZZo + g]
+        M = s2 + l2 * n_g
+        h = np.uint64(parent[g])
+        dM = -(a[h] * n_g + b[h] * c[g]) / (M * M)
+        g_s2 += dM
+        g_l2 += dM * n_g
+        gc[g] += b[h] / M
+    gL[0, 0] += 2.0 * l * g_l2
+    gLo[0, 0] += 2.0 * t * g_t2
+    return value, g_s2
 
 
 # C callbacks for nutpie. They live in this file because numba's disk cache of a

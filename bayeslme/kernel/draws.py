@@ -97,13 +97,16 @@ def marginal_effects(
     design: Design,
     rng: np.random.Generator,
 ) -> xr.Dataset:
-    """``posterior`` with the effects of the factor integrated out (method ``"marginal"``) added.
+    """``posterior`` with the effects of the factors integrated out (method ``"marginal"``) added.
 
     Given each draw's fixed effects, other factors' effects, SDs and
     correlations, the factor's effects have the exact Gaussian conditional of
     the collapsed path with the residual ``r = y - offset - X b - sum_f Z_f u_f``
     in place of ``y - X b`` (:func:`bayeslme.backend.suffstats.conditional_z`),
-    so each draw of the population parameters gets one draw of them.
+    so each draw of the population parameters gets one draw of them; an
+    outer factor integrated out with the factor nested in it is drawn with
+    it from the nested conditional
+    (:func:`bayeslme.backend.nested_stats.nested_conditional_given`).
     ``posterior`` is :func:`posterior_dataset`'s for the unconstrained draws
     ``q``. Only ``Z'r`` per level is needed, and it is linear in the draws:
     ``Z'y - (Z'X) b - sum_f (Z'Z_f) u_f`` with the cross-products computed
@@ -111,48 +114,81 @@ def marginal_effects(
     """
     from bayeslme.backend.suffstats import conditional_z, segment_sums
 
-    position = layout.marginal
-    factor, own = spec.factors[position], design.factors[position]
+    position, outer = layout.marginal, layout.marginal_outer
+    integrated = [p for p in (position, outer) if p >= 0]
     chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
     n_draws = chains * draws
-    G, k = len(factor.levels), len(factor.effects)
     y = np.asarray(design.y, dtype=np.float64)
     if design.offset is not None:
         y = y - np.asarray(design.offset, dtype=np.float64)
-    Zt = _effects_matrix(own, G).T.tocsr()  # (G k, rows)
-    Zy = Zt @ y
-    ZX = Zt @ np.asarray(design.X, dtype=np.float64)
+    X = np.asarray(design.X, dtype=np.float64)
     b = posterior["b"].values.reshape(n_draws, -1) if "b" in posterior else np.zeros((n_draws, 0))
-    crosses = [
-        (Zt @ _effects_matrix(f, len(s.levels)), posterior[s.u_var].values.reshape(n_draws, -1))
+    others = [
+        (_effects_matrix(f, len(s.levels)), posterior[s.u_var].values.reshape(n_draws, -1))
         for p, (s, f) in enumerate(zip(spec.factors, design.factors, strict=True))
-        if p != position
+        if p not in integrated
     ]
-    own_Z = np.asarray(own.Z, dtype=np.float64)
-    ZZ = segment_sums(np.asarray(own.index), G, own_Z[:, :, None] * own_Z[:, None, :])
-    sd = posterior[factor.sd_var].values.reshape(n_draws, k)
-    chol = _factor_correlations(
-        factor, spec, lambda name: _value(q, layout, name), lambda *a: None, {}, q.shape[:2]
-    ).reshape(n_draws, k, k)
-    L = sd[:, :, None] * chol
+
+    def residual_sums(p: int, lo: int, hi: int) -> np.ndarray:
+        """``Z_p'r`` of each draw in ``lo:hi``, shape (draws, levels, effects)."""
+        Zr = sums[p]["Zy"][:, None] - sums[p]["ZX"] @ b[lo:hi].T  # (G k, draws in chunk)
+        for cross, (_, u) in zip(sums[p]["crosses"], others, strict=True):
+            Zr -= cross @ u[lo:hi].T
+        return Zr.T.reshape(hi - lo, len(spec.factors[p].levels), len(spec.factors[p].effects))
+
+    sums = {}
+    for p in integrated:
+        Zt = _effects_matrix(design.factors[p], len(spec.factors[p].levels)).T.tocsr()  # (G k, rows)
+        sums[p] = {"Zy": Zt @ y, "ZX": Zt @ X, "crosses": [Zt @ Zf for Zf, _ in others]}
+    L = {}
+    for p in integrated:
+        factor = spec.factors[p]
+        k = len(factor.effects)
+        sd = posterior[factor.sd_var].values.reshape(n_draws, k)
+        chol = _factor_correlations(
+            factor, spec, lambda name: _value(q, layout, name), lambda *a: None, {}, q.shape[:2]
+        ).reshape(n_draws, k, k)
+        L[p] = sd[:, :, None] * chol
     sigma = posterior["sigma"].values.reshape(n_draws)
-    z = np.empty((n_draws, G, k))
-    chunk = max(1, 2_000_000 // max(G * k * k, 1))
+    shapes = {p: (len(spec.factors[p].levels), len(spec.factors[p].effects)) for p in integrated}
+    z = {p: np.empty((n_draws, *shapes[p])) for p in integrated}
+    own = design.factors[position]
+    G = shapes[position][0]
+    if outer >= 0:
+        from bayeslme.backend.nested_stats import nested_conditional_given, nested_stats, parent_levels
+
+        parent = parent_levels(own.index, design.factors[outer].index, G)
+        stats = nested_stats(y, X[:, :0], design.factors[outer], own, parent)
+    else:
+        own_Z = np.asarray(own.Z, dtype=np.float64)
+        ZZ = segment_sums(np.asarray(own.index), G, own_Z[:, :, None] * own_Z[:, None, :])
+    size = sum(G_p * k_p * k_p for G_p, k_p in shapes.values())
+    chunk = max(1, 2_000_000 // max(size, 1))
     for lo in range(0, n_draws, chunk):
         hi = min(lo + chunk, n_draws)
-        Zr = Zy[:, None] - ZX @ b[lo:hi].T  # (G k, draws in chunk)
-        for cross, u in crosses:
-            Zr -= cross @ u[lo:hi].T
-        z[lo:hi] = conditional_z(ZZ, Zr.T.reshape(hi - lo, G, k), L[lo:hi], sigma[lo:hi], rng)
-    u = np.einsum("dgb,dab->dga", z, L)
-    dims = ("chain", "draw", factor.level_dim, factor.effect_dim)
-    shape = (chains, draws, G, k)
-    return posterior.assign(
-        {
-            factor.z_var: xr.DataArray(z.reshape(shape), dims=dims),
-            factor.u_var: xr.DataArray(u.reshape(shape), dims=dims),
-        }
-    )
+        if outer >= 0:
+            drawn = nested_conditional_given(
+                stats,
+                residual_sums(position, lo, hi),
+                residual_sums(outer, lo, hi),
+                L[outer][lo:hi],
+                L[position][lo:hi],
+                sigma[lo:hi],
+                rng,
+            )
+            z[outer][lo:hi], z[position][lo:hi] = drawn[1], drawn[3]
+        else:
+            Zr = residual_sums(position, lo, hi)
+            z[position][lo:hi] = conditional_z(ZZ, Zr, L[position][lo:hi], sigma[lo:hi], rng)
+    assigned = {}
+    for p in integrated:
+        factor = spec.factors[p]
+        u = np.einsum("dgb,dab->dga", z[p], L[p])
+        dims = ("chain", "draw", factor.level_dim, factor.effect_dim)
+        shape = (chains, draws, *shapes[p])
+        assigned[factor.z_var] = xr.DataArray(z[p].reshape(shape), dims=dims)
+        assigned[factor.u_var] = xr.DataArray(u.reshape(shape), dims=dims)
+    return posterior.assign(assigned)
 
 
 def _effects_matrix(factor, G: int):

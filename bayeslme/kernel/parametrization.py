@@ -59,7 +59,7 @@ def resolve_centered(
         For a factor name the model does not have, or a value of another kind.
     """
     names = [factor.name for factor in spec.factors]
-    integrated = set(integrated_factors(spec, method))
+    integrated = set(integrated_factors(spec, method, design))
     if isinstance(centered, str) and centered == "auto":
         return tuple(
             bool(np.median(info) > 1.0) if info.size and name not in integrated else False

@@ -49,8 +49,10 @@ def sample_with_kernel(
     """Sample ``spec`` on ``design`` with nutpie and the kernel's log density.
 
     Returns the tree (posterior with the PyMC model's variables, nutpie's
-    sample statistics, and for the non-centered model the observed and
-    constant data) and timing information as :func:`bayeslme.backend.sampling.run_sampler`.
+    sample statistics, and for the non-centered and marginal models the
+    observed and constant data; the marginal model's integrated effects are
+    drawn from their exact conditional) and timing information as
+    :func:`bayeslme.backend.sampling.run_sampler`.
     """
     from bayeslme.backend.sampling import sample_nutpie
     from bayeslme.kernel.nutpie_model import kernel_nutpie_model

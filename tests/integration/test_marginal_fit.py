@@ -125,3 +125,40 @@ def test_centered_choices_with_the_marginal_method(model):
     assert named.info["method"] == "noncentered" and named.info["centered"] == ["subj"]
     with pytest.raises(SamplerError, match=r"marginal method integrates \['subj'\] out"):
         model.fit(method="marginal", centered=["subj"], **tiny)
+
+
+def _nested_crossed(seed: int = 4) -> pd.DataFrame:
+    """16 subjects x 18 classes (3 in each of 6 schools), one row per pair, 10 % missing."""
+    rng = np.random.default_rng(seed)
+    pairs = [(s, c) for s in range(16) for c in range(18) if rng.random() > 0.1]
+    frame = pd.DataFrame(pairs, columns=["subj", "cls"])
+    frame["x"] = rng.normal(size=len(frame))
+    subj, cls, school = rng.normal(0, 0.7, 16), rng.normal(0, 0.5, 18), rng.normal(0, 0.8, 6)
+    s, c = frame["subj"].to_numpy(), frame["cls"].to_numpy()
+    frame["y"] = 1 + 0.4 * frame["x"] + subj[s] + cls[c] + school[c // 3] + rng.normal(0, 0.6, len(frame))
+    frame["subj"] = [f"s{k:02d}" for k in s]
+    frame["cls"] = [f"c{k:02d}" for k in c]
+    frame["school"] = [f"h{k // 3}" for k in c]
+    return frame
+
+
+@pytest.fixture(scope="module")
+def nested_fits():
+    model = bl.LMM("y ~ x + (1 | subj) + (1 | cls) + (1 | school)", _nested_crossed())
+    return model.fit(method="noncentered", **SETTINGS), model.fit(**SETTINGS)
+
+
+def test_nested_pair_integrated_out_has_the_noncentered_posterior(nested_fits):
+    # Classes nested in schools are integrated out together (two-level
+    # Woodbury), the crossed subjects sampled. Same tolerances as above; the
+    # 6-school SD is right-skewed, so its SDs are compared on the log scale.
+    plain, marginal = nested_fits
+    assert marginal.info["method"] == "marginal" and marginal.info["integrated"] == ["cls", "school"]
+    assert plain.diagnostics.min_ess_bulk > 400 and marginal.diagnostics.min_ess_bulk > 400
+    for name in ("b", "subj__sd", "cls__sd", "sigma", "subj__u", "cls__u", "school__u"):
+        a, b = plain.draws(name), marginal.draws(name)
+        sd = a.std(axis=(0, 1))
+        assert np.all(np.abs(a.mean(axis=(0, 1)) - b.mean(axis=(0, 1))) < 0.3 * sd), name
+        assert np.all(np.abs(b.std(axis=(0, 1)) / sd - 1) < 0.2), name
+    a, b = np.log(plain.draws("school__sd")), np.log(marginal.draws("school__sd"))
+    assert abs(a.mean() - b.mean()) < 0.3 * a.std() and abs(b.std() / a.std() - 1) < 0.2

@@ -49,6 +49,8 @@ def case_data() -> pd.DataFrame:
     data["big"] = rng.negative_binomial(4, 4 / (4 + 30), size=n)
     data["tr"] = rng.integers(5, 12, size=n)
     data["succ"] = rng.binomial(data["tr"], 0.3)
+    # Six groups of three subjects: a factor Subject is nested in.
+    data["grp"] = "g" + (pd.factorize(data["Subject"], sort=True)[0] // 3).astype(str)
     return data
 
 
