@@ -373,6 +373,28 @@ def logp_grad(q: np.ndarray, grad: np.ndarray, F: np.ndarray, I: np.ndarray) -> 
 
 
 @_inner
+def _dot(a, b):
+    """``sum a_i b_i`` in four interleaved partial sums, added pairwise at the end.
+
+    One running sum waits for each addition to finish (about 4 cycles); four
+    independent ones keep the adder busy, and the order of the additions is
+    fixed by this code, not by the compiler or the CPU, so the result is the
+    same on every machine.
+    """
+    n = a.shape[0]
+    s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
+    m = n - n % 4
+    for i in range(0, m, 4):
+        s0 += a[i] * b[i]
+        s1 += a[i + 1] * b[i + 1]
+        s2 += a[i + 2] * b[i + 2]
+        s3 += a[i + 3] * b[i + 3]
+    for i in range(m, n):
+        s0 += a[i] * b[i]
+    return (s0 + s1) + (s2 + s3)
+
+
+@_inner
 def _family_pass(family, link, y, eta, d_eta, trials, norm, sigma, nu, alpha):
     """Sum of row log-likelihoods; writes d/d eta per row; returns the sums of d/d sigma, nu, alpha."""
     n = y.shape[0]
@@ -380,11 +402,11 @@ def _family_pass(family, link, y, eta, d_eta, trials, norm, sigma, nu, alpha):
     if family == 0:
         inv = 1.0 / sigma
         const = -math.log(sigma) - 0.5 * _LOG_2PI
-        ss = 0.0
         for i in range(n):
-            t = (y[i] - eta[i]) * inv
-            ss += t * t
-            d_eta[i] = t * inv
+            d_eta[i] = (y[i] - eta[i]) * inv
+        ss = _dot(d_eta, d_eta)
+        for i in range(n):
+            d_eta[i] *= inv
         return n * const - 0.5 * ss, (ss - n) * inv, 0.0, 0.0
     if family == 1:
         # Student-t: the lgamma and digamma terms depend on nu only, once per evaluation.
@@ -536,11 +558,7 @@ def _noncentered(q, grad, F, I, theta, Ls, gLs, sigma, nu, alpha, g_scales):
     lp += value
     qt = I[H_QTHETA]
     for j in range(p):
-        column = F[Xo + j * n : Xo + (j + 1) * n]
-        acc = 0.0
-        for i in range(n):
-            acc += d_eta[i] * column[i]
-        grad[qt + j] += acc
+        grad[qt + j] += _dot(d_eta, F[Xo + j * n : Xo + (j + 1) * n])
     if I[H_SIGMA] >= 0:
         g_scales[I[H_SIGMA]] += g_sigma
     if I[H_NU] >= 0:
@@ -809,20 +827,18 @@ def _marginal_pass(F, I, fo, y, eta, d_eta, L, gL, Lo, gLo, sigma):
     G, k = I[fo], I[fo + 1]
     index = I[I[fo + 3] : I[fo + 3] + n]
     s2 = sigma * sigma
-    rr = 0.0
     c = np.zeros(G * k)
     ones = I[I[fo + 8]] == 1
     if k == 1 and ones:  # a group intercept: one fused pass
         for i in range(n):
             r = y[i] - eta[i]
             d_eta[i] = r
-            rr += r * r
             c[np.uint64(index[i])] += r
     else:
         for i in range(n):
-            r = y[i] - eta[i]
-            d_eta[i] = r
-            rr += r * r
+            d_eta[i] = y[i] - eta[i]
+    rr = _dot(d_eta, d_eta)
+    if not (k == 1 and ones):
         for a in range(k):
             if I[I[fo + 8] + a] == 1:
                 for i in range(n):
