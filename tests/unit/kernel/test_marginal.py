@@ -56,6 +56,31 @@ def _embed(q, marginal, plain):
     return full
 
 
+def _integrated_block(model, plain, marginal):
+    """The integrated factors (inner first) and their z's positions in the non-centered layout's q."""
+    integrated = [model.spec.factors[p] for p in (marginal.marginal, marginal.marginal_outer) if p >= 0]
+    zvars = [plain.value_var(f.z_var) for f in integrated]
+    return integrated, np.concatenate([np.arange(v.start, v.start + v.size) for v in zvars])
+
+
+def _gradient_and_hessian(plain, full, block):
+    """The non-centered gradient at ``full`` and the negative Hessian in ``block``.
+
+    The gradient is linear in the integrated z (Gaussian likelihood and
+    prior), so a unit step per column gives the Hessian exactly up to rounding.
+    """
+    g0 = np.zeros(plain.n_q)
+    logp_grad(full, g0, plain.F, plain.I)
+    H = np.empty((block.size, block.size))
+    for t in range(block.size):
+        moved = full.copy()
+        moved[block[t]] += 1.0
+        g1 = np.zeros(plain.n_q)
+        logp_grad(moved, g1, plain.F, plain.I)
+        H[:, t] = g0[block] - g1[block]
+    return g0, 0.5 * (H + H.T)
+
+
 @pytest.mark.parametrize("centre_others", [False, True], ids=["noncentered", "centered"])
 @pytest.mark.parametrize("formula", FORMULAS)
 def test_marginal_density_integrates_the_noncentered_one(formula, centre_others, data):
@@ -68,22 +93,11 @@ def test_marginal_density_integrates_the_noncentered_one(formula, centre_others,
     # itself checked against PyMC (test_density.py). With the factors left in
     # the centered form both layouts read their u from q alike.
     model, plain, marginal = _layouts(formula, data, centre_others)
-    integrated = [model.spec.factors[p] for p in (marginal.marginal, marginal.marginal_outer) if p >= 0]
+    integrated, block = _integrated_block(model, plain, marginal)
     assert [f.name for f in integrated] == (["Subject", "grp"] if "grp" in formula else ["Subject"])
-    zvars = [plain.value_var(f.z_var) for f in integrated]
-    block = np.concatenate([np.arange(v.start, v.start + v.size) for v in zvars])
     for q in case_points(marginal):
         full = _embed(q, marginal, plain)
-        g0 = np.zeros(plain.n_q)
-        logp_grad(full, g0, plain.F, plain.I)
-        H = np.empty((block.size, block.size))
-        for t in range(block.size):
-            moved = full.copy()
-            moved[block[t]] += 1.0
-            g1 = np.zeros(plain.n_q)
-            logp_grad(moved, g1, plain.F, plain.I)
-            H[:, t] = g0[block] - g1[block]
-        H = 0.5 * (H + H.T)
+        g0, H = _gradient_and_hessian(plain, full, block)
         full[block] += np.linalg.solve(H, g0[block])
         peak = logp_grad(full, np.zeros(plain.n_q), plain.F, plain.I)
         expected = peak + 0.5 * block.size * math.log(2 * math.pi) - 0.5 * np.linalg.slogdet(H)[1]
@@ -173,22 +187,11 @@ def test_marginal_effects_follow_the_exact_conditional(formula, data):
 
     model, plain, marginal = _layouts(formula, data)
     spec = model.spec
-    integrated = [spec.factors[p] for p in (marginal.marginal, marginal.marginal_outer) if p >= 0]
-    block = np.concatenate(
-        [np.arange(v.start, v.start + v.size) for v in (plain.value_var(f.z_var) for f in integrated)]
-    )
+    integrated, block = _integrated_block(model, plain, marginal)
     q = case_points(marginal, n_points=1)[0]
     full = _embed(q, marginal, plain)
-    g0 = np.zeros(plain.n_q)
-    logp_grad(full, g0, plain.F, plain.I)
-    H = np.empty((block.size, block.size))
-    for t in range(block.size):
-        moved = full.copy()
-        moved[block[t]] += 1.0
-        g1 = np.zeros(plain.n_q)
-        logp_grad(moved, g1, plain.F, plain.I)
-        H[:, t] = g0[block] - g1[block]
-    cov = np.linalg.inv(0.5 * (H + H.T))
+    g0, H = _gradient_and_hessian(plain, full, block)
+    cov = np.linalg.inv(H)
     mean = full[block] + cov @ g0[block]
     n = 20_000
     qs = np.broadcast_to(q, (1, n, marginal.n_q)).copy()
