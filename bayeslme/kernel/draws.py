@@ -129,6 +129,11 @@ def marginal_effects(
         if p not in integrated
     ]
 
+    sums = {}
+    for p in integrated:
+        Zt = _effects_matrix(design.factors[p], len(spec.factors[p].levels)).T.tocsr()  # (G k, rows)
+        sums[p] = {"Zy": Zt @ y, "ZX": Zt @ X, "crosses": [Zt @ Zf for Zf, _ in others]}
+
     def residual_sums(p: int, lo: int, hi: int) -> np.ndarray:
         """``Z_p'r`` of each draw in ``lo:hi``, shape (draws, levels, effects)."""
         Zr = sums[p]["Zy"][:, None] - sums[p]["ZX"] @ b[lo:hi].T  # (G k, draws in chunk)
@@ -136,10 +141,6 @@ def marginal_effects(
             Zr -= cross @ u[lo:hi].T
         return Zr.T.reshape(hi - lo, len(spec.factors[p].levels), len(spec.factors[p].effects))
 
-    sums = {}
-    for p in integrated:
-        Zt = _effects_matrix(design.factors[p], len(spec.factors[p].levels)).T.tocsr()  # (G k, rows)
-        sums[p] = {"Zy": Zt @ y, "ZX": Zt @ X, "crosses": [Zt @ Zf for Zf, _ in others]}
     L = {}
     for p in integrated:
         factor = spec.factors[p]
@@ -155,10 +156,9 @@ def marginal_effects(
     own = design.factors[position]
     G = shapes[position][0]
     if outer >= 0:
-        from bayeslme.backend.nested_stats import nested_conditional_given, nested_stats, parent_levels
+        from bayeslme.backend.nested_stats import nested_conditional_given, nested_stats
 
-        parent = parent_levels(own.index, design.factors[outer].index, G)
-        stats = nested_stats(y, X[:, :0], design.factors[outer], own, parent)
+        stats = nested_stats(y, X[:, :0], design.factors[outer], own, layout.marginal_parent)
     else:
         own_Z = np.asarray(own.Z, dtype=np.float64)
         ZZ = segment_sums(np.asarray(own.index), G, own_Z[:, :, None] * own_Z[:, None, :])

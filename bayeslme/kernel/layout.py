@@ -90,6 +90,8 @@ class KernelLayout:
     """Position of the factor integrated out (method ``"marginal"``), -1 for none."""
     marginal_outer: int = -1
     """Position of a factor it is nested in that is integrated out with it, -1 for none."""
+    marginal_parent: np.ndarray | None = None
+    """With ``marginal_outer``: the outer level of each of the integrated factor's levels."""
 
     @property
     def callback(self) -> str:
@@ -257,6 +259,7 @@ def build_layout(
             offset += width
         factor_records.append((factor, owner, blocks))
     fields = []
+    parent = _parent(design, marginal, outer) if outer >= 0 else None
     for position, (factor, owner, blocks) in enumerate(factor_records):
         G, k = len(factor.levels), len(factor.effects)
         qz, index_o, Z_o, ones, ZZ_o = -1, -1, -1, [0] * k, -1
@@ -274,7 +277,7 @@ def build_layout(
             ones = [int(np.all(Z[:, e] == 1.0)) for e in range(k)]
             if outer >= 0:
                 outer_f = outer
-                parent_o = builder.ints(_parent(design, position, outer))
+                parent_o = builder.ints(parent)
         elif per_level:
             design_factor = design.factors[position]
             qz = q
@@ -356,6 +359,7 @@ def build_layout(
         jitter=np.concatenate(jitter),
         marginal=marginal,
         marginal_outer=outer,
+        marginal_parent=parent,
     )
 
 
