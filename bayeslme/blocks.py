@@ -19,11 +19,18 @@ unless ``hom = FALSE``. ``(x || g)`` gives one single-effect block per effect.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["STRUCTURES", "BlockSpec", "structured_correlation_cholesky"]
+__all__ = [
+    "STRUCTURES",
+    "BlockSpec",
+    "block_cholesky",
+    "structured_cholesky_array",
+    "structured_correlation_cholesky",
+]
 
 STRUCTURES = ("us", "diag", "cs", "ar1")
 
@@ -105,3 +112,58 @@ def structured_correlation_cholesky(structure: str, rho, size: int, *, sqrt=np.s
             rows[i][j] = (rho - rho**2 * a) / diagonal
         a = a + (1 - rho * a) ** 2 / (1 - rho**2 * a)
     return rows
+
+
+def structured_cholesky_array(structure: str, rho: np.ndarray, size: int) -> np.ndarray:
+    """Lower Cholesky factors ``(..., size, size)`` of ``cs`` or ``ar1`` correlations, one per ``rho``.
+
+    Parameters
+    ----------
+    structure : {"cs", "ar1"}
+    rho : ndarray, shape (...)
+        Correlation parameter draws.
+    size : int
+        Number of effects in the block.
+    """
+    rho = np.asarray(rho, dtype=float)
+    entries = structured_correlation_cholesky(structure, rho, size)
+    return np.stack([np.stack(row, axis=-1) for row in entries], axis=-2)
+
+
+def block_cholesky(
+    blocks: Sequence[BlockSpec], sd: np.ndarray, correlation_cholesky: Sequence[np.ndarray | None]
+) -> np.ndarray:
+    """Block-diagonal :math:`L` with :math:`\\Sigma = L L^\\top`, one per draw.
+
+    Each block contributes :math:`\\operatorname{diag}(s_b)\\,C_b`, with
+    :math:`C_b` its correlation Cholesky factor (the identity for an
+    uncorrelated block). The one numpy form of this map: every sampling path,
+    the prior simulation and the results use it.
+
+    Parameters
+    ----------
+    blocks : sequence of BlockSpec
+        A factor's blocks, in effect order.
+    sd : ndarray, shape (..., k)
+        SD of every effect.
+    correlation_cholesky : sequence of (ndarray of shape (..., w, w)) or None
+        Per block, its correlation Cholesky factor, or ``None`` when the block is
+        uncorrelated.
+
+    Returns
+    -------
+    ndarray, shape (..., k, k)
+    """
+    sd = np.asarray(sd, dtype=float)
+    k = sd.shape[-1]
+    L = np.zeros(sd.shape + (k,))
+    start = 0
+    for block, C in zip(blocks, correlation_cholesky, strict=True):
+        width = len(block.effects)
+        idx = slice(start, start + width)
+        if C is None:
+            L[..., idx, idx] = np.eye(width) * sd[..., idx, None]
+        else:
+            L[..., idx, idx] = sd[..., idx, None] * C
+        start += width
+    return L

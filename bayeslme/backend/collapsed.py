@@ -71,6 +71,7 @@ from bayeslme.backend.nested_stats import (
 from bayeslme.backend.prior_vars import scalar_scale
 from bayeslme.backend.pymc_model import model_coords
 from bayeslme.backend.suffstats import GroupStats, conditional_effects, group_stats
+from bayeslme.blocks import block_cholesky
 from bayeslme.formula.design import Design
 from bayeslme.kernel.draws import constant_data, observed_data
 from bayeslme.spec import FactorSpec, ModelSpec
@@ -246,14 +247,8 @@ def _centred_theta(spec: ModelSpec, posterior: xr.Dataset) -> np.ndarray:
 
 def _cholesky_draws(factor: FactorSpec, posterior: xr.Dataset) -> np.ndarray:
     sd = posterior[factor.sd_var].values.reshape(-1, len(factor.effects))
-    L = np.zeros(sd.shape + (sd.shape[1],))
-    start = 0
-    for k, block in enumerate(factor.blocks):
-        width = len(block.effects)
-        idx = slice(start, start + width)
-        if block.correlated:
-            L[:, idx, idx] = sd[:, idx, None] * correlation_cholesky_draws(factor, k, posterior)
-        else:
-            L[:, idx, idx] = np.eye(width) * sd[:, idx, None]
-        start += width
-    return L
+    chols = [
+        correlation_cholesky_draws(factor, k, posterior) if block.correlated else None
+        for k, block in enumerate(factor.blocks)
+    ]
+    return block_cholesky(factor.blocks, sd, chols)

@@ -18,7 +18,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayeslme.backend.prior_vars import location_vector, scale_vector
-from bayeslme.blocks import structured_correlation_cholesky
+from bayeslme.blocks import structured_cholesky_array, structured_correlation_cholesky
 from bayeslme.spec import FactorSpec, ModelSpec
 
 __all__ = [
@@ -100,9 +100,7 @@ def correlation_cholesky_draws(factor: FactorSpec, k: int, posterior) -> np.ndar
     width = len(block.effects)
     if block.structure == "us":
         return posterior[factor.chol_var(k)].values.reshape(-1, width, width)
-    rho = posterior[factor.rho_var(k)].values.reshape(-1)
-    entries = structured_correlation_cholesky(block.structure, rho, width)
-    return np.stack([np.stack(row, axis=-1) for row in entries], axis=-2)
+    return structured_cholesky_array(block.structure, posterior[factor.rho_var(k)].values.reshape(-1), width)
 
 
 def _factor_sds(spec: ModelSpec, factor: FactorSpec, shared: bool) -> pt.TensorVariable:

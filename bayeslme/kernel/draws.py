@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from bayeslme.blocks import structured_correlation_cholesky
+from bayeslme.blocks import structured_cholesky_array
 from bayeslme.families import get_family
 from bayeslme.formula.design import Design
 from bayeslme.kernel.layout import KernelLayout, lkj_positions
@@ -282,8 +282,7 @@ def _factor_correlations(factor: FactorSpec, spec: ModelSpec, value, put, coords
                 lo, hi = max(prior["lower"], low), min(prior["upper"], high)
                 rho = lo + (hi - lo) / (1.0 + np.exp(-value(f"{factor.rho_var(position)}_interval__")))
                 put(factor.rho_var(position), rho, ())
-                entries = structured_correlation_cholesky(block.structure, rho, width)
-                C = np.stack([np.stack(row, axis=-1) for row in entries], axis=-2)
+                C = structured_cholesky_array(block.structure, rho, width)
             chol[..., start : start + width, start : start + width] = C
             rows, cols = np.triu_indices(width, k=1)
             correlations.append(np.einsum("cdij,cdkj->cdik", C, C)[..., rows, cols])
