@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bayeslme import datasets, dyadic, errors, simulate
-    from bayeslme.io import load
     from bayeslme.model import GLMM, LMM
     from bayeslme.priors import Prior
     from bayeslme.results.checks import compare
-    from bayeslme.results.fit import Fit
+    from bayeslme.results.fit import Fit, load
 
 __version__ = "0.1.0"
 
@@ -32,7 +31,7 @@ _WHERE = {
     "Fit": "bayeslme.results.fit",
     "Prior": "bayeslme.priors",
     "compare": "bayeslme.results.checks",
-    "load": "bayeslme.io",
+    "load": "bayeslme.results.fit",
     "datasets": None,
     "dyadic": None,
     "errors": None,

@@ -24,17 +24,19 @@ from bayeslme.errors import FileFormatError
 from bayeslme.io_frame import dataset_to_frame, escape_dataset, frame_to_dataset, unescape_dataset
 
 if TYPE_CHECKING:
-    from bayeslme.results.fit import Fit
+    from bayeslme.formula.design import Design
     from bayeslme.spec import ModelSpec
 
-__all__ = ["FORMAT_VERSION", "load", "save_fit"]
+__all__ = ["FORMAT_VERSION", "read_fit", "save_fit"]
 
 FORMAT_VERSION = 2
 _MARKER = "bayeslme_format_version"
 
 
-def save_fit(fit: Fit, path: str | os.PathLike) -> None:
-    """Write ``fit`` to ``path`` (netCDF4 via h5netcdf).
+def save_fit(
+    path: str | os.PathLike, *, spec: ModelSpec, design: Design, idata: xr.DataTree, info: dict
+) -> None:
+    """Write a fit's spec, data, draws and sampler info to ``path`` (netCDF4 via h5netcdf).
 
     Raises
     ------
@@ -44,19 +46,19 @@ def save_fit(fit: Fit, path: str | os.PathLike) -> None:
     from bayeslme.formula.design import used_columns
 
     groups = {}
-    for name, node in fit.idata.children.items():
+    for name, node in idata.children.items():
         dataset = node.to_dataset()
         dropped = [
             v for v in dataset.data_vars if dataset[v].dtype == object and v.startswith("divergence_message")
         ]
         groups[f"/{name}"] = escape_dataset(_strings_to_str(dataset.drop_vars(dropped)))
-    columns = used_columns(fit.design.formula, fit.design.data)
-    groups["/bayeslme_data"] = frame_to_dataset(fit.design.data[columns])
+    columns = used_columns(design.formula, design.data)
+    groups["/bayeslme_data"] = frame_to_dataset(design.data[columns])
     root = xr.Dataset(
         attrs={
             _MARKER: FORMAT_VERSION,
-            "spec": json.dumps(fit.spec.to_dict()),
-            "info": json.dumps(fit.info, default=str),
+            "spec": json.dumps(spec.to_dict()),
+            "info": json.dumps(info, default=str),
         }
     )
     tree = xr.DataTree.from_dict({"/": root, **groups})
@@ -69,8 +71,10 @@ def save_fit(fit: Fit, path: str | os.PathLike) -> None:
         raise FileFormatError(f"cannot write {str(path)!r}: {err}") from err
 
 
-def load(path: str | os.PathLike) -> Fit:
-    """Read a fit written by :meth:`Fit.save`.
+def read_fit(path: str | os.PathLike) -> tuple[ModelSpec, Design, xr.DataTree, dict]:
+    """Read the spec, design, draws and sampler info of a fit written by :func:`save_fit`.
+
+    :func:`bayeslme.load` makes a :class:`bayeslme.Fit` of them.
 
     Raises
     ------
@@ -80,7 +84,6 @@ def load(path: str | os.PathLike) -> Fit:
     """
     from bayeslme.formula.design import build_design
     from bayeslme.formula.parse import parse_formula
-    from bayeslme.results.fit import Fit
     from bayeslme.spec import ModelSpec
 
     if not os.path.exists(path):
@@ -116,7 +119,7 @@ def load(path: str | os.PathLike) -> Fit:
         if k != "bayeslme_data"
     }
     idata = xr.DataTree.from_dict(children)
-    return Fit(spec=spec, design=design, idata=idata, info=info)
+    return spec, design, idata, info
 
 
 def _frame_v1(dataset: xr.Dataset) -> pd.DataFrame:

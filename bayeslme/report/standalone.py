@@ -15,7 +15,7 @@ from bayeslme.report.html import sections_html
 from bayeslme.report.tables import fit_sections
 
 if TYPE_CHECKING:
-    from bayeslme.results.fit import Fit
+    from bayeslme.report.tables import ReportedFit
 
 __all__ = ["figure_png_base64", "write_report"]
 
@@ -29,22 +29,22 @@ def figure_png_base64(figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _plots(fit: Fit) -> list[tuple[str, str]]:
+def _plots(fit: ReportedFit) -> list[tuple[str, str]]:
     """Titles and base64 PNGs of the report's plots."""
     import matplotlib.pyplot as plt
 
     figures = []
-    makers = [("Posterior densities of SDs and correlations", lambda: fit.plot_variance_components())]
+    makers = [("Posterior densities of SDs and correlations", lambda: fit.plot.variance_components())]
     for factor in fit.spec.factors:
-        makers.append((f"Group effects: {factor.name}", lambda f=factor.name: fit.plot_random_effects(f)))
+        makers.append((f"Group effects: {factor.name}", lambda f=factor.name: fit.plot.random_effects(f)))
     factor = fit.spec.factors[0].name if fit.spec.factors else None
     slope = next((e for e in fit.spec.factors[0].effects if e != "Intercept"), None) if factor else None
     if slope is not None and slope in fit.design.data.columns:
         makers.append(
-            (f"Fitted lines by {factor}", lambda: fit.plot_trajectories(factor, x=slope, max_panels=12))
+            (f"Fitted lines by {factor}", lambda: fit.plot.trajectories(factor, x=slope, max_panels=12))
         )
-    makers.append(("Marginal and conditional R²", lambda: fit.plot_r2()))
-    makers.append(("Posterior predictive check", lambda: fit.plot_ppc()))
+    makers.append(("Marginal and conditional R²", lambda: fit.plot.r2()))
+    makers.append(("Posterior predictive check", lambda: fit.plot.ppc()))
     for title, make in makers:
         figure = np.ravel(make())[0].figure
         figures.append((title, figure_png_base64(figure)))
@@ -52,7 +52,9 @@ def _plots(fit: Fit) -> list[tuple[str, str]]:
     return figures
 
 
-def write_report(fit: Fit, path: str | Path, *, prob: float = 0.95, title: str = "bayeslme report") -> Path:
+def write_report(
+    fit: ReportedFit, path: str | Path, *, prob: float = 0.95, title: str = "bayeslme report"
+) -> Path:
     """Write one HTML file with every section of the fit and its plots.
 
     Parameters

@@ -9,7 +9,7 @@ numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -17,10 +17,48 @@ from bayeslme.formula.design import numeric_group_columns
 from bayeslme.results.diagnostics import singular_message
 
 if TYPE_CHECKING:
-    from bayeslme.results.fit import Fit
+    from bayeslme.formula.design import Design
+    from bayeslme.results.diagnostics import Diagnostics
     from bayeslme.spec import FactorSpec, ModelSpec
 
-__all__ = ["Section", "fit_sections", "model_sections"]
+__all__ = ["ReportedFit", "Section", "fit_sections", "model_sections"]
+
+
+class ReportedFit(Protocol):
+    """What a report reads from a fit (:class:`bayeslme.Fit` provides it)."""
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The model."""
+
+    @property
+    def design(self) -> Design:
+        """The fitting data."""
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """Sampler settings and timings."""
+
+    @property
+    def diagnostics(self) -> Diagnostics:
+        """Convergence diagnostics."""
+
+    @property
+    def singular(self) -> list[str]:
+        """Group-effect SDs piled up at zero."""
+
+    @property
+    def plot(self) -> Any:
+        """The fit's plots."""
+
+    def fixed_effects(self, *, prob: float = 0.95) -> pd.DataFrame:
+        """The fixed-effects table."""
+
+    def variance_components(self, *, prob: float = 0.95) -> pd.DataFrame:
+        """The variance-components table."""
+
+    def r2(self, *, prob: float = 0.95) -> pd.DataFrame:
+        """The R² table."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +140,7 @@ def _coding_lines(spec: ModelSpec) -> list[str]:
     return lines + [f"note: {note}" for note in spec.notes]
 
 
-def _sampler_lines(fit: Fit) -> list[str]:
+def _sampler_lines(fit: ReportedFit) -> list[str]:
     info = fit.info
     lines = [
         f"sampler: {info.get('sampler', '?')}, {info.get('chains', '?')} chains x "
@@ -119,7 +157,7 @@ def _sampler_lines(fit: Fit) -> list[str]:
     return lines
 
 
-def diagnostics_section(fit: Fit) -> Section:
+def diagnostics_section(fit: ReportedFit) -> Section:
     """Divergences, max R-hat and min ESS at a glance, with plain-words advice."""
     diagnostics = fit.diagnostics
     glance = (
@@ -135,7 +173,7 @@ def diagnostics_section(fit: Fit) -> Section:
     return Section("Diagnostics", [f"PROBLEMS: {glance}", *diagnostics.problems(), *extra], warning=True)
 
 
-def fit_sections(fit: Fit, *, prob: float = 0.95) -> list[Section]:
+def fit_sections(fit: ReportedFit, *, prob: float = 0.95) -> list[Section]:
     """All sections of a fit: header, sampler, diagnostics, fixed effects, variance, R².
 
     R² rows are described in :mod:`bayeslme.results.r2`.

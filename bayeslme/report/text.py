@@ -9,7 +9,7 @@ import pandas as pd
 from bayeslme.report.tables import Section, fit_sections, model_sections
 
 if TYPE_CHECKING:
-    from bayeslme.results.fit import Fit
+    from bayeslme.report.tables import ReportedFit
     from bayeslme.spec import ModelSpec
 
 __all__ = ["fit_text", "model_text", "sections_text"]
@@ -33,7 +33,7 @@ def sections_text(sections: list[Section]) -> str:
     return "\n".join(out)
 
 
-def fit_text(fit: Fit, *, prob: float = 0.95) -> str:
+def fit_text(fit: ReportedFit, *, prob: float = 0.95) -> str:
     """Header, diagnostics, fixed effects and variance components as text."""
     return "bayeslme " + sections_text(fit_sections(fit, prob=prob))
 

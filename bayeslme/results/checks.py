@@ -27,7 +27,7 @@ import xarray as xr
 from bayeslme.families import get_family, inverse_link
 
 if TYPE_CHECKING:
-    from bayeslme.results.fit import Fit
+    from bayeslme.results.view import FitLike
 
 __all__ = [
     "STATISTICS",
@@ -96,7 +96,7 @@ def ppc_table(
     return table
 
 
-def log_likelihood_draws(fit: Fit) -> np.ndarray:
+def log_likelihood_draws(fit: FitLike) -> np.ndarray:
     """Pointwise log-likelihood of the fitted rows, shape (chain, draw, obs).
 
     With an ``ar()`` or ``cosy()`` term these are the sequential conditional
@@ -121,7 +121,7 @@ def log_likelihood_draws(fit: Fit) -> np.ndarray:
     return values.reshape(fit.posterior.sizes["chain"], fit.posterior.sizes["draw"], -1)
 
 
-def arviz_tree(fit: Fit) -> xr.DataTree:
+def arviz_tree(fit: FitLike) -> xr.DataTree:
     """DataTree with ``posterior``, ``log_likelihood`` and ``observed_data`` for ArviZ.
 
     The log-likelihood variable is ``y`` with dims ``(chain, draw, obs)``.
@@ -137,7 +137,7 @@ def arviz_tree(fit: Fit) -> xr.DataTree:
     )
 
 
-def posterior_predictive_draws(fit: Fit, *, random_seed: int | None = None) -> xr.DataArray:
+def posterior_predictive_draws(fit: FitLike, *, random_seed: int | None = None) -> xr.DataArray:
     """Replicated responses for the fitted rows, dims ``(chain, draw, obs)``."""
     from bayeslme.results.prediction import prediction_draws
 
@@ -151,7 +151,7 @@ def posterior_predictive_draws(fit: Fit, *, random_seed: int | None = None) -> x
     )
 
 
-def compare(fits: dict[str, Fit], **kwargs) -> pd.DataFrame:
+def compare(fits: dict[str, FitLike], **kwargs) -> pd.DataFrame:
     """Compare fits by PSIS-LOO through :func:`arviz_stats.compare`.
 
     Parameters

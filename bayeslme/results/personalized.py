@@ -31,7 +31,7 @@ from bayeslme.spec import ModelSpec
 
 if TYPE_CHECKING:
     from bayeslme.formula.design import Design
-    from bayeslme.results.fit import Fit
+    from bayeslme.results.view import FitLike
 
 __all__ = ["Personalized", "personalize_fit"]
 
@@ -129,7 +129,7 @@ def _eta(person: Personalized, new: NewData, rng: np.random.Generator) -> np.nda
 
 
 def personalize_fit(
-    fit: Fit, rows: pd.DataFrame, *, factor: str | None, random_seed: int | None
+    fit: FitLike, rows: pd.DataFrame, *, factor: str | None, random_seed: int | None
 ) -> Personalized:
     """Implementation of :meth:`bayeslme.Fit.personalize`."""
     family = get_family(fit.spec.family)
@@ -185,11 +185,11 @@ def personalize_fit(
     )
 
 
-def _n_draws(fit: Fit) -> int:
+def _n_draws(fit: FitLike) -> int:
     return int(fit.posterior.sizes["chain"] * fit.posterior.sizes["draw"])
 
 
-def _target_factor(fit: Fit, factor: str | None) -> str:
+def _target_factor(fit: FitLike, factor: str | None) -> str:
     names = [f.name for f in fit.spec.factors]
     if factor is None:
         if len(names) != 1:

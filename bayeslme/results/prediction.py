@@ -20,7 +20,7 @@ from bayeslme.results import predict, variance
 from bayeslme.results.summaries import summarize_draws
 
 if TYPE_CHECKING:
-    from bayeslme.results.fit import Fit
+    from bayeslme.results.view import FitLike
 
 __all__ = [
     "eta_draws",
@@ -55,7 +55,7 @@ def unseen_codes(labels: tuple[str, ...], index: np.ndarray) -> np.ndarray:
     return codes
 
 
-def fitted_new_data(fit: Fit) -> NewData:
+def fitted_new_data(fit: FitLike) -> NewData:
     """The fitted rows in :class:`NewData` form (no re-evaluation needed).
 
     Rows are labelled ``0 .. n_obs - 1``: positions among the rows used in the
@@ -72,13 +72,13 @@ def fitted_new_data(fit: Fit) -> NewData:
     )
 
 
-def flat_draws(fit: Fit, name: str) -> np.ndarray:
+def flat_draws(fit: FitLike, name: str) -> np.ndarray:
     """Draws of ``name`` with chain and draw merged into one leading axis."""
     values = fit.draws(name)
     return values.reshape((-1,) + values.shape[2:])
 
 
-def family_params(fit: Fit) -> dict[str, np.ndarray]:
+def family_params(fit: FitLike) -> dict[str, np.ndarray]:
     """Family parameters per draw, shaped (draws, 1) for broadcasting over rows."""
     return {name: flat_draws(fit, name)[:, None] for name in fit.family_parameters()}
 
@@ -91,7 +91,7 @@ def per_draw(value: np.ndarray | float, n_draws: int) -> np.ndarray:
     return array.reshape(n_draws, -1)[:, 0]
 
 
-def factor_covariance(fit: Fit, name: str) -> np.ndarray:
+def factor_covariance(fit: FitLike, name: str) -> np.ndarray:
     """Covariance matrix of factor ``name``'s group effects, per flattened draw."""
     spec = fit.spec.factor(name)
     cor = flat_draws(fit, spec.cor_var) if spec.pairs() else None
@@ -99,7 +99,7 @@ def factor_covariance(fit: Fit, name: str) -> np.ndarray:
 
 
 def eta_draws(
-    fit: Fit, new: NewData, *, groups: str, new_groups: str, rng: np.random.Generator | None
+    fit: FitLike, new: NewData, *, groups: str, new_groups: str, rng: np.random.Generator | None
 ) -> np.ndarray:
     """Linear predictor per flattened draw and new row.
 
@@ -127,7 +127,7 @@ def eta_draws(
 
 
 def prediction_draws(
-    fit: Fit,
+    fit: FitLike,
     newdata: pd.DataFrame | None,
     *,
     kind: str = "mean",
@@ -175,7 +175,7 @@ def prediction_draws(
 
 
 def _correlated_residuals(
-    fit: Fit, newdata: pd.DataFrame | None, rng: np.random.Generator
+    fit: FitLike, newdata: pd.DataFrame | None, rng: np.random.Generator
 ) -> np.ndarray | None:
     """Residual draws of an ``ar()`` / ``cosy()`` model for the predicted rows.
 
@@ -220,7 +220,7 @@ def _correlated_residuals(
 
 
 def predict_fit(
-    fit: Fit,
+    fit: FitLike,
     newdata: pd.DataFrame | None,
     *,
     kind: str,

@@ -55,7 +55,7 @@ from bayeslme.families import inverse_link
 from bayeslme.results.summaries import summarize_draws
 
 if TYPE_CHECKING:
-    from bayeslme.results.fit import Fit
+    from bayeslme.results.view import FitLike
 
 __all__ = ["bayes_r2", "r2_draws", "r2_table"]
 
@@ -79,7 +79,7 @@ def bayes_r2(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
     return var_fit / (var_fit + var_res)
 
 
-def r2_draws(fit: Fit) -> dict[str, np.ndarray]:
+def r2_draws(fit: FitLike) -> dict[str, np.ndarray]:
     """Per-draw marginal, conditional and Bayesian R² of ``fit``, shapes (chain, draw).
 
     Marginal and conditional R² come from :meth:`Fit.latent_variances`
@@ -96,7 +96,7 @@ def r2_draws(fit: Fit) -> dict[str, np.ndarray]:
     return {key: np.asarray(value).reshape(chains, draws) for key, value in out.items()}
 
 
-def r2_table(fit: Fit, *, prob: float = 0.95) -> pd.DataFrame:
+def r2_table(fit: FitLike, *, prob: float = 0.95) -> pd.DataFrame:
     """Summary table of :func:`r2_draws`: one row per R², mean, sd, interval, ESS, R-hat."""
     values = r2_draws(fit)
     table = summarize_draws(np.stack(list(values.values()), axis=-1), list(values), prob=prob)

@@ -1,0 +1,101 @@
+"""What the results layer reads from a fit, and the names it labels draws with.
+
+:class:`FitLike` is the part of :class:`bayeslme.Fit` that the modules of
+``results/`` use (the spec, the design and the posterior draws), so they take
+any object with those attributes and none of them imports the ``Fit`` class:
+``fit.py`` sits on top of them, and nothing below imports it back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bayeslme.errors import BayeslmeError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import xarray as xr
+
+    from bayeslme.formula.design import Design
+    from bayeslme.spec import FactorSpec, ModelSpec
+
+__all__ = ["FAMILY_PARAMETERS", "FitLike", "draw_labels", "factor_or_error", "population_var_names"]
+
+FAMILY_PARAMETERS = ("sigma", "nu", "alpha", "phi")
+
+
+class FitLike(Protocol):
+    """A model's spec and design with posterior draws (what :class:`bayeslme.Fit` provides)."""
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The model's structure, names and priors."""
+
+    @property
+    def design(self) -> Design:
+        """The fitting data, encoded against the spec."""
+
+    @property
+    def idata(self) -> xr.DataTree:
+        """Every stored group of draws."""
+
+    @property
+    def posterior(self) -> xr.Dataset:
+        """The posterior draws."""
+
+    def draws(self, name: str) -> np.ndarray:
+        """Draws of one posterior variable, ``(chain, draw, ...)``."""
+
+    def family_parameters(self) -> list[str]:
+        """The family's own parameters present in the posterior."""
+
+    def population_var_names(self) -> list[str]:
+        """The population parameters' posterior variables."""
+
+    def latent_variances(self) -> Any:
+        """Latent-scale variances per draw."""
+
+    def predict(self, newdata: Any = None, **kwargs: Any) -> Any:
+        """Predictions for the fitted or new rows."""
+
+    def posterior_predictive(self, *, random_seed: int | None = None, store: bool = True) -> Any:
+        """Replicated responses of the fitted rows."""
+
+
+def factor_or_error(spec: ModelSpec, name: str) -> FactorSpec:
+    """The factor called ``name``, or a :class:`BayeslmeError` listing the model's factors."""
+    try:
+        return spec.factor(name)
+    except KeyError:
+        known = [f.name for f in spec.factors]
+        raise BayeslmeError(f"unknown grouping factor {name!r}; the model has {known}") from None
+
+
+def population_var_names(spec: ModelSpec, stored: set[str] | Any) -> list[str]:
+    """Posterior variables of the population parameters, in table order.
+
+    Fixed effects, each factor's SDs and correlations, the family's own
+    parameters among ``stored`` (the posterior's variable names), and the
+    residual correlation of an ``ar()``/``cosy()`` term.
+    """
+    names = ["b"] if spec.fixed else []
+    for factor in spec.factors:
+        names.append(factor.sd_var)
+        if factor.pairs():
+            names.append(factor.cor_var)
+    names += [n for n in FAMILY_PARAMETERS if n in stored]
+    if spec.rescor is not None:
+        names.append(spec.rescor.kind)
+    return names
+
+
+def draw_labels(spec: ModelSpec, name: str) -> list[str]:
+    """Row labels of variable ``name``'s entries in the summary tables."""
+    if name == "b":
+        return [f"b[{n}]" for n in spec.fixed]
+    for factor in spec.factors:
+        if name == factor.sd_var:
+            return factor.sd_labels()
+        if name == factor.cor_var:
+            return factor.cor_labels()
+    return [name]
