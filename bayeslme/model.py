@@ -177,7 +177,7 @@ class GLMM:
         """
         from bayeslme.backend.build import build_model, finish_idata, resolve_method
         from bayeslme.backend.sampling import SamplerSettings, run_sampler
-        from bayeslme.kernel.layout import integrated_factors
+        from bayeslme.kernel.factor_choice import integrated_factors
         from bayeslme.kernel.parametrization import resolve_centered
         from bayeslme.kernel.sample import kernel_reason, sample_with_kernel
         from bayeslme.results.diagnostics import check_diagnostics, check_singular

@@ -99,7 +99,7 @@ def _marginal_pays(spec: ModelSpec, design: Design) -> bool:
     level with the non-centered model in ESS per second over two seeds and
     had the higher R-hat (1.012 and 1.007 against 1.004 and 1.002).
     """
-    from bayeslme.kernel.layout import marginal_factors
+    from bayeslme.kernel.factor_choice import marginal_factors
 
     integrated = marginal_factors(spec, design)
     return all(tuple(f.effects) == ("Intercept",) for p, f in enumerate(spec.factors) if p not in integrated)

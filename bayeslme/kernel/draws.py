@@ -17,7 +17,8 @@ import xarray as xr
 from bayeslme.blocks import structured_cholesky_array
 from bayeslme.families import get_family
 from bayeslme.formula.design import Design
-from bayeslme.kernel.layout import KernelLayout, lkj_positions
+from bayeslme.kernel.layout import KernelLayout
+from bayeslme.kernel.records import lkj_positions
 from bayeslme.spec import FactorSpec, ModelSpec
 
 __all__ = ["constant_data", "factor_choleskys", "marginal_effects", "observed_data", "posterior_dataset"]

@@ -15,63 +15,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import special
 
 from bayeslme.backend.suffstats import group_stats, segment_sums
-from bayeslme.families import get_family, log_binomial_coefficient
+from bayeslme.families import get_family
 from bayeslme.formula.design import Design
-from bayeslme.kernel import density as d
+from bayeslme.kernel import header as d
+from bayeslme.kernel.factor_choice import marginal_factors, parent_map
+from bayeslme.kernel.records import (
+    BLOCK_KINDS,
+    FAMILIES,
+    LINKS,
+    LOCATION_KINDS,
+    SCALE_KINDS,
+    ValueVar,
+    _Builder,
+    _get,
+    _normaliser,
+    _theta_priors,
+    lkj_positions,
+)
 from bayeslme.priors import Prior, graph_constants
 from bayeslme.spec import ModelSpec
 
-__all__ = [
-    "KernelLayout",
-    "ValueVar",
-    "build_layout",
-    "integrated_factors",
-    "marginal_factors",
-    "unsupported_reason",
-]
-
-FAMILIES = {"gaussian": 0, "student_t": 1, "bernoulli": 2, "binomial": 3, "poisson": 4, "negativebinomial": 5}
-LOCATION_KINDS = {"normal": 0, "student_t": 1, "flat": 2}
-SCALE_KINDS = {"halfnormal": 0, "halfstudent_t": 1, "halfcauchy": 2, "exponential": 3, "gamma": 4}
-BLOCK_KINDS = {"diag": 0, "us": 1, "cs": 2, "ar1": 3}
-# The canonical link of each family the kernel evaluates is code 0; probit (Bernoulli, binomial) is 1.
-LINKS = {
-    ("gaussian", "identity"): 0,
-    ("student_t", "identity"): 0,
-    ("bernoulli", "logit"): 0,
-    ("bernoulli", "probit"): 1,
-    ("binomial", "logit"): 0,
-    ("binomial", "probit"): 1,
-    ("poisson", "log"): 0,
-    ("negativebinomial", "log"): 0,
-}
-
-
-@dataclass(frozen=True)
-class ValueVar:
-    """A PyMC value variable's place in ``q``.
-
-    Attributes
-    ----------
-    name : str
-        PyMC's value-variable name (``sigma_unit_log__``, ``Subject__L0_cholesky_corr__``, ...).
-    start : int
-        Its first position in ``q``.
-    shape : tuple of int
-        Its shape (``q[start:start + size]`` reshaped).
-    """
-
-    name: str
-    start: int
-    shape: tuple[int, ...]
-
-    @property
-    def size(self) -> int:
-        """Number of entries."""
-        return int(np.prod(self.shape, dtype=int))
+__all__ = ["KernelLayout", "build_layout", "unsupported_reason"]
 
 
 @dataclass(frozen=True)
@@ -259,7 +225,7 @@ def build_layout(
             offset += width
         factor_records.append((factor, owner, blocks))
     fields = []
-    parent = _parent(design, marginal, outer) if outer >= 0 else None
+    parent = parent_map(design, marginal, outer) if outer >= 0 else None
     for position, (factor, owner, blocks) in enumerate(factor_records):
         G, k = len(factor.levels), len(factor.effects)
         qz, index_o, Z_o, ones, ZZ_o = -1, -1, -1, [0] * k, -1
@@ -361,132 +327,3 @@ def build_layout(
         marginal_outer=outer,
         marginal_parent=parent,
     )
-
-
-def integrated_factors(spec: ModelSpec, method: str, design: Design) -> list[str]:
-    """Names of the factors whose effects ``method`` integrates out while sampling (drawn afterwards)."""
-    if method == "collapsed":
-        return [factor.name for factor in spec.factors]
-    if method == "marginal":
-        return [spec.factors[p].name for p in marginal_factors(spec, design) if p >= 0]
-    return []
-
-
-def marginal_factors(spec: ModelSpec, design: Design) -> tuple[int, int]:
-    """The factor method ``"marginal"`` integrates out, and a factor it is nested in that goes with it.
-
-    Two group intercepts of which one is nested in the other (every level of
-    the inner factor within one level of the outer, on the data: lecturers
-    within departments) are integrated out together by a two-level Woodbury
-    step; the largest such pair is taken. Measured on lme4's InstEval
-    (docs/performance.md): with the lecturers and departments integrated out
-    and the students sampled, the ridge between the intercept and the 14
-    department effects is gone (its bulk ESS 426 with the students
-    integrated out instead). Otherwise the factor with the most group
-    effects: it removes the most dimensions from the sampled vector, and in
-    a crossed design the largest factor carries the ridge between the
-    intercept and the effects' mean that a diagonal mass matrix adapts to
-    worst. The cost per evaluation is the same for any choice (one more pass
-    over the rows per effect, a k x k Cholesky per level). Ties go to the
-    first. Returns ``(inner, outer)`` positions, ``outer`` -1 for none.
-    """
-    from bayeslme.backend.nested_stats import parent_levels
-
-    intercepts = [
-        p
-        for p, (factor, own) in enumerate(zip(spec.factors, design.factors, strict=True))
-        if tuple(factor.effects) == ("Intercept",) and np.all(np.asarray(own.Z) == 1.0)
-    ]
-    best, best_size = (-1, -1), 0
-    for inner in intercepts:
-        for outer in intercepts:
-            if inner == outer:
-                continue
-            size = len(spec.factors[inner].levels) + len(spec.factors[outer].levels)
-            if size <= best_size:
-                continue
-            own = design.factors[inner]
-            if parent_levels(own.index, design.factors[outer].index, len(own.levels)) is not None:
-                best, best_size = (inner, outer), size
-    if best[0] >= 0:
-        return best
-    sizes = [len(factor.levels) * len(factor.effects) for factor in spec.factors]
-    return int(np.argmax(sizes)), -1
-
-
-def _parent(design: Design, inner: int, outer: int) -> np.ndarray:
-    """The outer level of each inner level (the two nested on ``design``)."""
-    from bayeslme.backend.nested_stats import parent_levels
-
-    own = design.factors[inner]
-    parent = parent_levels(own.index, design.factors[outer].index, len(own.levels))
-    assert parent is not None
-    return np.asarray(parent, dtype=np.int64)
-
-
-def lkj_positions(width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column of each unconstrained LKJ parameter in the strictly lower triangle.
-
-    PyMC's ``CholeskyCorrTransform(n, upper=False)`` fills the triangle in
-    "spiral" order (taken over from TensorFlow Probability): with ``m`` =
-    ``n (n - 1) / 2`` values ``x``, the ``(n - 1) x (n - 1)`` matrix
-    ``concat(x[n - 1:], reverse(x))`` reshaped, lower triangle, sits below the
-    diagonal of ``W``.
-    """
-    n = width - 1
-    m = width * (width - 1) // 2
-    x = np.arange(m)
-    filled = np.concatenate([x[n:], x[::-1]]).reshape(n, n)
-    rows, cols = np.tril_indices(n)
-    order = filled[rows, cols]
-    position = np.empty(m, dtype=np.int64)
-    position[order] = np.arange(m)
-    return (rows + 1)[position].astype(np.int64), cols[position].astype(np.int64)
-
-
-class _Builder:
-    """Appends arrays to the flat ``F`` and ``I`` arrays and returns their offsets."""
-
-    def __init__(self) -> None:
-        self._floats: list[np.ndarray] = []
-        self._ints: list[np.ndarray] = []
-        self._nf = 0
-        self._ni = d.HEADER
-
-    def floats(self, values) -> int:
-        array = np.asarray(values, dtype=np.float64).ravel()
-        self._floats.append(array)
-        offset = self._nf
-        self._nf += array.size
-        return offset
-
-    def ints(self, values) -> int:
-        array = np.asarray(values, dtype=np.int64).ravel()
-        self._ints.append(array)
-        offset = self._ni
-        self._ni += array.size
-        return offset
-
-    def finish(self, header: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        F = np.concatenate(self._floats) if self._floats else np.zeros(0)
-        I = np.concatenate([np.asarray(header, dtype=np.int64), *self._ints])
-        return np.ascontiguousarray(F), np.ascontiguousarray(I)
-
-
-def _theta_priors(spec: ModelSpec) -> list[Prior]:
-    if spec.has_intercept:
-        return [spec.priors["Intercept"] if n == "Intercept" else spec.priors[f"b[{n}]"] for n in spec.fixed]
-    return [spec.priors[f"b[{n}]"] for n in spec.fixed]
-
-
-def _get(prior: Prior, name: str, default: float = 0.0) -> float:
-    return dict(prior.params).get(name, default)
-
-
-def _normaliser(builder: _Builder, spec: ModelSpec, y: np.ndarray, trials) -> int:
-    """Each row's log normalising constant where the density leaves it out (zeros otherwise)."""
-    if spec.family == "binomial":
-        return builder.floats(log_binomial_coefficient(trials, y))
-    if spec.family in ("poisson", "negativebinomial"):
-        return builder.floats(-special.gammaln(y + 1.0))
-    return builder.floats(np.zeros(len(y)))

@@ -41,7 +41,7 @@ def kernel_nutpie_model(
 def _cfunc_model(layout: KernelLayout, initial_point: Callable) -> Any:
     from nutpie.compile_pymc import CompiledPyMCModel
 
-    from bayeslme.kernel.density import expand_callback, logp_callback, user_data
+    from bayeslme.kernel.callbacks import expand_callback, logp_callback, user_data
 
     record = user_data(layout.F, layout.I)
     n = layout.n_q
@@ -67,7 +67,7 @@ def _cfunc_model(layout: KernelLayout, initial_point: Callable) -> Any:
 def _pyfunc_model(layout: KernelLayout, initial_point: Callable) -> Any:
     from nutpie.compiled_pyfunc import from_pyfunc
 
-    from bayeslme.kernel.density import logp_grad
+    from bayeslme.kernel.callbacks import logp_grad
 
     F, I, n = layout.F, layout.I, layout.n_q
 

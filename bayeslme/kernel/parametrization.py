@@ -42,7 +42,7 @@ import numpy as np
 
 from bayeslme.errors import SamplerError
 from bayeslme.formula.design import Design
-from bayeslme.kernel.layout import integrated_factors
+from bayeslme.kernel.factor_choice import integrated_factors
 from bayeslme.spec import ModelSpec
 
 __all__ = ["information", "resolve_centered"]

@@ -82,7 +82,7 @@ def sample_with_kernel(
 
 def _loaded_from_disk(callback: str) -> bool:
     """Whether this process loaded the kernel's callback from numba's disk cache."""
-    from bayeslme.kernel.density import logp_callback
+    from bayeslme.kernel.callbacks import logp_callback
 
     return bool(getattr(logp_callback(callback), "cache_hits", 0))
 

@@ -41,11 +41,10 @@ def _marker(method: str) -> str:
 
     from bayeslme.kernel import density
 
-    source = os.stat(density.__file__)
+    sources = [os.stat(path) for path in density.source_files()]
     key = "|".join(
         (
-            str(source.st_mtime_ns),
-            str(source.st_size),
+            *(f"{source.st_mtime_ns}:{source.st_size}" for source in sources),
             numba.__version__,
             sys.version,
             llvm.get_host_cpu_name(),

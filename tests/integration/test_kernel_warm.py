@@ -18,9 +18,9 @@ pytest.importorskip("nutpie")
 REPORT = """
 import json, warnings
 warnings.simplefilter("ignore")
-from bayeslme.kernel import density
+from bayeslme.kernel import callbacks, density
 for method in ("collapsed", "noncentered"):
-    density.logp_callback(method)
+    callbacks.logp_callback(method)
 out = {}
 for part, entries in density.PARTS.items():
     for function, signature in entries:
@@ -145,10 +145,12 @@ def test_marker_follows_the_density_source(monkeypatch, tmp_path):
     assert not warm._compiled("collapsed")
     warm.mark_compiled("collapsed")
     assert warm._compiled("collapsed") and not warm._compiled("noncentered")
-    # An edit of the density (numba then recompiles) is a new marker.
-    edited = tmp_path / "density.py"
-    edited.write_text(Path(density.__file__).read_text() + "\n")
-    monkeypatch.setattr(density, "__file__", str(edited))
+    # An edit of any of the kernel's compiled modules (numba then recompiles) is a new marker.
+    sources = density.source_files()
+    assert {Path(p).name for p in sources} >= {"density.py", "rows.py", "woodbury.py", "callbacks.py"}
+    edited = tmp_path / "rows.py"
+    edited.write_text(Path(sources[3]).read_text() + "\n")
+    monkeypatch.setattr(density, "source_files", lambda: (*sources[:3], str(edited), *sources[4:]))
     assert not warm._compiled("collapsed")
 
 

@@ -77,7 +77,7 @@ def assert_gradient_matches_differences(layout, q: np.ndarray) -> None:
     """
     import pytest
 
-    from bayeslme.kernel.density import logp_grad
+    from bayeslme.kernel.callbacks import logp_grad
 
     grad = np.zeros(layout.n_q)
     logp_grad(q, grad, layout.F, layout.I)

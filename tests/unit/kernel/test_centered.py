@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bayeslme.kernel.density import logp_grad
+from bayeslme.kernel.callbacks import logp_grad
 from bayeslme.kernel.draws import factor_choleskys, posterior_dataset
 from bayeslme.kernel.layout import build_layout
 from tests.unit.kernel.cases import (

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from bayeslme.backend.build import build_model
-from bayeslme.kernel.density import logp_grad
-from bayeslme.kernel.layout import build_layout, lkj_positions, unsupported_reason
+from bayeslme.kernel.callbacks import logp_grad
+from bayeslme.kernel.layout import build_layout, unsupported_reason
+from bayeslme.kernel.records import lkj_positions
 from tests.unit.kernel.cases import (
     CASES,
     assert_gradient_matches_differences,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from bayeslme.kernel.density import _exp_nonpositive, _log1p_unit
+from bayeslme.kernel.elementary import _exp_nonpositive, _log1p_unit
 
 
 @numba.njit

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import bayeslme as bl
-from bayeslme.kernel.density import logp_grad
-from bayeslme.kernel.layout import build_layout, marginal_factors
+from bayeslme.kernel.callbacks import logp_grad
+from bayeslme.kernel.factor_choice import marginal_factors
+from bayeslme.kernel.layout import build_layout
 from tests.unit.kernel.cases import assert_gradient_matches_differences, case_data, case_points
 
 FORMULAS = [
