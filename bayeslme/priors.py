@@ -42,6 +42,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from bayeslme.errors import PriorError
 
 __all__ = ["Prior", "graph_constants", "shape_parameters"]
@@ -141,6 +143,42 @@ class Prior:
         if self.dist == "gamma":
             return 1.0 / values["beta"]
         raise PriorError(f"prior {self.dist!r} has no scale")
+
+    def sample(self, rng: np.random.Generator) -> float:
+        """One draw from this prior.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+
+        Raises
+        ------
+        PriorError
+            For ``flat`` (improper) and ``lkj`` (a matrix: see
+            :func:`bayeslme.validate.prior_draws.lkj_correlation`).
+        """
+        v = dict(self.params)
+        if self.dist == "normal":
+            return float(rng.normal(v["mu"], v["sigma"]))
+        if self.dist == "student_t":
+            return float(v["mu"] + v["sigma"] * rng.standard_t(v["nu"]))
+        if self.dist == "uniform":
+            return float(rng.uniform(v["lower"], v["upper"]))
+        if self.dist == "halfnormal":
+            unit = abs(rng.normal())
+        elif self.dist == "halfstudent_t":
+            unit = abs(rng.standard_t(v["nu"]))
+        elif self.dist == "halfcauchy":
+            unit = abs(rng.standard_cauchy())
+        elif self.dist == "exponential":
+            unit = rng.exponential()
+        elif self.dist == "gamma":
+            unit = rng.gamma(v["alpha"])
+        elif self.dist == "flat":
+            raise PriorError(f"prior {self} is improper: drawing from it needs proper priors")
+        else:
+            raise PriorError(f"prior {self} is over matrices: draw it with lkj_correlation")
+        return float(unit * self.scale)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
