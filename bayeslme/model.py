@@ -17,7 +17,8 @@ from bayeslme.formula.parse import FormulaSpec, parse_formula
 from bayeslme.formula.text import split_top_level
 from bayeslme.priors import Prior
 from bayeslme.results.fit import Fit
-from bayeslme.spec import ModelSpec, build_spec
+from bayeslme.spec import ModelSpec
+from bayeslme.spec.build import build_spec
 
 __all__ = ["GLMM", "LMM"]
 

@@ -19,7 +19,7 @@ import pytensor.tensor as pt
 
 from bayeslme.backend.prior_vars import location_vector, scale_vector
 from bayeslme.blocks import structured_cholesky_array, structured_correlation_cholesky
-from bayeslme.spec import FactorSpec, ModelSpec
+from bayeslme.spec import FactorSpec, ModelSpec, coefficient_key
 
 __all__ = [
     "correlation_cholesky_draws",
@@ -40,7 +40,7 @@ def fixed_coefficients(spec: ModelSpec, *, shared: bool = False) -> pt.TensorVar
     if not spec.fixed:
         return None
     if not spec.has_intercept:
-        priors = [spec.priors[f"b[{n}]"] for n in spec.fixed]
+        priors = [spec.priors[coefficient_key(n)] for n in spec.fixed]
         return location_vector("b", priors, dims="fixed", shared=shared)
     position = spec.fixed.index("Intercept")
     slopes = np.array([j for j, name in enumerate(spec.fixed) if name != "Intercept"], dtype=int)
@@ -50,7 +50,7 @@ def fixed_coefficients(spec: ModelSpec, *, shared: bool = False) -> pt.TensorVar
     if slopes.size == 0:
         pm.Deterministic("b", theta, dims="fixed")
         return theta
-    beta = location_vector("b_slopes", [spec.priors[f"b[{spec.fixed[j]}]"] for j in slopes], shared=shared)
+    beta = location_vector("b_slopes", [spec.coefficient_prior(spec.fixed[j]) for j in slopes], shared=shared)
     theta = pt.set_subtensor(theta[slopes], beta)
     means = spec.column_means[slopes]
     if shared:

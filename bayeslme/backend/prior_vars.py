@@ -9,6 +9,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayeslme.priors import Prior, shape_parameters
+from bayeslme.spec import unit_var
 
 __all__ = ["location_vector", "scale_vector", "scalar_scale"]
 
@@ -51,18 +52,18 @@ def scale_vector(
     scales = _constant(f"{name}__prior_scale", [p.scale for p in priors], shared)
     if len(groups) == 1:
         (((dist, shape), indices),) = groups.items()
-        unit = _unit_rv(f"{name}_unit", dist, shape, dims=dims, size=len(priors))
+        unit = _unit_rv(unit_var(name), dist, shape, dims=dims, size=len(priors))
         return pm.Deterministic(name, unit * scales, dims=dims)
     units = pt.zeros(len(priors))
     for k, ((dist, shape), indices) in enumerate(groups.items()):
-        rv = _unit_rv(f"{name}_unit{k}", dist, shape, size=len(indices))
+        rv = _unit_rv(f"{unit_var(name)}{k}", dist, shape, size=len(indices))
         units = pt.set_subtensor(units[np.array(indices)], rv)
     return pm.Deterministic(name, units * scales, dims=dims)
 
 
 def scalar_scale(name: str, prior: Prior, *, shared: bool = False) -> pt.TensorVariable:
     """One positive scale parameter stored under ``name``."""
-    unit = _unit_rv(f"{name}_unit", prior.dist, shape_parameters(prior))
+    unit = _unit_rv(unit_var(name), prior.dist, shape_parameters(prior))
     return pm.Deterministic(name, unit * _constant(f"{name}__prior_scale", prior.scale, shared))
 
 

@@ -19,7 +19,7 @@ from bayeslme.families import get_family
 from bayeslme.formula.design import Design
 from bayeslme.kernel.layout import KernelLayout
 from bayeslme.kernel.records import lkj_positions
-from bayeslme.spec import FactorSpec, ModelSpec
+from bayeslme.spec import FactorSpec, ModelSpec, unit_var, value_var
 
 __all__ = ["constant_data", "factor_choleskys", "marginal_effects", "observed_data", "posterior_dataset"]
 
@@ -68,8 +68,8 @@ def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, mean
         coords[factor.level_dim] = list(factor.levels)
         sds.append(_factor_sds(factor, spec, value, put))
     for name in get_family(spec.family).parameters():
-        unit = np.exp(value(f"{name}_unit_log__"))
-        put(f"{name}_unit", unit, ())
+        unit = np.exp(value(value_var(unit_var(name), "log")))
+        put(unit_var(name), unit, ())
         put(name, unit * spec.priors[name].scale, ())
 
     for factor, sd in zip(spec.factors, sds, strict=True):
@@ -246,13 +246,13 @@ def _factor_sds(factor: FactorSpec, spec: ModelSpec, value, put) -> np.ndarray:
     slots = factor.sd_slots()
     scales = np.array([spec.priors[key].scale for key, _ in slots])
     if len(slots) == len(factor.effects):
-        unit = np.exp(value(f"{factor.sd_var}_unit_log__"))
-        put(f"{factor.sd_var}_unit", unit, (factor.effect_dim,))
+        unit = np.exp(value(value_var(unit_var(factor.sd_var), "log")))
+        put(unit_var(factor.sd_var), unit, (factor.effect_dim,))
         sd = unit * scales
         put(factor.sd_var, sd, (factor.effect_dim,))
         return sd
-    unit = np.exp(value(f"{factor.sd_free_var}_unit_log__"))
-    put(f"{factor.sd_free_var}_unit", unit, (f"{factor.sd_free_var}_unit_dim_0",))
+    unit = np.exp(value(value_var(unit_var(factor.sd_free_var), "log")))
+    put(unit_var(factor.sd_free_var), unit, (f"{unit_var(factor.sd_free_var)}_dim_0",))
     free = unit * scales
     put(factor.sd_free_var, free, (f"{factor.sd_free_var}_dim_0",))
     owner = np.zeros(len(factor.effects), dtype=np.int64)
@@ -275,13 +275,13 @@ def _factor_correlations(factor: FactorSpec, spec: ModelSpec, value, put, coords
         if block.correlated:
             if block.structure == "us":
                 name = factor.chol_var(position)
-                C = _lkj_cholesky(value(f"{name}_cholesky_corr__"), width)
+                C = _lkj_cholesky(value(value_var(name, "cholesky_corr")), width)
                 put(name, C, (f"{name}_dim_0", f"{name}_dim_1"))
             else:
                 prior = spec.priors[factor.rho_key]
                 low, high = block.rho_bounds
                 lo, hi = max(prior["lower"], low), min(prior["upper"], high)
-                rho = lo + (hi - lo) / (1.0 + np.exp(-value(f"{factor.rho_var(position)}_interval__")))
+                rho = lo + (hi - lo) / (1.0 + np.exp(-value(value_var(factor.rho_var(position), "interval"))))
                 put(factor.rho_var(position), rho, ())
                 C = structured_cholesky_array(block.structure, rho, width)
             chol[..., start : start + width, start : start + width] = C

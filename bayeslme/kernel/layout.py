@@ -35,7 +35,7 @@ from bayeslme.kernel.records import (
     lkj_positions,
 )
 from bayeslme.priors import Prior, graph_constants
-from bayeslme.spec import ModelSpec
+from bayeslme.spec import ModelSpec, unit_var, value_var
 
 __all__ = ["KernelLayout", "build_layout", "unsupported_reason"]
 
@@ -180,11 +180,11 @@ def build_layout(
                 owner[position] = record
         owners.append(owner)
         name = factor.sd_var if len(slots) == len(factor.effects) else factor.sd_free_var
-        value_vars.append(ValueVar(f"{name}_unit_log__", first, (len(slots),)))
+        value_vars.append(ValueVar(value_var(unit_var(name), "log"), first, (len(slots),)))
     family_records = {}
     for name in get_family(spec.family).parameters():
         family_records[name] = add_scale(spec.priors[name])
-        value_vars.append(ValueVar(f"{name}_unit_log__", q - 1, ()))
+        value_vars.append(ValueVar(value_var(unit_var(name), "log"), q - 1, ()))
     header[d.H_SIGMA] = family_records.get("sigma", -1)
     header[d.H_NU] = family_records.get("nu", -1)
     header[d.H_ALPHA] = family_records.get("alpha", -1)
@@ -208,7 +208,7 @@ def build_layout(
                 fc = builder.floats([spec.priors[factor.cor_key]["eta"]])
                 rows, cols = lkj_positions(width)
                 mo = builder.ints(np.column_stack([rows, cols]).ravel().tolist())
-                value_vars.append(ValueVar(f"{factor.chol_var(k)}_cholesky_corr__", q, (m,)))
+                value_vars.append(ValueVar(value_var(factor.chol_var(k), "cholesky_corr"), q, (m,)))
                 start.append(np.zeros(m))
                 jitter.append(np.ones(m))
                 q += m
@@ -217,7 +217,7 @@ def build_layout(
                 low, high = block.rho_bounds
                 qc = q
                 fc = builder.floats([max(prior["lower"], low), min(prior["upper"], high)])
-                value_vars.append(ValueVar(f"{factor.rho_var(k)}_interval__", q, ()))
+                value_vars.append(ValueVar(value_var(factor.rho_var(k), "interval"), q, ()))
                 start.append(np.zeros(1))
                 jitter.append(np.ones(1))
                 q += 1

@@ -114,9 +114,7 @@ class _Builder:
 
 
 def _theta_priors(spec: ModelSpec) -> list[Prior]:
-    if spec.has_intercept:
-        return [spec.priors["Intercept"] if n == "Intercept" else spec.priors[f"b[{n}]"] for n in spec.fixed]
-    return [spec.priors[f"b[{n}]"] for n in spec.fixed]
+    return [spec.coefficient_prior(n) for n in spec.fixed]
 
 
 def _get(prior: Prior, name: str, default: float = 0.0) -> float:

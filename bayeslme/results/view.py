@@ -92,7 +92,7 @@ def population_var_names(spec: ModelSpec, stored: set[str] | Any) -> list[str]:
 def draw_labels(spec: ModelSpec, name: str) -> list[str]:
     """Row labels of variable ``name``'s entries in the summary tables."""
     if name == "b":
-        return [f"b[{n}]" for n in spec.fixed]
+        return spec.coefficient_labels
     for factor in spec.factors:
         if name == factor.sd_var:
             return factor.sd_labels()

@@ -59,7 +59,7 @@ def draw_parameters(spec: ModelSpec, rng: np.random.Generator) -> dict[str, np.n
         ``"nu"``, ``"alpha"``), and ``"Intercept_centered"``.
     """
     params: dict[str, np.ndarray] = {}
-    slopes = np.array([spec.priors[f"b[{n}]"].sample(rng) for n in spec.slopes])
+    slopes = np.array([spec.coefficient_prior(n).sample(rng) for n in spec.slopes])
     b = dict(zip(spec.slopes, slopes, strict=True))
     if spec.has_intercept:
         centred = spec.priors["Intercept"].sample(rng)
@@ -132,7 +132,7 @@ def simulate_response(model: GLMM, params: dict[str, np.ndarray], rng: np.random
 
 def true_values(spec: ModelSpec, params: dict[str, np.ndarray]) -> dict[str, float]:
     """Population-level parameters of one prior draw, keyed by SBC label."""
-    values = {f"b[{n}]": float(v) for n, v in zip(spec.fixed, params["b"], strict=True)}
+    values = dict(zip(spec.coefficient_labels, map(float, params["b"]), strict=True))
     for factor in spec.factors:
         for label, value in zip(factor.sd_labels(), params[factor.sd_var], strict=True):
             values[label] = float(value)

@@ -8,7 +8,8 @@ from bayeslme.families import get_family
 from bayeslme.formula.design import build_design
 from bayeslme.formula.parse import parse_formula
 from bayeslme.priors import Prior
-from bayeslme.spec import ModelSpec, build_spec
+from bayeslme.spec import ModelSpec
+from bayeslme.spec.build import build_spec
 
 
 @pytest.fixture

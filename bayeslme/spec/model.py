@@ -1,0 +1,223 @@
+"""The frozen model specification and its JSON form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bayeslme.blocks import BlockSpec
+from bayeslme.formula.levels import Levels
+from bayeslme.priors import Prior
+from bayeslme.spec.factor import FactorSpec
+from bayeslme.spec.names import coefficient_key
+
+__all__ = ["SPEC_VERSION", "ModelSpec", "RescorSpec"]
+
+
+SPEC_VERSION = 2
+
+
+@dataclass(frozen=True)
+class RescorSpec:
+    """A residual correlation term: ``ar`` (AR(1)) or ``cosy`` (compound symmetry).
+
+    Attributes
+    ----------
+    kind : {"ar", "cosy"}
+        Also the name of the correlation parameter in the posterior.
+    time : str or None
+        Column ordering the rows of a group.
+    group_columns : tuple of str
+        Columns defining the groups (empty: one series).
+    lower, upper : float
+        Open range of the correlation allowed by the data's group sizes.
+    """
+
+    kind: str
+    time: str | None
+    group_columns: tuple[str, ...]
+    lower: float
+    upper: float
+
+    def __str__(self) -> str:
+        args = [f"time = {self.time}"] if self.time else []
+        args += [f"gr = {':'.join(self.group_columns)}"] if self.group_columns else []
+        return f"{self.kind}({', '.join(args)})"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Family, fixed and group structure, and resolved priors of a model.
+
+    Attributes
+    ----------
+    formula : str
+        Formula text as given.
+    family, link : str
+        Response distribution and link function.
+    response : str
+        Response name.
+    fixed : tuple of str
+        Fixed-effect coefficient names (``"Intercept"`` first when present).
+    x_means : tuple of float
+        Means of the fixed-effect columns, used to centre predictors.
+    factors : tuple of FactorSpec
+        Grouping factors in formula order.
+    priors : dict of str to Prior
+        One resolved prior per parameter key (see :mod:`bayeslme.priors`).
+    n_obs : int
+        Rows used in the fit.
+    rescor : RescorSpec or None
+        Residual correlation term, if the formula has one.
+    column_levels : mapping of str to tuple of str
+        Levels of each categorical predictor column, in coding order (the
+        first is the reference level); see :mod:`bayeslme.formula.levels`.
+    notes : tuple of str
+        Where the model's coding differs from lme4's for the same formula.
+    """
+
+    formula: str
+    family: str
+    link: str
+    response: str
+    fixed: tuple[str, ...]
+    x_means: tuple[float, ...]
+    factors: tuple[FactorSpec, ...]
+    priors: Mapping[str, Prior]
+    n_obs: int
+    rescor: RescorSpec | None = None
+    column_levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def levels(self) -> Levels:
+        """The levels a design for this model is coded against."""
+        return Levels({f.name: f.levels for f in self.factors}, dict(self.column_levels))
+
+    @property
+    def has_intercept(self) -> bool:
+        """Whether the fixed part includes an intercept."""
+        return "Intercept" in self.fixed
+
+    @property
+    def column_means(self) -> np.ndarray:
+        """Centre of each fixed-effect column as sampled: ``x_means`` for slopes, 0 otherwise.
+
+        Predictors are centred only when the model has an intercept; the
+        intercept column itself is never centred.
+        """
+        if not self.has_intercept:
+            return np.zeros(len(self.fixed))
+        return np.array(
+            [0.0 if name == "Intercept" else m for name, m in zip(self.fixed, self.x_means, strict=True)]
+        )
+
+    def centered_X(self, X: np.ndarray) -> np.ndarray:
+        """The fixed-effects matrix on the scale the coefficients are sampled on."""
+        return X - self.column_means
+
+    @property
+    def slopes(self) -> tuple[str, ...]:
+        """Fixed-effect names other than the intercept."""
+        return tuple(name for name in self.fixed if name != "Intercept")
+
+    @property
+    def coefficient_labels(self) -> list[str]:
+        """``b[<name>]`` of each fixed coefficient: its prior key and its label in tables."""
+        return [coefficient_key(name) for name in self.fixed]
+
+    def coefficient_prior(self, name: str) -> Prior:
+        """The prior of fixed coefficient ``name`` (the centred intercept's for ``"Intercept"``)."""
+        return self.priors["Intercept" if name == "Intercept" else coefficient_key(name)]
+
+    def factor(self, name: str) -> FactorSpec:
+        """The factor called ``name``."""
+        for factor in self.factors:
+            if factor.name == name:
+                return factor
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (see :meth:`from_dict`)."""
+        return {
+            "version": SPEC_VERSION,
+            "formula": self.formula,
+            "family": self.family,
+            "link": self.link,
+            "response": self.response,
+            "fixed": list(self.fixed),
+            "x_means": list(self.x_means),
+            "factors": [
+                {
+                    "name": f.name,
+                    "levels": list(f.levels),
+                    "effects": list(f.effects),
+                    "blocks": [
+                        {"effects": list(b.effects), "structure": b.structure, "homogeneous": b.homogeneous}
+                        for b in f.blocks
+                    ],
+                    "columns": list(f.columns),
+                }
+                for f in self.factors
+            ],
+            "priors": {key: prior.to_dict() for key, prior in self.priors.items()},
+            "n_obs": self.n_obs,
+            "rescor": None if self.rescor is None else _rescor_dict(self.rescor),
+            "column_levels": {column: list(levels) for column, levels in self.column_levels.items()},
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelSpec:
+        """Rebuild a spec written by :meth:`to_dict` (this or an earlier version)."""
+        factors = tuple(
+            FactorSpec(
+                f["name"],
+                tuple(f["levels"]),
+                tuple(f["effects"]),
+                tuple(_block_from_dict(b) for b in f["blocks"]),
+                tuple(f.get("columns", f["name"].split(":"))),
+            )
+            for f in data["factors"]
+        )
+        return cls(
+            formula=data["formula"],
+            family=data["family"],
+            link=data["link"],
+            response=data["response"],
+            fixed=tuple(data["fixed"]),
+            x_means=tuple(float(v) for v in data["x_means"]),
+            factors=factors,
+            priors={key: Prior.from_dict(value) for key, value in data["priors"].items()},
+            n_obs=int(data["n_obs"]),
+            rescor=_rescor_from_dict(data.get("rescor")),
+            column_levels={c: tuple(v) for c, v in data.get("column_levels", {}).items()},
+            notes=tuple(data.get("notes", ())),
+        )
+
+
+def _block_from_dict(data: Any) -> BlockSpec:
+    if isinstance(data, list):  # version 1: a list of effects, unstructured
+        return BlockSpec(tuple(data))
+    return BlockSpec(tuple(data["effects"]), data["structure"], bool(data["homogeneous"]))
+
+
+def _rescor_dict(rescor: RescorSpec) -> dict[str, Any]:
+    return {
+        "kind": rescor.kind,
+        "time": rescor.time,
+        "group_columns": list(rescor.group_columns),
+        "lower": rescor.lower,
+        "upper": rescor.upper,
+    }
+
+
+def _rescor_from_dict(data: dict[str, Any] | None) -> RescorSpec | None:
+    if data is None:
+        return None
+    return RescorSpec(
+        data["kind"], data["time"], tuple(data["group_columns"]), float(data["lower"]), float(data["upper"])
+    )
