@@ -9,6 +9,13 @@ numba's generic error formatting. That costs several seconds per process,
 more than building the PyTensor functions themselves (whose numba code
 PyTensor caches on disk).
 
+This module and its helpers (:mod:`~bayeslme.backend.nutpie_record`, the
+record; :mod:`~bayeslme.backend.nutpie_source`, the generated source;
+:mod:`~bayeslme.backend.nutpie_callbacks`, the C pointers and their checks)
+are the one boundary with nutpie's and PyTensor's internals on the
+PyMC-graph path; any failure in them falls back to nutpie's public
+``compile_pymc_model``.
+
 :func:`compile_model` builds the same :class:`nutpie.compile_pymc.CompiledPyMCModel`
 from the same PyTensor functions, but names the record's fields
 deterministically (``s0``, ``s1``, ...) and moves all the work of each callback
@@ -43,11 +50,8 @@ seed gives the same draws.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from hashlib import sha256
 from typing import Any
 
 import numba
@@ -58,7 +62,20 @@ from numba.core import cgutils, types
 from bayeslme.backend.graph_key import UnkeyableGraphError
 from bayeslme.backend.initial_point import JitteredInitialPoint
 from bayeslme.backend.nutpie_abi import EXPAND_SIGNATURE, LOGP_SIGNATURE
+from bayeslme.backend.nutpie_callbacks import (
+    CCallback,
+    _c_callback,
+    _check_against_entry,
+    _check_against_pytensor,
+)
 from bayeslme.backend.nutpie_entries import CompileEntry, data_digest, model_key, read_entry, write_entry
+from bayeslme.backend.nutpie_record import _Record
+from bayeslme.backend.nutpie_source import (
+    _callback_key,
+    _callback_name,
+    _digest,
+    _Slot,
+)
 
 __all__ = ["compile_model"]
 
@@ -68,16 +85,7 @@ _log = logging.getLogger("bayeslme")
 # miss fails instead of compiling something else.
 _NOT_IN_CACHE = object()
 
-# The generated source is part of the cache key; bump this when what the source
-# refers to changes without changing the source (the helpers in its globals).
-_SOURCE_VERSION = "3"
-
 _SIGNATURES = {"logp": LOGP_SIGNATURE, "expand": EXPAND_SIGNATURE}
-_CTYPES = {
-    types.uint64: ctypes.c_uint64,
-    types.CPointer(types.double): ctypes.POINTER(ctypes.c_double),
-    types.voidptr: ctypes.c_void_p,
-}
 
 
 @numba.extending.intrinsic
@@ -89,28 +97,6 @@ def _as_voidptr(typingctx, address):
         return builder.inttoptr(args[0], cgutils.voidptr_t)
 
     return signature, codegen
-
-
-@dataclass(frozen=True)
-class _Slot:
-    """Where one shared variable's pointer, size and shape sit in the user-data record.
-
-    Attributes
-    ----------
-    dtype : numpy.dtype
-        Element type of the shared array.
-    data_word, size_word, shape_word : int
-        Positions (in 8-byte words) of the data pointer, the element count and
-        the first dimension in the record.
-    ndim : int
-        Number of dimensions.
-    """
-
-    dtype: np.dtype
-    data_word: int
-    size_word: int
-    shape_word: int
-    ndim: int
 
 
 def compile_model(model: pm.Model) -> tuple[Any, bool]:
@@ -279,55 +265,6 @@ def _compile_from_entry(model: pm.Model, entry: CompileEntry, shared: list) -> A
     )
 
 
-@dataclass(frozen=True)
-class _Record:
-    """nutpie's user-data record for the shared variables the two callbacks read.
-
-    Attributes
-    ----------
-    variables : dict
-        ``"logp"``/``"expand"`` -> the shared variables each callback reads,
-        in the order its PyTensor function takes them.
-    shared_var_keys, shared_data : dict
-        As :class:`nutpie.compile_pymc.CompiledPyMCModel` holds them.
-    user_data : numpy.ndarray
-        The record itself.
-    slots : dict
-        ``"logp"``/``"expand"`` -> where each of the callback's variables sits
-        in the record.
-    """
-
-    variables: dict[str, list]
-    shared_var_keys: dict
-    shared_data: dict[str, np.ndarray]
-    user_data: np.ndarray
-    slots: dict[str, list[_Slot]]
-
-    @classmethod
-    def build(cls, logp_vars: list, expand_vars: list) -> _Record:
-        """The record for these variables, in nutpie's layout with keys ``s0``, ``s1``, ..."""
-        from nutpie.compile_pymc import make_user_data
-
-        shared_var_keys, shared_data = _shared_containers(logp_vars, expand_vars)
-        user_data = make_user_data(shared_var_keys, shared_data)
-        slots = _record_slots(user_data.dtype, shared_var_keys, shared_data)
-        variables = {"logp": list(logp_vars), "expand": list(expand_vars)}
-        return cls(
-            variables=variables,
-            shared_var_keys=shared_var_keys,
-            shared_data=shared_data,
-            user_data=user_data,
-            slots={kind: [slots[shared_var_keys[var]] for var in vars_] for kind, vars_ in variables.items()},
-        )
-
-    def source(self, kind: str, n_dim: int, n_expanded: int) -> str:
-        """Source of the ``kind`` (``"logp"`` or ``"expand"``) callback for this record."""
-        words = self.user_data.dtype.itemsize // 8
-        if kind == "logp":
-            return _logp_source(_callback_name(kind), self.slots[kind], words, n_dim)
-        return _expand_source(_callback_name(kind), self.slots[kind], words, n_dim, n_expanded)
-
-
 def _callback(kind: str, source: str, key: str, record: _Record, inner: Any) -> CCallback:
     """The ``kind`` callback compiled from ``source`` (or loaded from numba's cache under ``key``)."""
     factory = _dispatcher_factory(kind, source, key, record.slots[kind], inner)
@@ -381,111 +318,6 @@ def _no_initial_point(seed: Any) -> dict:
     raise RuntimeError("the initial point comes from JitteredInitialPoint")
 
 
-def _check_against_entry(callbacks: dict, entry: CompileEntry, user_data: np.ndarray, digest: str) -> None:
-    """Raise unless the callbacks run, and the log density matches the entry's reference on the same data."""
-    x = np.asarray(entry.reference_x, dtype=np.float64)
-    status, logp, grad = _evaluate(callbacks["logp"], x, entry.n_dim, user_data)
-    if status != 0 or not np.isfinite(logp) or not np.all(np.isfinite(grad)):
-        raise RuntimeError(f"the loaded log density fails at the reference point (status {status})")
-    if digest == entry.data_digest and not (
-        np.allclose(logp, entry.reference_logp, rtol=1e-9)
-        and np.allclose(grad, entry.reference_grad, rtol=1e-9, atol=1e-12)
-    ):
-        raise RuntimeError("the log density loaded for this model disagrees with the entry's reference")
-    expanded = np.zeros(entry.n_expanded)
-    doubles = ctypes.POINTER(ctypes.c_double)
-    status = callbacks["expand"].ctypes(
-        entry.n_dim,
-        entry.n_expanded,
-        x.ctypes.data_as(doubles),
-        expanded.ctypes.data_as(doubles),
-        ctypes.c_void_p(user_data.ctypes.data),
-    )
-    if status != 0:
-        raise RuntimeError(f"the expansion loaded for this model fails (status {status})")
-
-
-def _evaluate(
-    callback: CCallback, x: np.ndarray, n_dim: int, user_data: np.ndarray
-) -> tuple[int, float, np.ndarray]:
-    """Status, log density and gradient of a logp callback at ``x``."""
-    grad, logp = np.zeros(n_dim), np.zeros(1)
-    doubles = ctypes.POINTER(ctypes.c_double)
-    status = callback.ctypes(
-        n_dim,
-        x.ctypes.data_as(doubles),
-        grad.ctypes.data_as(doubles),
-        logp.ctypes.data_as(doubles),
-        ctypes.c_void_p(user_data.ctypes.data),
-    )
-    return status, float(logp[0]), grad
-
-
-def _check_against_pytensor(
-    callback: CCallback, logp_fn_pt: Any, initial_point_fn: Callable, n_dim: int, user_data: np.ndarray
-) -> tuple[np.ndarray, float, np.ndarray]:
-    """The callback's point, log density and gradient at a start, checked against PyTensor's function.
-
-    The callbacks read nutpie's record layout and call PyTensor's function
-    directly; this one evaluation guards against a nutpie or numba version
-    whose internals moved (the caller then falls back to nutpie's compile).
-
-    Raises
-    ------
-    RuntimeError
-        If the callback fails or disagrees with PyTensor's function.
-    """
-    x = np.ascontiguousarray(initial_point_fn(0), dtype=np.float64)
-    status, logp, grad = _evaluate(callback, x, n_dim, user_data)
-    logp_ref, grad_ref = logp_fn_pt(x)
-    agrees = np.allclose(logp, logp_ref, rtol=1e-9) and np.allclose(grad, grad_ref, rtol=1e-9)
-    if status != 0 or not agrees:
-        raise RuntimeError("cached nutpie callback disagrees with the PyTensor log density")
-    return x, logp, grad
-
-
-def _shared_containers(logp_vars: list, expand_vars: list) -> tuple[dict, dict[str, np.ndarray]]:
-    """Keys ``s0``, ``s1``, ... for the shared variables and read-only copies of their values.
-
-    The order (the log density's shared variables first, then the expansion's
-    new ones) is nutpie's; only the keys differ, so the record dtype is the
-    same in every process.
-    """
-    shared_var_keys: dict = {}
-    shared_data: dict[str, np.ndarray] = {}
-    for var in [*logp_vars, *expand_vars]:
-        if var in shared_var_keys:
-            continue
-        key = f"s{len(shared_var_keys)}"
-        value = np.array(var.get_value(), order="C", copy=True)
-        value.flags.writeable = False
-        shared_var_keys[var] = key
-        shared_data[key] = value
-    return shared_var_keys, shared_data
-
-
-def _record_slots(
-    record: np.dtype, shared_var_keys: dict, shared_data: dict[str, np.ndarray]
-) -> dict[str, _Slot]:
-    """Each shared variable's word positions in nutpie's user-data record."""
-    if record.itemsize % 8:
-        raise RuntimeError("user-data record is not made of 8-byte words")
-    base = record.fields["shared"][1]
-    shared = record["shared"]
-    offsets = {part: base + shared.fields[part][1] for part in ("data", "size", "shape")}
-    slots = {}
-    for var, key in shared_var_keys.items():
-        words = {part: (offsets[part] + shared[part].fields[key][1]) // 8 for part in offsets}
-        slots[key] = _Slot(
-            dtype=np.dtype(shared_data[key].dtype),
-            data_word=words["data"],
-            size_word=words["size"],
-            shape_word=words["shape"],
-            ndim=var.ndim,
-        )
-    return slots
-
-
 def _inner_cache_key(jit_fn: Any) -> str:
     """PyTensor's numba cache key of a compiled function graph."""
     from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
@@ -494,91 +326,6 @@ def _inner_cache_key(jit_fn: Any) -> str:
     if key is None:
         raise RuntimeError("PyTensor function has no numba cache key")
     return key
-
-
-def _extraction_lines(slots: list[_Slot]) -> list[str]:
-    """Source lines that view each shared array (``s0``, ``s1``, ...) from the record words."""
-    lines = []
-    for index, slot in enumerate(slots):
-        shape = "".join(f"np.intp(words[{slot.shape_word + d}]), " for d in range(slot.ndim))
-        lines.append(
-            f"s{index} = carray(as_voidptr(words[{slot.data_word}]), "
-            f"(np.intp(words[{slot.size_word}]),), dtype{index}).reshape(({shape}))"
-        )
-    return lines
-
-
-def _input_lines(slots: list[_Slot], words: int, n_dim: int) -> list[str]:
-    """Callback lines (inside its ``try``) that view the record, the shared arrays and ``x``."""
-    return [
-        f"    words = carray(user_data_, ({words},), np.uint64)",
-        *("    " + line for line in _extraction_lines(slots)),
-        f"    x = carray(x_, ({n_dim},))",
-    ]
-
-
-def _logp_source(name: str, slots: list[_Slot], words: int, n_dim: int) -> str:
-    """Source of the log density callback: status 0 ok, 3 non-finite gradient, 4 non-finite logp, 1 error."""
-    args = "".join(f", s{i}" for i in range(len(slots)))
-    body = [
-        f"if dim != {n_dim}:",
-        "    return -1",
-        "try:",
-        *_input_lines(slots, words, n_dim),
-        f"    out = carray(out_, ({n_dim},))",
-        "    logp = carray(logp_, (1,))",
-        f"    logp_val, grad = inner(x{args})",
-        "    logp[0] = logp_val",
-        f"    if grad.shape[0] != {n_dim}:",
-        "        return 1",
-        "    finite = True",
-        f"    for i in range({n_dim}):",
-        "        out[i] = grad[i]",
-        "        finite = finite and np.isfinite(grad[i])",
-        "    if not finite:",
-        "        return 3",
-        "    if not np.isfinite(logp_val):",
-        "        return 4",
-        "except Exception:",
-        "    return 1",
-        "return 0",
-    ]
-    return f"def {name}(dim, x_, out_, logp_, user_data_):\n" + "".join(f"    {line}\n" for line in body)
-
-
-def _expand_source(name: str, slots: list[_Slot], words: int, n_dim: int, n_expanded: int) -> str:
-    """Source of the expansion callback: status 0 ok, -1 wrong sizes, -2 error."""
-    args = "".join(f", s{i}" for i in range(len(slots)))
-    body = [
-        f"if dim != {n_dim} or expanded != {n_expanded}:",
-        "    return -1",
-        "try:",
-        *_input_lines(slots, words, n_dim),
-        f"    out = carray(out_, ({n_expanded},))",
-        f"    (values,) = inner(x{args})",
-        "    if values.shape[0] != out.shape[0]:",
-        "        return -2",
-        f"    for i in range({n_expanded}):",
-        "        out[i] = values[i]",
-        "except Exception:",
-        "    return -2",
-        "return 0",
-    ]
-    return f"def {name}(dim, expanded, x_, out_, user_data_):\n" + "".join(f"    {line}\n" for line in body)
-
-
-def _callback_name(kind: str) -> str:
-    return f"bayeslme_nutpie_{kind}"
-
-
-def _callback_key(inner_key: str, slots: list[_Slot], source: str) -> str:
-    """The callback's numba cache key: its source, its data types and the inner function's key."""
-    dtypes = [slot.dtype.str for slot in slots]
-    return sha256(f"{_SOURCE_VERSION}\n{inner_key}\n{dtypes}\n{source}".encode()).hexdigest()
-
-
-def _digest(source: str) -> str:
-    return sha256(source.encode()).hexdigest()
 
 
 def _dispatcher_factory(
@@ -612,40 +359,3 @@ def _dispatcher_factory(
         )
 
     return dispatcher
-
-
-@dataclass(frozen=True)
-class CCallback:
-    """A C function pointer to one compiled overload of a numba dispatcher.
-
-    nutpie reads only ``address`` of the callbacks it is given; numba builds
-    the C-ABI wrapper behind it together with the overload (and caches it
-    with it), so no ``numba.cfunc`` has to be compiled in the process.
-
-    Attributes
-    ----------
-    address : int
-        Address of the C-ABI entry point.
-    ctypes : ctypes function
-        The entry point callable from Python (for tests and debugging).
-    dispatcher : numba dispatcher
-        Holds the compiled code alive as long as the callback.
-    """
-
-    address: int
-    ctypes: Any
-    dispatcher: Any
-
-
-def _c_callback(make_dispatcher: Callable[[], Any], signature: Any) -> CCallback:
-    """Compile (or load from the disk cache) the callback for ``signature`` and point at its C wrapper."""
-    dispatcher = make_dispatcher()
-    dispatcher.compile(signature.args)
-    overload = dispatcher.overloads[signature.args]
-    if overload.signature.return_type != signature.return_type:
-        raise RuntimeError(
-            f"callback returns {overload.signature.return_type}, expected {signature.return_type}"
-        )
-    address = overload.library.get_pointer_to_function(overload.fndesc.llvm_cfunc_wrapper_name)
-    prototype = ctypes.CFUNCTYPE(ctypes.c_int64, *(_CTYPES[arg] for arg in signature.args))
-    return CCallback(address=address, ctypes=prototype(address), dispatcher=dispatcher)

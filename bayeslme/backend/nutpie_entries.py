@@ -50,7 +50,16 @@ _FLAGS = (
     "numba__fastmath",
     "cast_policy",
 )
-_SOURCES = ("graph_key.py", "nutpie_entries.py", "nutpie_compile.py", "nutpie_abi.py", "initial_point.py")
+_SOURCES = (
+    "graph_key.py",
+    "nutpie_entries.py",
+    "nutpie_compile.py",
+    "nutpie_callbacks.py",
+    "nutpie_record.py",
+    "nutpie_source.py",
+    "nutpie_abi.py",
+    "initial_point.py",
+)
 # Entries kept; writing one more removes the oldest (a simulation study with
 # integer data writes one per data set: integer values are part of the key).
 _MAX_ENTRIES = 500

@@ -21,7 +21,8 @@ fit = model.fit(draws=100, tune=100, chains=2, random_seed=5, progressbar=False)
 result = {"from_disk": fit.info["compile_from_disk"], "b": fit.draws("b").tolist()}
 if "compare" in sys.argv:
     # The model this process sampled, against the same model compiled afresh here.
-    from bayeslme.backend.nutpie_compile import _compile_afresh, _evaluate
+    from bayeslme.backend.nutpie_callbacks import _evaluate
+    from bayeslme.backend.nutpie_compile import _compile_afresh
     from bayeslme.backend.sampling import _COMPILED
 
     ((used, packed, _),) = _COMPILED.values()
