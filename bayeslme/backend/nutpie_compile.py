@@ -9,12 +9,9 @@ numba's generic error formatting. That costs several seconds per process,
 more than building the PyTensor functions themselves (whose numba code
 PyTensor caches on disk).
 
-This module and its helpers (:mod:`~bayeslme.backend.nutpie_record`, the
-record; :mod:`~bayeslme.backend.nutpie_source`, the generated source;
-:mod:`~bayeslme.backend.nutpie_callbacks`, the C pointers and their checks)
-are the one boundary with nutpie's and PyTensor's internals on the
-PyMC-graph path; any failure in them falls back to nutpie's public
-``compile_pymc_model``.
+With ``nutpie_record``, ``nutpie_source`` and ``nutpie_callbacks`` this is
+the one boundary with nutpie's and PyTensor's internals on the PyMC-graph
+path; any failure in them falls back to nutpie's ``compile_pymc_model``.
 
 :func:`compile_model` builds the same :class:`nutpie.compile_pymc.CompiledPyMCModel`
 from the same PyTensor functions, but names the record's fields
