@@ -73,7 +73,7 @@ from bayeslme.backend.pymc_model import model_coords
 from bayeslme.backend.suffstats import GroupStats, conditional_effects, group_stats
 from bayeslme.blocks import block_cholesky
 from bayeslme.formula.design import Design
-from bayeslme.kernel.draws import constant_data, observed_data
+from bayeslme.output import constant_data, group_effect_arrays, observed_data
 from bayeslme.spec import FactorSpec, ModelSpec
 
 __all__ = [
@@ -219,16 +219,7 @@ def add_group_effects(
         )
         drawn = {nesting.outer: (ua, za), nesting.inner: (ub, zb)}
     for position, (u, z) in sorted(drawn.items()):
-        factor = spec.factors[position]
-        dims = ("chain", "draw", factor.level_dim, factor.effect_dim)
-        shape = (n_chains, n_draws, len(factor.levels), len(factor.effects))
-        coords = {factor.level_dim: list(factor.levels), factor.effect_dim: list(factor.effects)}
-        posterior = posterior.assign(
-            {
-                factor.z_var: xr.DataArray(z.reshape(shape), dims=dims, coords=coords),
-                factor.u_var: xr.DataArray(u.reshape(shape), dims=dims, coords=coords),
-            }
-        )
+        posterior = posterior.assign(group_effect_arrays(spec.factors[position], u, z, n_chains, n_draws))
     idata["posterior"] = xr.DataTree(posterior)
     idata["constant_data"] = xr.DataTree(constant_data(spec, design))
     idata["observed_data"] = xr.DataTree(observed_data(design))

@@ -19,9 +19,10 @@ from bayeslme.families import get_family
 from bayeslme.formula.design import Design
 from bayeslme.kernel.layout import KernelLayout
 from bayeslme.kernel.records import lkj_positions
+from bayeslme.output import group_effect_arrays
 from bayeslme.spec import FactorSpec, ModelSpec, unit_var, value_var
 
-__all__ = ["constant_data", "factor_choleskys", "marginal_effects", "observed_data", "posterior_dataset"]
+__all__ = ["factor_choleskys", "marginal_effects", "posterior_dataset"]
 
 
 def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, means: np.ndarray) -> xr.Dataset:
@@ -78,15 +79,13 @@ def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, mean
             var.name for var in layout.value_vars
         }:
             L = sd[..., :, None] * chol
-            dims = (factor.level_dim, factor.effect_dim)
             if factor.u_var in {var.name for var in layout.value_vars}:  # sampled centered
                 u = value(factor.u_var)
-                put(factor.z_var, np.einsum("cdab,cdgb->cdga", np.linalg.inv(L), u), dims)
-                put(factor.u_var, u, dims)
+                z = np.einsum("cdab,cdgb->cdga", np.linalg.inv(L), u)
             else:
                 z = value(factor.z_var)
-                put(factor.z_var, z, dims)
-                put(factor.u_var, np.einsum("cdgb,cdab->cdga", z, L), dims)
+                u = np.einsum("cdgb,cdab->cdga", z, L)
+            out.update(group_effect_arrays(factor, u, z, chains, draws))
     return xr.Dataset(out, coords=coords)
 
 
@@ -183,12 +182,8 @@ def marginal_effects(
             z[position][lo:hi] = conditional_z(ZZ, Zr, L[position][lo:hi], sigma[lo:hi], rng)
     assigned = {}
     for p in integrated:
-        factor = spec.factors[p]
         u = np.einsum("dgb,dab->dga", z[p], L[p])
-        dims = ("chain", "draw", factor.level_dim, factor.effect_dim)
-        shape = (chains, draws, *shapes[p])
-        assigned[factor.z_var] = xr.DataArray(z[p].reshape(shape), dims=dims)
-        assigned[factor.u_var] = xr.DataArray(u.reshape(shape), dims=dims)
+        assigned.update(group_effect_arrays(spec.factors[p], u, z[p], chains, draws))
     return posterior.assign(assigned)
 
 
@@ -220,26 +215,6 @@ def factor_choleskys(q: np.ndarray, layout: KernelLayout, spec: ModelSpec) -> li
 def _value(q: np.ndarray, layout: KernelLayout, name: str) -> np.ndarray:
     var = layout.value_var(name)
     return q[..., var.start : var.start + var.size].reshape(*q.shape[:2], *var.shape)
-
-
-def constant_data(spec: ModelSpec, design: Design) -> xr.Dataset:
-    """The data a fit keeps: ``X``, each factor's index and ``Z``, the offset and trials if any."""
-    coords: dict = {"obs": np.arange(design.n_obs), "fixed": list(design.fixed_names)}
-    variables: dict = {"X": (("obs", "fixed"), design.X)}
-    for names, factor in zip(spec.factors, design.factors, strict=True):
-        coords[names.effect_dim] = list(factor.effects)
-        variables[names.index_var] = ("obs", factor.index)
-        variables[names.Z_var] = (("obs", names.effect_dim), factor.Z)
-    if design.offset is not None:
-        variables["offset"] = ("obs", design.offset)
-    if design.trials is not None:
-        variables["trials"] = ("obs", np.asarray(design.trials))
-    return xr.Dataset(variables, coords=coords)
-
-
-def observed_data(design: Design) -> xr.Dataset:
-    """The observed response, as a non-centered fit stores it."""
-    return xr.Dataset({"y": ("obs", np.asarray(design.y))}, coords={"obs": np.arange(design.n_obs)})
 
 
 def _factor_sds(factor: FactorSpec, spec: ModelSpec, value, put) -> np.ndarray:

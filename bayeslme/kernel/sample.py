@@ -90,8 +90,9 @@ def _loaded_from_disk(callback: str) -> bool:
 def _tree(
     trace: xr.DataTree, layout: KernelLayout, spec: ModelSpec, design: Design, random_seed: int | None
 ) -> xr.DataTree:
-    from bayeslme.kernel.draws import constant_data, marginal_effects, observed_data, posterior_dataset
+    from bayeslme.kernel.draws import marginal_effects, posterior_dataset
     from bayeslme.kernel.nutpie_model import DRAWS_NAME
+    from bayeslme.output import constant_data, observed_data
 
     q = np.asarray(trace["posterior"][DRAWS_NAME].values, dtype=np.float64)
     posterior = posterior_dataset(q, layout, spec, spec.column_means)
