@@ -28,6 +28,8 @@ def test_docs_build_strict(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     api = (tmp_path / "site" / "api" / "index.html").read_text()
     assert "plot_trajectories" in api and "variance_components" in api
+    # members the Fit gets from its table and prediction parts, and the plot accessor
+    assert "coef_draws" in api and "personalize" in api and "FitPlots" in api
     gallery = (ROOT / "docs" / "gallery.md").read_text()
     for notebook in sorted((ROOT / "examples").glob("[0-9][0-9]_*.ipynb")):
         assert f"(gallery/{notebook.stem}.md)" in gallery, f"docs/gallery.md has no entry for {notebook.name}"
