@@ -1,7 +1,8 @@
 """Notebook reprs, plots of a real fit, the standalone report and the CLI ``--report``.
 
-One small module-scoped fit serves every check (2 chains x 150 draws): content is
-checked (sections, panels, lines, labels), not statistical accuracy.
+One module-scoped fit serves every check. Content is checked (sections, panels,
+lines, labels), not statistical accuracy, so its draws are synthetic
+(``tests.helpers.synthetic_fit``); the CLI test samples for real.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 
 import bayeslme as bl
 from bayeslme.cli import main
+from tests.helpers import synthetic_fit
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +32,7 @@ def model():
 
 @pytest.fixture(scope="module")
 def fit(model):
-    return model.fit(draws=150, tune=150, chains=2, random_seed=5, progressbar=False)
+    return synthetic_fit(model, chains=2, draws=150, seed=5)
 
 
 @pytest.fixture(autouse=True)
