@@ -144,41 +144,68 @@ class Prior:
             return 1.0 / values["beta"]
         raise PriorError(f"prior {self.dist!r} has no scale")
 
-    def sample(self, rng: np.random.Generator) -> float:
-        """One draw from this prior.
+    def sample(
+        self, rng: np.random.Generator, size: int | tuple[int, ...] | None = None
+    ) -> float | np.ndarray:
+        """Draws from this prior.
+
+        Scale priors draw their unit version (:math:`|Z|`, :math:`|t_\\nu|`,
+        :math:`|\\mathrm{Cauchy}|`, Exp(1), Gamma(alpha, 1)) times
+        :attr:`scale`. One draw (``size=None``) takes the same values from
+        ``rng`` as every earlier version of the prior simulation, so seeded
+        SBC runs reproduce; ``size=n`` gives the same values as ``n`` calls
+        in a row.
 
         Parameters
         ----------
         rng : numpy.random.Generator
+        size : int or tuple of int, optional
+            Shape of the draws; ``None`` for one draw.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float when ``size`` is ``None``, else an array of shape ``size``.
 
         Raises
         ------
         PriorError
-            For ``flat`` (improper) and ``lkj`` (a matrix: see
-            :func:`bayeslme.validate.prior_draws.lkj_correlation`).
+            For ``flat`` (improper), ``lkj`` (over matrices: see
+            :func:`bayeslme.validate.prior_draws.lkj_correlation`), and any
+            distribution without a sampler here.
         """
         v = dict(self.params)
         if self.dist == "normal":
-            return float(rng.normal(v["mu"], v["sigma"]))
-        if self.dist == "student_t":
-            return float(v["mu"] + v["sigma"] * rng.standard_t(v["nu"]))
-        if self.dist == "uniform":
-            return float(rng.uniform(v["lower"], v["upper"]))
-        if self.dist == "halfnormal":
-            unit = abs(rng.normal())
-        elif self.dist == "halfstudent_t":
-            unit = abs(rng.standard_t(v["nu"]))
-        elif self.dist == "halfcauchy":
-            unit = abs(rng.standard_cauchy())
-        elif self.dist == "exponential":
-            unit = rng.exponential()
-        elif self.dist == "gamma":
-            unit = rng.gamma(v["alpha"])
+            draws = rng.normal(v["mu"], v["sigma"], size)
+        elif self.dist == "student_t":
+            draws = v["mu"] + v["sigma"] * rng.standard_t(v["nu"], size)
+        elif self.dist == "uniform":
+            draws = rng.uniform(v["lower"], v["upper"], size)
+        elif self.dist in SCALE_DISTS:
+            draws = self._unit_scale_draws(rng, size) * self.scale
         elif self.dist == "flat":
             raise PriorError(f"prior {self} is improper: drawing from it needs proper priors")
-        else:
+        elif self.dist == "lkj":
             raise PriorError(f"prior {self} is over matrices: draw it with lkj_correlation")
-        return float(unit * self.scale)
+        else:
+            raise PriorError(f"prior {self}: no sampler for distribution {self.dist!r}")
+        return float(draws) if size is None else np.asarray(draws, dtype=float)
+
+    def _unit_scale_draws(
+        self, rng: np.random.Generator, size: int | tuple[int, ...] | None
+    ) -> float | np.ndarray:
+        """Draws of a scale prior with :attr:`scale` 1 (the rng calls :meth:`sample` has always made)."""
+        if self.dist == "halfnormal":
+            return np.abs(rng.normal(size=size))
+        if self.dist == "halfstudent_t":
+            return np.abs(rng.standard_t(self["nu"], size))
+        if self.dist == "halfcauchy":
+            return np.abs(rng.standard_cauchy(size))
+        if self.dist == "exponential":
+            return rng.exponential(size=size)
+        if self.dist == "gamma":
+            return rng.gamma(self["alpha"], size=size)
+        raise PriorError(f"prior {self}: no sampler for distribution {self.dist!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
