@@ -54,16 +54,6 @@ from bayeslme.kernel.woodbury import _collapsed
 
 __all__ = ["PARTS", "SOURCE_DIGEST", "cache_directory", "compile_part", "inlined_digest", "source_files"]
 
-_COMPILED_MODULES = (
-    "header",
-    "elementary",
-    "population",
-    "rows",
-    "woodbury",
-    "marginal",
-    "density",
-    "callbacks",
-)
 
 # numba's disk cache of a function is keyed by its own file only, yet the
 # callbacks below (in this file) hold the compiled code of every function they
@@ -73,6 +63,8 @@ _COMPILED_MODULES = (
 # date (a test checks it too); ``python -m bayeslme.kernel.density`` prints
 # the current value.
 _INLINED_MODULES = ("header", "elementary", "population", "rows", "woodbury", "marginal")
+# Every module with numba-compiled code: the compile marker keys on all of them.
+_COMPILED_MODULES = (*_INLINED_MODULES, "density", "callbacks")
 SOURCE_DIGEST = "fd95e631dd8e4be7"
 
 
