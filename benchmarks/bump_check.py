@@ -48,6 +48,7 @@ TESTS = [
     "tests/unit/kernel",
     "tests/integration/test_kernel_fit.py",
     "tests/unit/backend/test_nutpie_compile.py",
+    "tests/unit/backend/test_nutpie_record.py",
 ]
 
 

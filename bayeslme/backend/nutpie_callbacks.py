@@ -1,4 +1,9 @@
-"""C callbacks for nutpie: pointers to compiled numba overloads, and checks that they evaluate the model."""
+"""nutpie's C callbacks: compiled from generated source through PyTensor's numba cache, pointed at, checked.
+
+The one module on the PyMC-graph path that uses PyTensor's numba cache
+internals (``pytensor.link.numba``); :mod:`bayeslme.backend.nutpie_compile`
+builds the callbacks here, and any failure falls back to nutpie's own compile.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,108 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
-from numba.core import types
+from numba.core import cgutils, types
 
+from bayeslme.backend.nutpie_abi import EXPAND_SIGNATURE, LOGP_SIGNATURE
 from bayeslme.backend.nutpie_entries import CompileEntry
+from bayeslme.backend.nutpie_source import _callback_name, _Slot
 
-__all__ = ["CCallback", "_c_callback", "_check_against_entry", "_check_against_pytensor", "_evaluate"]
+__all__ = [
+    "NOT_IN_CACHE",
+    "CCallback",
+    "_c_callback",
+    "_check_against_entry",
+    "_check_against_pytensor",
+    "_evaluate",
+    "build_callback",
+    "inner_cache_key",
+]
 _CTYPES = {
     types.uint64: ctypes.c_uint64,
     types.CPointer(types.double): ctypes.POINTER(ctypes.c_double),
     types.voidptr: ctypes.c_void_p,
 }
+_SIGNATURES = {"logp": LOGP_SIGNATURE, "expand": EXPAND_SIGNATURE}
+# Stands in for the inner PyTensor function when a callback is loaded from
+# numba's cache (where it is compiled in); numba cannot type it, so a cache
+# miss fails instead of compiling something else.
+NOT_IN_CACHE = object()
+
+
+@numba.extending.intrinsic
+def _as_voidptr(typingctx, address):
+    """Numba intrinsic: the integer ``address`` as a ``void*``."""
+    signature = types.voidptr(address)
+
+    def codegen(context, builder, sig, args):
+        return builder.inttoptr(args[0], cgutils.voidptr_t)
+
+    return signature, codegen
+
+
+def build_callback(kind: str, source: str, key: str, slots: list[_Slot], inner: Any) -> CCallback:
+    """The ``kind`` callback compiled from ``source`` (or loaded from numba's cache under ``key``).
+
+    Parameters
+    ----------
+    kind : {"logp", "expand"}
+        Which of nutpie's two callbacks.
+    source : str
+        Its generated source (:mod:`bayeslme.backend.nutpie_source`).
+    key : str
+        Its numba cache key.
+    slots : list of _Slot
+        Where the shared arrays it reads sit in the user-data record.
+    inner : PyTensor's numba function, or NOT_IN_CACHE
+        The compiled graph it calls; :data:`NOT_IN_CACHE` to load it from the
+        cache only.
+    """
+    return _c_callback(_dispatcher_factory(kind, source, key, slots, inner), _SIGNATURES[kind])
+
+
+def inner_cache_key(jit_fn: Any) -> str:
+    """PyTensor's numba cache key of a compiled function graph."""
+    from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
+
+    key = CACHED_SRC_FUNCTIONS.get(getattr(jit_fn, "py_func", None))
+    if key is None:
+        raise RuntimeError("PyTensor function has no numba cache key")
+    return key
+
+
+def _dispatcher_factory(
+    kind: str, source: str, key: str, slots: list[_Slot], inner: Any
+) -> Callable[[], Any]:
+    """A factory of numba dispatchers for the callback, cached on disk under ``key``."""
+    from pytensor.link.numba.cache import compile_numba_function_src
+    from pytensor.link.numba.dispatch.basic import numba_njit
+
+    name = _callback_name(kind)
+    global_env = {
+        # numba rebuilds a cached function's environment from this module
+        "__name__": __name__,
+        "np": np,
+        "carray": numba.carray,
+        "as_voidptr": _as_voidptr,
+        "inner": inner,
+        **{f"dtype{i}": slot.dtype.type for i, slot in enumerate(slots)},
+    }
+
+    def dispatcher() -> Any:
+        function = compile_numba_function_src(source, name, global_env, cache_key=key)
+        # The C wrapper (no_cfunc_wrapper=False) is what nutpie calls.
+        return numba_njit(
+            function,
+            cache=True,
+            fastmath=False,
+            final_function=True,
+            no_cpython_wrapper=True,
+            no_cfunc_wrapper=False,
+        )
+
+    return dispatcher
 
 
 def _c_callback(make_dispatcher: Callable[[], Any], signature: Any) -> CCallback:

@@ -9,9 +9,13 @@ numba's generic error formatting. That costs several seconds per process,
 more than building the PyTensor functions themselves (whose numba code
 PyTensor caches on disk).
 
-With ``nutpie_record``, ``nutpie_source`` and ``nutpie_callbacks`` this is
-the one boundary with nutpie's and PyTensor's internals on the PyMC-graph
-path; any failure in them falls back to nutpie's ``compile_pymc_model``.
+This is the one module on the PyMC-graph path that imports nutpie's
+internals (``nutpie.compile_pymc``); its helpers generate the callbacks'
+source (``nutpie_source``), lay out the record (``nutpie_record``), and
+compile and check the callbacks through PyTensor's numba cache
+(``nutpie_callbacks``, the one user of those PyTensor internals). The only
+caller, :func:`bayeslme.backend.sampling._compile_for_nutpie`, falls back to
+nutpie's public ``compile_pymc_model`` on any failure in them.
 
 :func:`compile_model` builds the same :class:`nutpie.compile_pymc.CompiledPyMCModel`
 from the same PyTensor functions, but names the record's fields
@@ -35,65 +39,40 @@ sleepstudy compile). So each compile also stores an entry
 a later process with the same key rebuilds the compiled model from the entry
 and the cached callbacks without rewriting or compiling anything, checks one
 evaluation against the entry's reference (on the same data), and compiles
-afresh if anything about the entry does not fit. Code loaded from numba's cache may round differently
-from code compiled in the process: the first process that compiles a new
-model graph on a machine can draw slightly different values for a seed than
-every later process (measured: sleepstudy, 2 x 200 draws, sum of ``b`` draws
-104885.46 in the first process, 104916.52 in later ones, identical within
-each). nutpie's own compile behaves the same between a cold and a warm
-PyTensor cache. Within a process, and from the second process on, the same
-seed gives the same draws.
+afresh if anything about the entry does not fit. Code loaded from numba's
+cache may round differently from code compiled in the process: the first
+process that compiles a new model graph on a machine can draw slightly
+different values for a seed than every later process (measured: sleepstudy,
+2 x 200 draws, sum of ``b`` draws 104885.46 in the first process, 104916.52
+in later ones, identical within each). nutpie's own compile behaves the same
+between a cold and a warm PyTensor cache. Within a process, and from the
+second process on, the same seed gives the same draws.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
-import numba
-import numpy as np
 import pymc as pm
-from numba.core import cgutils, types
 
 from bayeslme.backend.graph_key import UnkeyableGraphError
 from bayeslme.backend.initial_point import JitteredInitialPoint
-from bayeslme.backend.nutpie_abi import EXPAND_SIGNATURE, LOGP_SIGNATURE
 from bayeslme.backend.nutpie_callbacks import (
+    NOT_IN_CACHE,
     CCallback,
-    _c_callback,
     _check_against_entry,
     _check_against_pytensor,
+    build_callback,
+    inner_cache_key,
 )
 from bayeslme.backend.nutpie_entries import CompileEntry, data_digest, model_key, read_entry, write_entry
 from bayeslme.backend.nutpie_record import _Record
-from bayeslme.backend.nutpie_source import (
-    _callback_key,
-    _callback_name,
-    _digest,
-    _Slot,
-)
+from bayeslme.backend.nutpie_source import _callback_key, _digest
 
 __all__ = ["compile_model"]
 
 _log = logging.getLogger("bayeslme")
-# Stands in for the inner PyTensor function when a callback is loaded from
-# numba's cache (where it is compiled in); numba cannot type it, so a cache
-# miss fails instead of compiling something else.
-_NOT_IN_CACHE = object()
-
-_SIGNATURES = {"logp": LOGP_SIGNATURE, "expand": EXPAND_SIGNATURE}
-
-
-@numba.extending.intrinsic
-def _as_voidptr(typingctx, address):
-    """Numba intrinsic: the integer ``address`` as a ``void*``."""
-    signature = types.voidptr(address)
-
-    def codegen(context, builder, sig, args):
-        return builder.inttoptr(args[0], cgutils.voidptr_t)
-
-    return signature, codegen
 
 
 def compile_model(model: pm.Model) -> tuple[Any, bool]:
@@ -173,12 +152,14 @@ def _compile_afresh(model: pm.Model, shared: list | None) -> tuple[Any, CompileE
     free = len(model.free_RVs)
     initial_point_fn = JitteredInitialPoint(model, shape_info[0][:free], shape_info[2][:free])
     functions = {"logp": logp_fn_pt, "expand": expand_fn_pt}
-    record = _Record.build(logp_fn_pt.get_shared(), expand_fn_pt.get_shared())
+    record = _record(logp_fn_pt.get_shared(), expand_fn_pt.get_shared())
     sources, keys, callbacks = {}, {}, {}
     for kind, function in functions.items():
         sources[kind] = record.source(kind, n_dim, n_expanded)
-        keys[kind] = _callback_key(_inner_cache_key(function.vm.jit_fn), record.slots[kind], sources[kind])
-        callbacks[kind] = _callback(kind, sources[kind], keys[kind], record, function.vm.jit_fn)
+        keys[kind] = _callback_key(inner_cache_key(function.vm.jit_fn), record.slots[kind], sources[kind])
+        callbacks[kind] = build_callback(
+            kind, sources[kind], keys[kind], record.slots[kind], function.vm.jit_fn
+        )
     x, logp, grad = _check_against_pytensor(
         callbacks["logp"], logp_fn_pt, initial_point_fn, n_dim, record.user_data
     )
@@ -228,7 +209,7 @@ def _compile_from_entry(model: pm.Model, entry: CompileEntry, shared: list) -> A
         the cache, or the log density disagrees with the entry's reference
         (on the same data) or is not finite.
     """
-    record = _Record.build(
+    record = _record(
         [shared[index] for index in entry.logp_shared], [shared[index] for index in entry.expand_shared]
     )
     callbacks = {}
@@ -238,7 +219,9 @@ def _compile_from_entry(model: pm.Model, entry: CompileEntry, shared: list) -> A
             raise RuntimeError(f"the {kind} callback's record layout differs from the entry's")
         # Loaded from numba's cache, the callback needs no inner function; if
         # it is not in the cache, compiling with this placeholder fails.
-        callbacks[kind] = _callback(kind, source, entry.callback_keys[kind], record, _NOT_IN_CACHE)
+        callbacks[kind] = build_callback(
+            kind, source, entry.callback_keys[kind], record.slots[kind], NOT_IN_CACHE
+        )
     digest = data_digest(list(record.shared_data.values()))
     _check_against_entry(callbacks, entry, record.user_data, digest)
     shape_info = entry.shape_info()
@@ -262,10 +245,11 @@ def _compile_from_entry(model: pm.Model, entry: CompileEntry, shared: list) -> A
     )
 
 
-def _callback(kind: str, source: str, key: str, record: _Record, inner: Any) -> CCallback:
-    """The ``kind`` callback compiled from ``source`` (or loaded from numba's cache under ``key``)."""
-    factory = _dispatcher_factory(kind, source, key, record.slots[kind], inner)
-    return _c_callback(factory, _SIGNATURES[kind])
+def _record(logp_vars: list, expand_vars: list) -> _Record:
+    """The user-data record of the shared variables, laid out by nutpie's ``make_user_data``."""
+    from nutpie.compile_pymc import make_user_data
+
+    return _Record.build(logp_vars, expand_vars, make_user_data)
 
 
 def _assemble(
@@ -313,46 +297,3 @@ def _assemble(
 def _no_initial_point(seed: Any) -> dict:
     """Stands in for the initial-point function ``_make_functions`` wraps (ours replaces it)."""
     raise RuntimeError("the initial point comes from JitteredInitialPoint")
-
-
-def _inner_cache_key(jit_fn: Any) -> str:
-    """PyTensor's numba cache key of a compiled function graph."""
-    from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
-
-    key = CACHED_SRC_FUNCTIONS.get(getattr(jit_fn, "py_func", None))
-    if key is None:
-        raise RuntimeError("PyTensor function has no numba cache key")
-    return key
-
-
-def _dispatcher_factory(
-    kind: str, source: str, key: str, slots: list[_Slot], inner: Any
-) -> Callable[[], Any]:
-    """A factory of numba dispatchers for the callback, cached on disk under ``key``."""
-    from pytensor.link.numba.cache import compile_numba_function_src
-    from pytensor.link.numba.dispatch.basic import numba_njit
-
-    name = _callback_name(kind)
-    global_env = {
-        # numba rebuilds a cached function's environment from this module
-        "__name__": __name__,
-        "np": np,
-        "carray": numba.carray,
-        "as_voidptr": _as_voidptr,
-        "inner": inner,
-        **{f"dtype{i}": slot.dtype.type for i, slot in enumerate(slots)},
-    }
-
-    def dispatcher() -> Any:
-        function = compile_numba_function_src(source, name, global_env, cache_key=key)
-        # The C wrapper (no_cfunc_wrapper=False) is what nutpie calls.
-        return numba_njit(
-            function,
-            cache=True,
-            fastmath=False,
-            final_function=True,
-            no_cpython_wrapper=True,
-            no_cfunc_wrapper=False,
-        )
-
-    return dispatcher

@@ -1,7 +1,14 @@
-"""nutpie's user-data record of a model's shared variables, with fields named deterministically."""
+"""nutpie's user-data record of a model's shared variables, with fields named deterministically.
+
+nutpie's ``make_user_data`` lays the record out; it comes as an argument from
+:mod:`bayeslme.backend.nutpie_compile`, the one module that imports nutpie's
+internals on the PyMC-graph path. The layout is read back here and checked
+(:func:`_record_slots`, and one evaluation before a record is used).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,10 +43,13 @@ class _Record:
     slots: dict[str, list[_Slot]]
 
     @classmethod
-    def build(cls, logp_vars: list, expand_vars: list) -> _Record:
-        """The record for these variables, in nutpie's layout with keys ``s0``, ``s1``, ..."""
-        from nutpie.compile_pymc import make_user_data
+    def build(
+        cls, logp_vars: list, expand_vars: list, make_user_data: Callable[[dict, dict], np.ndarray]
+    ) -> _Record:
+        """The record for these variables, in nutpie's layout with keys ``s0``, ``s1``, ...
 
+        ``make_user_data`` is ``nutpie.compile_pymc.make_user_data``.
+        """
         shared_var_keys, shared_data = _shared_containers(logp_vars, expand_vars)
         user_data = make_user_data(shared_var_keys, shared_data)
         slots = _record_slots(user_data.dtype, shared_var_keys, shared_data)

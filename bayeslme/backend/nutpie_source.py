@@ -11,7 +11,7 @@ __all__ = ["_Slot", "_callback_key", "_callback_name", "_digest", "_expand_sourc
 
 # The generated source is part of the cache key; bump this when what the source
 # refers to changes without changing the source (the helpers in its globals).
-_SOURCE_VERSION = "3"
+_SOURCE_VERSION = "4"  # 4: the helpers moved to nutpie_callbacks
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,15 @@ A :class:`ModelSpec` is built from a :class:`~bayeslme.formula.design.Design`
 and the user's prior overrides (:func:`bayeslme.spec.build.build_spec`). It is frozen, JSON-serialisable
 (:meth:`ModelSpec.to_dict`) and is what a saved fit carries, so that a loaded
 fit answers exactly like a fresh one.
+
+``build_spec`` is importable from here as before the package split, but is
+loaded on first use: building needs the formula machinery (``formulae``),
+which reading a spec (the kernel, a loaded fit) does not.
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 from bayeslme.blocks import BlockSpec
 from bayeslme.spec.factor import FactorSpec
@@ -17,7 +25,17 @@ __all__ = [
     "FactorSpec",
     "ModelSpec",
     "RescorSpec",
+    "build_spec",
     "coefficient_key",
     "unit_var",
     "value_var",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``build_spec`` from :mod:`bayeslme.spec.build`, imported when first asked for."""
+    if name == "build_spec":
+        from bayeslme.spec.build import build_spec
+
+        return build_spec
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

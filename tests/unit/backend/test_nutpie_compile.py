@@ -247,3 +247,36 @@ def test_starting_points_are_the_support_point_plus_uniform_jitter():
         if var.name.endswith("float64"):
             var.set_value(var.get_value() * 2)
     assert not np.allclose(start.for_new_data().base, expected)
+
+
+def _importers(prefix: str) -> set[str]:
+    """Modules of bayeslme (paths under it) with an import of ``prefix`` or of a module under it."""
+    import ast
+    from pathlib import Path
+
+    package = Path(bl.__file__).parent
+    found = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            if any(name == prefix or name.startswith(prefix + ".") for name in names):
+                found.add(path.relative_to(package).as_posix())
+    return found
+
+
+def test_private_apis_sit_behind_one_module_each():
+    # nutpie's internals: one module per compile path, each with a tested fallback
+    # to nutpie's public API (this file; tests/integration/test_kernel_fit.py).
+    assert _importers("nutpie.compile_pymc") | _importers("nutpie.compiled_pyfunc") == {
+        "backend/nutpie_compile.py",
+        "kernel/nutpie_model.py",
+    }
+    # PyTensor's numba cache internals: the callbacks' module alone.
+    assert _importers("pytensor.link") == {"backend/nutpie_callbacks.py"}
+    # The boundary is entered in one place, inside the fallback to nutpie's compile.
+    assert _importers("bayeslme.backend.nutpie_compile") == {"backend/sampling.py"}
