@@ -43,7 +43,7 @@ def synthetic_fit(
     if "sigma" in spec.priors:
         variables["sigma"] = (("chain", "draw"), 1 + 0.1 * rng.normal(size=shape))
     # other scalar parameters (family: nu, alpha; residual correlation: ar, cosy): inside
-    # a uniform prior's range, positive otherwise
+    # a uniform prior's range; otherwise near 5 (a Student-t nu above 2 has a finite variance)
     for name, prior in spec.priors.items():
         if name in ("Intercept", "sigma") or "[" in name:
             continue
@@ -52,7 +52,7 @@ def synthetic_fit(
             middle, half = (bounds["lower"] + bounds["upper"]) / 2, (bounds["upper"] - bounds["lower"]) / 2
             values = middle + half * (0.5 + 0.1 * rng.normal(size=shape))
         else:
-            values = 1 + 0.1 * rng.normal(size=shape)
+            values = 5 * np.exp(0.1 * rng.normal(size=shape))
         variables[name] = (("chain", "draw"), values)
     for name, values in (posterior or {}).items():
         variables[name] = (variables[name][0], np.asarray(values, dtype=float))
