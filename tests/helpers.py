@@ -42,6 +42,18 @@ def synthetic_fit(
             variables[factor.cor_var] = (("chain", "draw", factor.pair_dim), cor)
     if "sigma" in spec.priors:
         variables["sigma"] = (("chain", "draw"), 1 + 0.1 * rng.normal(size=shape))
+    # other scalar parameters (family: nu, alpha; residual correlation: ar, cosy): inside
+    # a uniform prior's range; otherwise near 5 (a Student-t nu above 2 has a finite variance)
+    for name, prior in spec.priors.items():
+        if name in ("Intercept", "sigma") or "[" in name:
+            continue
+        bounds = dict(prior.params)
+        if prior.dist == "uniform":
+            middle, half = (bounds["lower"] + bounds["upper"]) / 2, (bounds["upper"] - bounds["lower"]) / 2
+            values = middle + half * (0.5 + 0.1 * rng.normal(size=shape))
+        else:
+            values = 5 * np.exp(0.1 * rng.normal(size=shape))
+        variables[name] = (("chain", "draw"), values)
     for name, values in (posterior or {}).items():
         variables[name] = (variables[name][0], np.asarray(values, dtype=float))
     stats = {
@@ -59,3 +71,20 @@ def synthetic_fit(
     )
     info = {"draws": draws, "chains": chains, "tune": 0, "sampler": "synthetic", "random_seed": seed}
     return bl.Fit(spec=spec, design=model.design, idata=idata, info=info)
+
+
+def synthetic_sampling(monkeypatch, *, seed: int = 0) -> list[dict]:
+    """Make ``GLMM.fit`` return a :func:`synthetic_fit` instead of sampling.
+
+    For code that fits internally (the command line): returns the list to which
+    each call's settings are appended, so a test can check what was asked for.
+    """
+    calls: list[dict] = []
+
+    def fit(self, *, draws=1000, chains=4, **settings):
+        calls.append({"draws": draws, "chains": chains, **settings})
+        return synthetic_fit(self, chains=chains, draws=draws, seed=seed)
+
+    monkeypatch.setattr(bl.GLMM, "fit", fit)
+    monkeypatch.setenv("BAYESLME_COMPILE_WORKERS", "0")  # nothing to compile
+    return calls

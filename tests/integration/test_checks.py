@@ -1,17 +1,17 @@
-"""R², LOO, model comparison and posterior predictive checks on the shared fit."""
+"""LOO and posterior predictive checks of the shared fit: values that depend on the posterior.
+
+R², log-likelihood and their bookkeeping run on synthetic draws: tests/unit/results/test_r2.py,
+tests/unit/results/test_checks.py and tests/unit/test_io.py.
+"""
 
 from __future__ import annotations
 
 import warnings
 
-import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from scipy import stats
 
 import bayeslme as bl
-from bayeslme.errors import BayeslmeError
-from bayeslme.results.checks import log_likelihood_draws
 
 
 def _quiet_loo(call):
@@ -19,22 +19,6 @@ def _quiet_loo(call):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto", category=UserWarning)
         return call()
-
-
-def test_r2_table(sleepstudy_fit):
-    table = sleepstudy_fit.r2()
-    assert list(table.index) == ["marginal", "conditional", "bayes"]
-    assert {"mean", "sd", "q2.5", "q97.5", "r_hat"} <= set(table.columns)
-    assert np.all((table["q2.5"] > 0) & (table["q97.5"] < 1))
-    assert table.loc["marginal", "mean"] < table.loc["conditional", "mean"]
-
-
-def test_log_likelihood_is_gaussian_density_of_conditional_means(sleepstudy_fit):
-    log_lik = log_likelihood_draws(sleepstudy_fit)
-    assert log_lik.shape == (4, 500, 180)
-    mean = sleepstudy_fit.predict(summary=False).values
-    sigma = sleepstudy_fit.draws("sigma")[..., None]
-    assert_allclose(log_lik, stats.norm.logpdf(sleepstudy_fit.design.y, mean, sigma))
 
 
 def test_loo_and_compare(sleepstudy_fit):
@@ -46,11 +30,6 @@ def test_loo_and_compare(sleepstudy_fit):
     table = _quiet_loo(lambda: bl.compare({"a": sleepstudy_fit, "b": sleepstudy_fit}))
     assert set(table.index) == {"a", "b"}
     assert_allclose(table["elpd_diff"], 0.0, atol=1e-8)
-
-
-def test_compare_rejects_bad_input(sleepstudy_fit):
-    with pytest.raises(BayeslmeError, match="at least two"):
-        bl.compare({"a": sleepstudy_fit})
 
 
 def test_posterior_predictive_stored_and_ppc(sleepstudy_fit):
@@ -66,26 +45,3 @@ def test_posterior_predictive_stored_and_ppc(sleepstudy_fit):
     # leave the shared session fit as other tests expect it
     del sleepstudy_fit.idata["posterior_predictive"]
     assert "posterior_predictive" not in sleepstudy_fit.idata.children
-
-
-def test_loaded_fit_gives_same_r2_and_loo(sleepstudy_fit, tmp_path):
-    path = tmp_path / "fit.nc"
-    sleepstudy_fit.save(str(path))
-    loaded = bl.load(str(path))
-    assert_allclose(loaded.r2()["mean"], sleepstudy_fit.r2()["mean"])
-    a = _quiet_loo(loaded.loo)
-    b = _quiet_loo(sleepstudy_fit.loo)
-    assert a.elpd == pytest.approx(b.elpd)
-
-
-def test_stored_log_likelihood_works_with_arviz_directly(sleepstudy_fit):
-    import arviz_stats
-
-    values = sleepstudy_fit.log_likelihood(store=True)
-    try:
-        assert values.dims == ("chain", "draw", "obs")
-        assert_allclose(values.values, log_likelihood_draws(sleepstudy_fit))
-        direct = _quiet_loo(lambda: arviz_stats.loo(sleepstudy_fit.idata))
-        assert direct.elpd == pytest.approx(_quiet_loo(sleepstudy_fit.loo).elpd)
-    finally:
-        del sleepstudy_fit.idata["log_likelihood"]

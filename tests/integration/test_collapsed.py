@@ -77,14 +77,6 @@ def test_pymc_sampler_backend_is_seeded(sleepstudy):
     assert_array_equal(fit.draws("Subject__u"), again.draws("Subject__u"))
 
 
-def test_collapsed_fit_saves_and_loads(collapsed_fit, tmp_path):
-    path = tmp_path / "collapsed.nc"
-    collapsed_fit.save(path)
-    loaded = bl.load(path)
-    assert loaded.info["method"] == "collapsed"
-    assert_array_equal(loaded.draws("Subject__u"), collapsed_fit.draws("Subject__u"))
-
-
 def test_uncorrelated_blocks_collapsed():
     data = bl.simulate.random_slopes(n_groups=12, n_per_group=8, seed=4).data
     fit = bl.LMM("y ~ x + (x || g)", data).fit(

@@ -46,6 +46,13 @@ def test_group_effects_are_consistent_and_results_work(nested_fit):
     assert nested_fit.draws("school__u").shape == (2, 200, 6, 2)
     assert nested_fit.coef("school:class")["mean"].unstack().shape == (21, 2)
     assert np.isfinite(nested_fit.variance_components()["mean"]).all()
+    # predictions of fitted rows use the reconstructed effects: mean of X b + sum_f Z_f u_f
     predicted = nested_fit.predict(nested_fit.design.data.head(4))
-    assert np.isfinite(np.asarray(predicted["mean"])).all()
-    assert 0 < nested_fit.r2().loc["conditional", "mean"] < 1
+    design = nested_fit.design
+    eta = nested_fit.draws("b").reshape(-1, design.X.shape[1]) @ design.X[:4].T
+    for factor in nested_fit.spec.factors:
+        u = nested_fit.draws(factor.u_var)
+        u = u.reshape((-1,) + u.shape[2:])
+        block = design.factor(factor.name)
+        eta = eta + (block.Z[:4] * u[:, block.index[:4]]).sum(axis=-1)
+    assert_allclose(np.asarray(predicted["mean"]), eta.mean(axis=0))

@@ -2,7 +2,7 @@
 
 One module-scoped fit serves every check. Content is checked (sections, panels,
 lines, labels), not statistical accuracy, so its draws are synthetic
-(``tests.helpers.synthetic_fit``); the CLI test samples for real.
+(``tests.helpers.synthetic_fit``), the CLI test's too (``synthetic_sampling``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 
 import bayeslme as bl
 from bayeslme.cli import main
-from tests.helpers import synthetic_fit
+from tests.helpers import synthetic_fit, synthetic_sampling
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +163,8 @@ def test_report_renders_in_headless_chromium(fit, tmp_path):
     assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
 
 
-def test_cli_fit_writes_report(tmp_path, capsys):
+def test_cli_fit_writes_report(tmp_path, capsys, monkeypatch):
+    calls = synthetic_sampling(monkeypatch)
     csv = tmp_path / "sleep.csv"
     bl.datasets.sleepstudy().to_csv(csv, index=False)
     out = tmp_path / "cli.html"
@@ -184,6 +185,6 @@ def test_cli_fit_writes_report(tmp_path, capsys):
             str(out),
         ]
     )
-    assert code == 0
+    assert code == 0 and [c["draws"] for c in calls] == [100]
     assert f"report written to {out}" in capsys.readouterr().out
     _check_report(out)

@@ -1,4 +1,8 @@
-"""A tiny AR(1) fit: recovery of the autocorrelation and every downstream method."""
+"""Small AR(1) and cosy fits: recovery of the residual correlation and its effect on new draws.
+
+Tables, predictions, plots, report and refusals of an AR(1) fit run on synthetic draws:
+tests/unit/test_rescor.py (save/load: tests/unit/test_io.py).
+"""
 
 from __future__ import annotations
 
@@ -34,15 +38,6 @@ def test_ar_recovered_in_90_interval(ar_fit):
     assert ar_fit.info["method"] == "noncentered"
 
 
-def test_tables_show_the_coefficient(ar_fit):
-    assert "ar" in ar_fit.summary().index
-    table = ar_fit.variance_components()
-    assert ("Residual", "ar", "") in table.index
-    assert -1 < table.loc[("Residual", "ar", ""), "mean"] < 1
-    assert "residual correlation: ar(time = day, gr = patient)" in repr(ar_fit)
-    assert "Residual" in ar_fit._repr_html_()
-
-
 def test_log_likelihood_and_posterior_predictive(ar_fit, sim):
     log_lik = ar_fit.log_likelihood(store=False)
     assert log_lik.shape == (2, 150, ar_fit.spec.n_obs)
@@ -57,14 +52,6 @@ def test_log_likelihood_and_posterior_predictive(ar_fit, sim):
     assert 0.35 < lag1 < 0.85
 
 
-def test_predict_mean_needs_no_time_and_response_uses_it(ar_fit, sim):
-    new = sim.data.head(4)
-    means = ar_fit.predict(new.drop(columns=["bp"]))
-    assert len(means) == 4
-    draws = ar_fit.predict(new, kind="response", summary=False, random_seed=2)
-    assert draws.shape == (2, 150, 4)
-
-
 def test_new_series_get_autocorrelated_residuals(ar_fit):
     # 300 draws of a new patient's 12 consecutive days: the lag-one correlation of the residual
     # draws estimates ar (posterior mean ~0.55) with SE ~0.02 after pooling 11 lags; independent
@@ -75,41 +62,6 @@ def test_new_series_get_autocorrelated_residuals(ar_fit):
     residual = response - mean  # same seed: the same group-effect draws for the new patient
     lag_one = np.mean([np.corrcoef(residual[:, t], residual[:, t + 1])[0, 1] for t in range(11)])
     assert lag_one > 0.3
-
-
-def test_new_rows_sharing_a_time_get_a_clear_error(ar_fit, sim):
-    counterfactual = pd.concat([sim.data.head(1).assign(treated=0.0), sim.data.head(1).assign(treated=1.0)])
-    with pytest.raises(bl.errors.DataError, match="use kind='mean'"):
-        ar_fit.predict(counterfactual, kind="response")
-    assert len(ar_fit.predict(counterfactual, kind="mean")) == 2
-
-
-def test_prediction_plot_over_a_non_time_predictor(ar_fit):
-    # the grid holds day at its mean on every row: its bands use independent residuals
-    ax = ar_fit.plot_predictions("treated", kind="response")
-    assert ax.get_xlabel() == "treated"
-
-
-def test_save_load_round_trip(ar_fit, tmp_path):
-    path = tmp_path / "ar.nc"
-    ar_fit.save(path)
-    loaded = bl.load(path)
-    assert loaded.spec == ar_fit.spec
-    np.testing.assert_allclose(
-        loaded.log_likelihood(store=False).values, ar_fit.log_likelihood(store=False).values
-    )
-    np.testing.assert_allclose(loaded.r2()["mean"], ar_fit.r2()["mean"])
-
-
-def test_personalize_is_refused(ar_fit, sim):
-    with pytest.raises(bl.errors.FamilyError, match="independent residuals"):
-        ar_fit.personalize(sim.data.head(3).assign(patient="new"))
-
-
-def test_standalone_report(ar_fit, tmp_path):
-    path = ar_fit.report(tmp_path / "report.html")
-    text = path.read_text()
-    assert "residual correlation: ar(time = day, gr = patient)" in text
 
 
 def test_cosy_dyads_smoke():

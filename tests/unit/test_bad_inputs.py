@@ -396,6 +396,7 @@ def csv(tmp_path):
     ("argv", "match"),
     [
         pytest.param(["fit", "y ~ x + (1 | g", "--data", "{csv}"], r"unclosed '\('", id="bad-formula"),
+        pytest.param(["fit", "y ~ x + (1 | )", "--data", "{csv}"], r"no grouping factor", id="empty-group"),
         pytest.param(["fit", "y ~ w + (1 | g)", "--data", "{csv}"], r"column 'w'", id="unknown-column"),
         pytest.param(
             ["fit", FORMULA, "--data", "{csv}", "--family", "gamma"],

@@ -295,3 +295,70 @@ def test_saved_data_keeps_timezone_aware_times_as_instants():
     np.testing.assert_array_equal(stored.values, utc)
     back = dataset_to_frame(stored.to_dataset())["t"]
     pd.testing.assert_series_equal(back, pd.Series(times, name="t"))
+
+
+# ---- a fitted AR(1) model's tables, predictions, report and refusals (synthetic draws) -------------
+@pytest.fixture(scope="module")
+def ar_sim():
+    return bl.simulate.blood_pressure_ar1(n_patients=6, n_days=8, ar=0.6, missing=0.1, seed=5)
+
+
+@pytest.fixture(scope="module")
+def ar_fit(ar_sim):
+    from tests.helpers import synthetic_fit
+
+    model = bl.LMM("bp ~ treated + day + (1 | patient) + ar(day, patient)", ar_sim.data)
+    return synthetic_fit(model, chains=2, draws=60, seed=3)
+
+
+def test_fit_tables_show_the_coefficient(ar_fit):
+    assert "ar" in ar_fit.summary().index
+    table = ar_fit.variance_components()
+    assert table.loc[("Residual", "ar", ""), "mean"] == pytest.approx(ar_fit.draws("ar").mean())
+    assert "residual correlation: ar(time = day, gr = patient)" in repr(ar_fit)
+    assert "Residual" in ar_fit._repr_html_()
+
+
+def test_fit_predict_mean_needs_no_time_and_response_uses_it(ar_fit, ar_sim):
+    new = ar_sim.data.head(4)
+    means = ar_fit.predict(new.drop(columns=["bp"]))
+    assert len(means) == 4
+    draws = ar_fit.predict(new, kind="response", summary=False, random_seed=2)
+    assert draws.shape == (2, 60, 4)
+
+
+def test_fit_new_rows_sharing_a_time_get_a_clear_error(ar_fit, ar_sim):
+    counterfactual = pd.concat(
+        [ar_sim.data.head(1).assign(treated=0.0), ar_sim.data.head(1).assign(treated=1.0)]
+    )
+    with pytest.raises(DataError, match="use kind='mean'"):
+        ar_fit.predict(counterfactual, kind="response")
+    assert len(ar_fit.predict(counterfactual, kind="mean")) == 2
+
+
+def test_fit_prediction_plot_over_a_non_time_predictor(ar_fit):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    # the grid holds day at its mean on every row: its bands use independent residuals
+    ax = ar_fit.plot_predictions("treated", kind="response")
+    assert ax.get_xlabel() == "treated"
+    plt.close("all")
+
+
+def test_fit_personalize_is_refused(ar_fit, ar_sim):
+    with pytest.raises(FamilyError, match="independent residuals"):
+        ar_fit.personalize(ar_sim.data.head(3).assign(patient="new"))
+
+
+def test_fit_standalone_report(ar_fit, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    text = ar_fit.report(tmp_path / "report.html").read_text()
+    assert "residual correlation: ar(time = day, gr = patient)" in text
+    plt.close("all")

@@ -29,3 +29,20 @@ def test_bayes_r2_by_hand():
 def test_perfect_fit_has_bayes_r2_one():
     y = np.arange(5.0)
     assert_allclose(bayes_r2(y, y[None, :]), [1.0])
+
+
+def test_r2_table_of_a_fit_summarises_the_latent_variances():
+    import bayeslme as bl
+    from tests.helpers import synthetic_fit
+
+    data = bl.simulate.random_slopes(n_groups=6, n_per_group=5, seed=1).data
+    fit = synthetic_fit(bl.LMM("y ~ x + (x | g)", data), seed=4)
+    table = fit.r2()
+    assert list(table.index) == ["marginal", "conditional", "bayes"]
+    assert {"mean", "sd", "q2.5", "q97.5", "r_hat"} <= set(table.columns)
+    parts = fit.latent_variances()
+    assert_allclose(parts.residual, fit.draws("sigma") ** 2)  # Gaussian: the residual variance
+    total = parts.fixed + parts.random + parts.residual
+    assert_allclose(table.loc["marginal", "mean"], np.mean(parts.fixed / total))
+    assert_allclose(table.loc["conditional", "mean"], np.mean((parts.fixed + parts.random) / total))
+    assert table.loc["marginal", "mean"] < table.loc["conditional", "mean"]
