@@ -13,6 +13,7 @@ import xarray as xr
 
 from bayeslme.formula.design import Design
 from bayeslme.spec import FactorSpec, ModelSpec
+from bayeslme.spec.names import FIXED_DIM
 
 __all__ = ["constant_data", "group_effect_arrays", "observed_data"]
 
@@ -38,8 +39,8 @@ def group_effect_arrays(factor: FactorSpec, u: np.ndarray, z: np.ndarray, chains
 
 def constant_data(spec: ModelSpec, design: Design) -> xr.Dataset:
     """The data a fit keeps: ``X``, each factor's index and ``Z``, the offset and trials if any."""
-    coords: dict = {"obs": np.arange(design.n_obs), "fixed": list(design.fixed_names)}
-    variables: dict = {"X": (("obs", "fixed"), design.X)}
+    coords: dict = {"obs": np.arange(design.n_obs), FIXED_DIM: list(design.fixed_names)}
+    variables: dict = {"X": (("obs", FIXED_DIM), design.X)}
     for names, factor in zip(spec.factors, design.factors, strict=True):
         coords[names.effect_dim] = list(factor.effects)
         variables[names.index_var] = ("obs", factor.index)

@@ -75,6 +75,7 @@ from bayeslme.blocks import block_cholesky
 from bayeslme.formula.design import Design
 from bayeslme.output import constant_data, group_effect_arrays, observed_data
 from bayeslme.spec import FactorSpec, ModelSpec
+from bayeslme.spec.names import COEFFICIENTS
 
 __all__ = [
     "add_group_effects",
@@ -229,7 +230,7 @@ def add_group_effects(
 def _centred_theta(spec: ModelSpec, posterior: xr.Dataset) -> np.ndarray:
     if not spec.fixed:
         return np.zeros((posterior.sizes["chain"] * posterior.sizes["draw"], 0))
-    b = posterior["b"].values.reshape(-1, len(spec.fixed))
+    b = posterior[COEFFICIENTS].values.reshape(-1, len(spec.fixed))
     theta = b.copy()
     if spec.has_intercept:
         theta[:, spec.fixed.index("Intercept")] += b @ spec.column_means

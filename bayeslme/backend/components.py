@@ -20,6 +20,7 @@ import pytensor.tensor as pt
 from bayeslme.backend.prior_vars import location_vector, scale_vector
 from bayeslme.blocks import structured_cholesky_array, structured_correlation_cholesky
 from bayeslme.spec import FactorSpec, ModelSpec, coefficient_key
+from bayeslme.spec.names import CENTERED_INTERCEPT, COEFFICIENTS, FIXED_DIM, SLOPES
 
 __all__ = [
     "correlation_cholesky_draws",
@@ -41,21 +42,23 @@ def fixed_coefficients(spec: ModelSpec, *, shared: bool = False) -> pt.TensorVar
         return None
     if not spec.has_intercept:
         priors = [spec.priors[coefficient_key(n)] for n in spec.fixed]
-        return location_vector("b", priors, dims="fixed", shared=shared)
+        return location_vector(COEFFICIENTS, priors, dims=FIXED_DIM, shared=shared)
     position = spec.fixed.index("Intercept")
     slopes = np.array([j for j, name in enumerate(spec.fixed) if name != "Intercept"], dtype=int)
-    intercept_c = location_vector("Intercept_centered", [spec.priors["Intercept"]], shared=shared)[0]
+    intercept_c = location_vector(CENTERED_INTERCEPT, [spec.priors["Intercept"]], shared=shared)[0]
     theta = pt.zeros(len(spec.fixed))
     theta = pt.set_subtensor(theta[position], intercept_c)
     if slopes.size == 0:
-        pm.Deterministic("b", theta, dims="fixed")
+        pm.Deterministic(COEFFICIENTS, theta, dims=FIXED_DIM)
         return theta
-    beta = location_vector("b_slopes", [spec.coefficient_prior(spec.fixed[j]) for j in slopes], shared=shared)
+    beta = location_vector(SLOPES, [spec.coefficient_prior(spec.fixed[j]) for j in slopes], shared=shared)
     theta = pt.set_subtensor(theta[slopes], beta)
     means = spec.column_means[slopes]
     if shared:
         means = pm.Data("x_means", means)
-    pm.Deterministic("b", pt.set_subtensor(theta[position], intercept_c - pt.dot(means, beta)), dims="fixed")
+    pm.Deterministic(
+        COEFFICIENTS, pt.set_subtensor(theta[position], intercept_c - pt.dot(means, beta)), dims=FIXED_DIM
+    )
     return theta
 
 

@@ -9,7 +9,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayeslme.priors import Prior, shape_parameters
-from bayeslme.spec import unit_var
+from bayeslme.spec import part_var, prior_data_var, unit_var
 
 __all__ = ["location_vector", "scale_vector", "scalar_scale"]
 
@@ -31,7 +31,7 @@ def location_vector(
     parts = pt.zeros(len(priors))
     for dist, indices in groups.items():
         rv = _location_rv(
-            f"{name}_{dist}", dist, [priors[i] for i in indices], shape=len(indices), shared=shared
+            part_var(name, dist), dist, [priors[i] for i in indices], shape=len(indices), shared=shared
         )
         parts = pt.set_subtensor(parts[np.array(indices)], rv)
     return pm.Deterministic(name, parts, dims=dims)
@@ -49,14 +49,14 @@ def scale_vector(
     as ``pm.Data`` named ``<name>__prior_scale``.
     """
     groups = _group_by(priors, key=lambda p: (p.dist, shape_parameters(p)))
-    scales = _constant(f"{name}__prior_scale", [p.scale for p in priors], shared)
+    scales = _constant(prior_data_var(name, "scale"), [p.scale for p in priors], shared)
     if len(groups) == 1:
         (((dist, shape), indices),) = groups.items()
         unit = _unit_rv(unit_var(name), dist, shape, dims=dims, size=len(priors))
         return pm.Deterministic(name, unit * scales, dims=dims)
     units = pt.zeros(len(priors))
     for k, ((dist, shape), indices) in enumerate(groups.items()):
-        rv = _unit_rv(f"{unit_var(name)}{k}", dist, shape, size=len(indices))
+        rv = _unit_rv(unit_var(name, k), dist, shape, size=len(indices))
         units = pt.set_subtensor(units[np.array(indices)], rv)
     return pm.Deterministic(name, units * scales, dims=dims)
 
@@ -64,7 +64,7 @@ def scale_vector(
 def scalar_scale(name: str, prior: Prior, *, shared: bool = False) -> pt.TensorVariable:
     """One positive scale parameter stored under ``name``."""
     unit = _unit_rv(unit_var(name), prior.dist, shape_parameters(prior))
-    return pm.Deterministic(name, unit * _constant(f"{name}__prior_scale", prior.scale, shared))
+    return pm.Deterministic(name, unit * _constant(prior_data_var(name, "scale"), prior.scale, shared))
 
 
 def _constant(name: str, values, shared: bool):
@@ -84,11 +84,11 @@ def _location_rv(name, dist, priors, dims=None, shape=None, shared=False):
     kwargs = {"dims": dims} if dims is not None else {"shape": shape or len(priors)}
     if dist == "flat":
         return pm.Flat(name, **kwargs)
-    mu = _constant(f"{name}__prior_mu", [p["mu"] for p in priors], shared)
-    sigma = _constant(f"{name}__prior_sigma", [p["sigma"] for p in priors], shared)
+    mu = _constant(prior_data_var(name, "mu"), [p["mu"] for p in priors], shared)
+    sigma = _constant(prior_data_var(name, "sigma"), [p["sigma"] for p in priors], shared)
     if dist == "normal":
         return pm.Normal(name, mu=mu, sigma=sigma, **kwargs)
-    nu = _constant(f"{name}__prior_nu", [p["nu"] for p in priors], shared)
+    nu = _constant(prior_data_var(name, "nu"), [p["nu"] for p in priors], shared)
     return pm.StudentT(name, nu=nu, mu=mu, sigma=sigma, **kwargs)
 
 

@@ -31,6 +31,7 @@ from bayeslme.backend.components import factor_scales, fixed_coefficients, scale
 from bayeslme.backend.likelihoods import add_likelihood
 from bayeslme.formula.design import Design
 from bayeslme.spec import FactorSpec, ModelSpec
+from bayeslme.spec.names import FIXED_DIM
 
 __all__ = ["build_pymc_model", "model_coords"]
 
@@ -41,7 +42,7 @@ ELEMENTWISE_MAX_COLUMNS = 8
 
 def model_coords(spec: ModelSpec, n_obs: int) -> dict[str, list]:
     """Named coordinates of every dimension the model uses."""
-    coords: dict[str, list] = {"obs": list(range(n_obs)), "fixed": list(spec.fixed)}
+    coords: dict[str, list] = {"obs": list(range(n_obs)), FIXED_DIM: list(spec.fixed)}
     for factor in spec.factors:
         coords[factor.level_dim] = list(factor.levels)
         coords[factor.effect_dim] = list(factor.effects)
@@ -87,7 +88,7 @@ def build_pymc_model(spec: ModelSpec, design: Design) -> pm.Model:
 
 
 def _fixed_predictor(spec: ModelSpec, design: Design) -> pt.TensorVariable:
-    X = pm.Data("X", design.X, dims=("obs", "fixed"))
+    X = pm.Data("X", design.X, dims=("obs", FIXED_DIM))
     theta = fixed_coefficients(spec)
     if theta is None:
         return pt.zeros(design.n_obs)

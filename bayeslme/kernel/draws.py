@@ -21,6 +21,7 @@ from bayeslme.kernel.layout import KernelLayout
 from bayeslme.kernel.records import lkj_positions
 from bayeslme.output import group_effect_arrays
 from bayeslme.spec import FactorSpec, ModelSpec, unit_var, value_var
+from bayeslme.spec.names import CENTERED_INTERCEPT, COEFFICIENTS, FIXED_DIM, SLOPES, auto_dim
 
 __all__ = ["factor_choleskys", "marginal_effects", "posterior_dataset"]
 
@@ -45,23 +46,23 @@ def posterior_dataset(q: np.ndarray, layout: KernelLayout, spec: ModelSpec, mean
         return _value(q, layout, name)
 
     p = len(spec.fixed)
-    coords["fixed"] = list(spec.fixed)
+    coords[FIXED_DIM] = list(spec.fixed)
     if p:
         if spec.has_intercept:
             position = spec.fixed.index("Intercept")
-            intercept = value("Intercept_centered")
-            put("Intercept_centered", intercept, ("Intercept_centered_dim_0",))
+            intercept = value(CENTERED_INTERCEPT)
+            put(CENTERED_INTERCEPT, intercept, (auto_dim(CENTERED_INTERCEPT),))
             b = np.zeros((chains, draws, p))
             b[..., position] = intercept[..., 0]
             slopes = [j for j in range(p) if j != position]
             if slopes:
-                beta = value("b_slopes")
-                put("b_slopes", beta, ("b_slopes_dim_0",))
+                beta = value(SLOPES)
+                put(SLOPES, beta, (auto_dim(SLOPES),))
                 b[..., slopes] = beta
                 b[..., position] -= beta @ means[slopes]
-            put("b", b, ("fixed",))
+            put(COEFFICIENTS, b, (FIXED_DIM,))
         else:
-            put("b", value("b"), ("fixed",))
+            put(COEFFICIENTS, value(COEFFICIENTS), (FIXED_DIM,))
 
     sds: list[np.ndarray] = []
     for factor in spec.factors:
@@ -122,7 +123,11 @@ def marginal_effects(
     if design.offset is not None:
         y = y - np.asarray(design.offset, dtype=np.float64)
     X = np.asarray(design.X, dtype=np.float64)
-    b = posterior["b"].values.reshape(n_draws, -1) if "b" in posterior else np.zeros((n_draws, 0))
+    b = (
+        posterior[COEFFICIENTS].values.reshape(n_draws, -1)
+        if COEFFICIENTS in posterior
+        else np.zeros((n_draws, 0))
+    )
     others = [
         (_effects_matrix(f, len(s.levels)), posterior[s.u_var].values.reshape(n_draws, -1))
         for p, (s, f) in enumerate(zip(spec.factors, design.factors, strict=True))
@@ -227,9 +232,9 @@ def _factor_sds(factor: FactorSpec, spec: ModelSpec, value, put) -> np.ndarray:
         put(factor.sd_var, sd, (factor.effect_dim,))
         return sd
     unit = np.exp(value(value_var(unit_var(factor.sd_free_var), "log")))
-    put(unit_var(factor.sd_free_var), unit, (f"{unit_var(factor.sd_free_var)}_dim_0",))
+    put(unit_var(factor.sd_free_var), unit, (auto_dim(unit_var(factor.sd_free_var)),))
     free = unit * scales
-    put(factor.sd_free_var, free, (f"{factor.sd_free_var}_dim_0",))
+    put(factor.sd_free_var, free, (auto_dim(factor.sd_free_var),))
     owner = np.zeros(len(factor.effects), dtype=np.int64)
     for slot, (_, positions) in enumerate(slots):
         owner[list(positions)] = slot
@@ -251,7 +256,7 @@ def _factor_correlations(factor: FactorSpec, spec: ModelSpec, value, put, coords
             if block.structure == "us":
                 name = factor.chol_var(position)
                 C = _lkj_cholesky(value(value_var(name, "cholesky_corr")), width)
-                put(name, C, (f"{name}_dim_0", f"{name}_dim_1"))
+                put(name, C, (auto_dim(name, 0), auto_dim(name, 1)))
             else:
                 prior = spec.priors[factor.rho_key]
                 low, high = block.rho_bounds

@@ -36,6 +36,7 @@ from bayeslme.kernel.records import (
 )
 from bayeslme.priors import Prior, graph_constants
 from bayeslme.spec import ModelSpec, unit_var, value_var
+from bayeslme.spec.names import CENTERED_INTERCEPT, COEFFICIENTS, SLOPES
 
 __all__ = ["KernelLayout", "build_layout", "unsupported_reason"]
 
@@ -145,14 +146,14 @@ def build_layout(
         if spec.has_intercept:
             position = spec.fixed.index("Intercept")
             slopes = [j for j in range(p) if j != position]
-            value_vars.append(ValueVar("Intercept_centered", q + position, (1,)))
+            value_vars.append(ValueVar(CENTERED_INTERCEPT, q + position, (1,)))
             if slopes:
                 # theta is in spec.fixed order: the slopes must be contiguous in it.
                 if slopes != list(range(slopes[0], slopes[0] + len(slopes))):
                     raise ValueError("the intercept must come first or last among the fixed effects")
-                value_vars.append(ValueVar("b_slopes", q + slopes[0], (len(slopes),)))
+                value_vars.append(ValueVar(SLOPES, q + slopes[0], (len(slopes),)))
         else:
-            value_vars.append(ValueVar("b", q, (p,)))
+            value_vars.append(ValueVar(COEFFICIENTS, q, (p,)))
     start.append(np.array([_get(pr, "mu") for pr in priors]))
     jitter.append(np.array([min(1.0, _get(pr, "sigma", 1.0)) for pr in priors]))
     q += p

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from bayeslme.kernel.layout import KernelLayout
+from bayeslme.spec.names import auto_dim
 
 __all__ = ["DRAWS_NAME", "kernel_nutpie_model"]
 
@@ -47,8 +48,8 @@ def _cfunc_model(layout: KernelLayout, initial_point: Callable) -> Any:
     n = layout.n_q
     return CompiledPyMCModel(
         _n_dim=n,
-        dims={DRAWS_NAME: (f"{DRAWS_NAME}_dim_0",)},
-        _coords={f"{DRAWS_NAME}_dim_0": np.arange(n)},
+        dims={DRAWS_NAME: (auto_dim(DRAWS_NAME),)},
+        _coords={auto_dim(DRAWS_NAME): np.arange(n)},
         _shapes={DRAWS_NAME: (n,)},
         compiled_logp_func=logp_callback(layout.callback),
         compiled_expand_func=expand_callback,

@@ -17,6 +17,7 @@ from bayeslme.families import get_family
 from bayeslme.results import effects, latent, variance
 from bayeslme.results.summaries import summarize_draws
 from bayeslme.results.view import draw_labels, factor_or_error
+from bayeslme.spec.names import COEFFICIENTS
 
 if TYPE_CHECKING:
     from bayeslme.formula.design import Design
@@ -47,7 +48,7 @@ class FitTables:
         """
         if not self.spec.fixed:
             return summarize_draws(np.zeros((1, 1, 0)), [], prob=prob)
-        table = summarize_draws(self.draws("b"), list(self.spec.fixed), prob=prob)
+        table = summarize_draws(self.draws(COEFFICIENTS), list(self.spec.fixed), prob=prob)
         table.index.name = "coefficient"
         return table
 
@@ -92,7 +93,7 @@ class FitTables:
         sds, cors, moments = self._group_moments()
         v_random = latent.total_random_variance(self.spec.factors, sds, cors, moments)
         chains, draws = self.posterior.sizes["chain"], self.posterior.sizes["draw"]
-        b = self.draws("b") if self.spec.fixed else np.zeros((chains, draws, 0))
+        b = self.draws(COEFFICIENTS) if self.spec.fixed else np.zeros((chains, draws, 0))
         params = {name: self.draws(name) for name in family.parameters()}
         return latent.latent_variances(
             family, self.spec.link, self.design.X, b, v_random, params, offset=self.design.offset
@@ -159,7 +160,7 @@ class FitTables:
         spec = factor_or_error(self.spec, factor)
         siblings = [f for f in self.spec.factors if f.columns == spec.columns]
         u = [self.draws(f.u_var) for f in siblings]
-        b = self.draws("b") if self.spec.fixed else np.zeros(u[0].shape[:2] + (0,))
+        b = self.draws(COEFFICIENTS) if self.spec.fixed else np.zeros(u[0].shape[:2] + (0,))
         values, names = effects.coefficient_draws(self.spec, siblings, b, u)
         return values, names, spec
 

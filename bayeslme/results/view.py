@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bayeslme.errors import BayeslmeError
+from bayeslme.spec.names import COEFFICIENTS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -78,7 +79,7 @@ def population_var_names(spec: ModelSpec, stored: set[str] | Any) -> list[str]:
     parameters among ``stored`` (the posterior's variable names), and the
     residual correlation of an ``ar()``/``cosy()`` term.
     """
-    names = ["b"] if spec.fixed else []
+    names = [COEFFICIENTS] if spec.fixed else []
     for factor in spec.factors:
         names.append(factor.sd_var)
         if factor.pairs():

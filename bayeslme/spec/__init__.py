@@ -17,16 +17,34 @@ from typing import Any
 from bayeslme.blocks import BlockSpec
 from bayeslme.spec.factor import FactorSpec
 from bayeslme.spec.model import SPEC_VERSION, ModelSpec, RescorSpec
-from bayeslme.spec.names import coefficient_key, unit_var, value_var
+from bayeslme.spec.names import (
+    CENTERED_INTERCEPT,
+    COEFFICIENTS,
+    FIXED_DIM,
+    SLOPES,
+    auto_dim,
+    coefficient_key,
+    part_var,
+    prior_data_var,
+    unit_var,
+    value_var,
+)
 
 __all__ = [
+    "CENTERED_INTERCEPT",
+    "COEFFICIENTS",
+    "FIXED_DIM",
+    "SLOPES",
     "SPEC_VERSION",
     "BlockSpec",
     "FactorSpec",
     "ModelSpec",
     "RescorSpec",
+    "auto_dim",
     "build_spec",
     "coefficient_key",
+    "part_var",
+    "prior_data_var",
     "unit_var",
     "value_var",
 ]

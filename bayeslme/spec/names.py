@@ -1,13 +1,44 @@
-"""Names derived from other names: unit-scale variables, PyMC value variables, coefficient keys."""
+"""Names of model variables that do not belong to one factor, and names derived from other names.
+
+Factor-level names (``<f>__sd``, ``<f>__level``, ...) are properties of
+:class:`~bayeslme.spec.FactorSpec`; this module holds the rest, so that no other
+module formats a variable or dimension name.
+"""
 
 from __future__ import annotations
 
-__all__ = ["coefficient_key", "unit_var", "value_var"]
+__all__ = [
+    "COEFFICIENTS",
+    "CENTERED_INTERCEPT",
+    "FIXED_DIM",
+    "SLOPES",
+    "auto_dim",
+    "coefficient_key",
+    "part_var",
+    "prior_data_var",
+    "unit_var",
+    "value_var",
+]
+
+COEFFICIENTS = "b"
+"""Fixed coefficients on the data's scale, dimension :data:`FIXED_DIM`."""
+
+FIXED_DIM = "fixed"
+"""Dimension of the fixed coefficients, labelled by the design's column names."""
+
+CENTERED_INTERCEPT = "Intercept_centered"
+"""Intercept at the column means of the slopes' predictors (what is sampled)."""
+
+SLOPES = "b_slopes"
+"""Fixed coefficients other than the intercept (what is sampled beside it)."""
 
 
-def unit_var(name: str) -> str:
-    """``<name>_unit``: the unit-scale variable of positive parameter ``name`` (``name = scale * unit``)."""
-    return f"{name}_unit"
+def unit_var(name: str, part: int | None = None) -> str:
+    """``<name>_unit``: the unit-scale variable of positive parameter ``name`` (``name = scale * unit``).
+
+    ``part`` numbers the pieces of a vector whose priors differ in family.
+    """
+    return f"{name}_unit" if part is None else f"{name}_unit{part}"
 
 
 def value_var(name: str, transform: str) -> str:
@@ -15,6 +46,21 @@ def value_var(name: str, transform: str) -> str:
     return f"{name}_{transform}__"
 
 
+def auto_dim(name: str, axis: int = 0) -> str:
+    """PyMC's name of axis ``axis`` of variable ``name`` when the model gives it no dimension name."""
+    return f"{name}_dim_{axis}"
+
+
+def part_var(name: str, dist: str) -> str:
+    """The piece of location vector ``name`` whose priors are of family ``dist``."""
+    return f"{name}_{dist}"
+
+
+def prior_data_var(name: str, parameter: str) -> str:
+    """``<name>__prior_<parameter>``: a prior parameter of ``name`` held as data (refits with new priors)."""
+    return f"{name}__prior_{parameter}"
+
+
 def coefficient_key(name: str) -> str:
     """``b[<name>]``: the prior key and table label of fixed coefficient ``name``."""
-    return f"b[{name}]"
+    return f"{COEFFICIENTS}[{name}]"

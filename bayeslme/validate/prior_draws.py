@@ -8,6 +8,7 @@ from bayeslme.blocks import BlockSpec, block_cholesky, structured_cholesky_array
 from bayeslme.families import get_family, inverse_link
 from bayeslme.model import GLMM
 from bayeslme.spec import FactorSpec, ModelSpec
+from bayeslme.spec.names import CENTERED_INTERCEPT, COEFFICIENTS
 
 __all__ = ["draw_parameters", "lkj_correlation", "simulate_response", "true_values"]
 
@@ -107,8 +108,8 @@ def draw_parameters(spec: ModelSpec, rng: np.random.Generator) -> dict[str, np.n
         centred = spec.priors["Intercept"].sample(rng)
         means = np.array([m for n, m in zip(spec.fixed, spec.x_means, strict=True) if n != "Intercept"])
         b["Intercept"] = centred - float(means @ slopes) if slopes.size else centred
-        params["Intercept_centered"] = np.array(centred)
-    params["b"] = np.array([b[n] for n in spec.fixed])
+        params[CENTERED_INTERCEPT] = np.array(centred)
+    params[COEFFICIENTS] = np.array([b[n] for n in spec.fixed])
     for factor in spec.factors:
         sd = np.zeros(len(factor.effects))
         for key, positions in factor.sd_slots():
@@ -156,7 +157,7 @@ def simulate_response(model: GLMM, params: dict[str, np.ndarray], rng: np.random
         One simulated response per row of the design.
     """
     design = model.design
-    eta = design.X @ params["b"] if design.X.size else np.zeros(design.n_obs)
+    eta = design.X @ params[COEFFICIENTS] if design.X.size else np.zeros(design.n_obs)
     for names, factor in zip(model.spec.factors, design.factors, strict=True):
         u = params[names.u_var]
         eta = eta + (factor.Z * u[factor.index]).sum(axis=1)
@@ -170,7 +171,7 @@ def simulate_response(model: GLMM, params: dict[str, np.ndarray], rng: np.random
 
 def true_values(spec: ModelSpec, params: dict[str, np.ndarray]) -> dict[str, float]:
     """Population-level parameters of one prior draw, keyed by SBC label."""
-    values = dict(zip(spec.coefficient_labels, map(float, params["b"]), strict=True))
+    values = dict(zip(spec.coefficient_labels, map(float, params[COEFFICIENTS]), strict=True))
     for factor in spec.factors:
         for label, value in zip(factor.sd_labels(), params[factor.sd_var], strict=True):
             values[label] = float(value)

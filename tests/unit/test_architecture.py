@@ -114,3 +114,37 @@ def test_results_reports_plots_and_io_never_import_the_backend():
 def test_no_module_is_large():
     sizes = {name: len(path.read_text().splitlines()) for name, path in _modules().items()}
     assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
+
+
+# Pieces of the names the spec derives (``<f>__sd``, ``b_slopes_dim_0``, ``sd[g|x]``...):
+# an f-string holding one of them outside ``bayeslme.spec`` rebuilds a name by hand
+# (messages, which hold spaces, may quote names).
+NAME_PIECES = ("__", "_dim_", "_unit", "_centered", "sd[", "cor[", "rho[", "b[")
+
+
+def _formatted_names(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.JoinedStr):
+            texts = [v.value for v in node.values if isinstance(v, ast.Constant)]
+            if " " in "".join(texts):
+                continue
+            if any(piece in text for text in texts for piece in NAME_PIECES):
+                found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_the_name_finder_finds_a_formatted_name(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text('def f(g):\n    return f"{g}__sd"\n')
+    assert _formatted_names(module) == ["m.py:2: f'{g}__sd'"]
+
+
+def test_no_variable_name_is_formatted_outside_the_spec():
+    found = [
+        hit
+        for name, path in _modules().items()
+        if not name.startswith("bayeslme.spec")
+        for hit in _formatted_names(path)
+    ]
+    assert found == []

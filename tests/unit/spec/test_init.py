@@ -9,7 +9,19 @@ import bayeslme.spec
 
 # bayeslme/spec.py's __all__ before it became a package, and the names added since.
 NAMES = ("BlockSpec", "FactorSpec", "ModelSpec", "RescorSpec", "build_spec")
-ADDED = ("SPEC_VERSION", "coefficient_key", "unit_var", "value_var")
+ADDED = (
+    "SPEC_VERSION",
+    "coefficient_key",
+    "unit_var",
+    "value_var",
+    "CENTERED_INTERCEPT",
+    "COEFFICIENTS",
+    "FIXED_DIM",
+    "SLOPES",
+    "auto_dim",
+    "part_var",
+    "prior_data_var",
+)
 
 
 def test_every_name_imports_from_the_package():
