@@ -122,7 +122,7 @@ def build_model(spec: ModelSpec, design: Design, method: str) -> tuple[pm.Model,
     spec (SBC, a simulation study) reuses the compiled model.
     """
     if method == "collapsed":
-        nesting = collapsed_nesting(design)
+        nesting = collapsed_nesting(spec, design)
         outer = None if nesting is None else nesting.outer
         return build_collapsed_model(spec, design), (method, _graph_key(spec), outer)
     spec_json = json.dumps(spec.to_dict(), sort_keys=True)

@@ -64,9 +64,9 @@ from bayeslme.backend.components import (
 from bayeslme.backend.nested_stats import (
     NestedStats,
     Nesting,
-    find_nesting,
     nested_conditional_effects,
     nested_stats,
+    spec_nesting,
 )
 from bayeslme.backend.prior_vars import scalar_scale
 from bayeslme.backend.pymc_model import model_coords
@@ -92,23 +92,22 @@ def supports_collapsed(spec: ModelSpec, design: Design) -> bool:
 
     Gaussian family, identity link, independent residuals (no ``ar()`` /
     ``cosy()`` term), and either one grouping factor or two factors of which
-    one is nested in the other on ``design``'s data (see
-    :func:`~bayeslme.backend.nested_stats.find_nesting`).
+    one is nested in the other (:attr:`ModelSpec.nested`).
     """
     if spec.family != "gaussian" or spec.link != "identity" or spec.rescor is not None:
         return False
-    return len(spec.factors) == 1 or collapsed_nesting(design) is not None
+    return len(spec.factors) == 1 or collapsed_nesting(spec, design) is not None
 
 
-def collapsed_nesting(design: Design) -> Nesting | None:
-    """The nesting of a two-factor design, ``None`` for one factor or crossed factors."""
-    return find_nesting(design.factors)
+def collapsed_nesting(spec: ModelSpec, design: Design) -> Nesting | None:
+    """The nesting of a two-factor model, ``None`` for one factor or crossed factors."""
+    return spec_nesting(spec, design)
 
 
 def design_stats(spec: ModelSpec, design: Design) -> GroupStats | NestedStats:
     """Sufficient statistics of ``design`` on the sampled (centred) fixed-effects scale."""
     X = spec.centered_X(design.X)
-    nesting = collapsed_nesting(design)
+    nesting = collapsed_nesting(spec, design)
     if nesting is not None:
         outer, inner = design.factors[nesting.outer], design.factors[nesting.inner]
         return nested_stats(design.y, X, outer, inner, nesting.parent)
@@ -136,7 +135,7 @@ def build_collapsed_model(spec: ModelSpec, design: Design) -> pm.Model:
         :func:`bayeslme.backend.build.build_model`).
     """
     stats = design_stats(spec, design)
-    nesting = collapsed_nesting(design)
+    nesting = collapsed_nesting(spec, design)
     with pm.Model(coords=model_coords(spec, design.n_obs)) as model:
         data = {name: pm.Data(name, value) for name, value in stats.arrays().items()}
         theta = fixed_coefficients(spec, shared=True)
@@ -211,7 +210,7 @@ def add_group_effects(
     sigma = posterior["sigma"].values.reshape(-1)
     rng = np.random.default_rng(None if random_seed is None else [random_seed, 5])
     stats = design_stats(spec, design)
-    nesting = collapsed_nesting(design)
+    nesting = collapsed_nesting(spec, design)
     if nesting is None:
         drawn = {0: conditional_effects(stats, theta, L[0], sigma, rng)}
     else:

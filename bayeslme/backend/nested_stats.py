@@ -2,7 +2,7 @@
 
 Numpy only. An inner factor :math:`B` is nested in an outer factor :math:`A`
 when every level :math:`i` of :math:`B` lies within a single level
-:math:`a(i)` of :math:`A` (checked on the data by :func:`find_nesting`, so
+:math:`a(i)` of :math:`A` (found on the data when the spec is built, :attr:`ModelSpec.nested`, so
 ``(1 | school/class)`` and ``(1 | school) + (1 | class_id)`` with unique class
 ids both qualify). Inner level :math:`i`'s rows are then
 
@@ -19,7 +19,6 @@ products :math:`Z^{B\\top}_i Z^A_i` and the map :math:`i \\mapsto a(i)`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,16 +31,17 @@ from bayeslme.backend.suffstats import (
     group_stats,
     segment_sums,
 )
-from bayeslme.formula.design import FactorDesign
+from bayeslme.formula.design import Design, FactorDesign
+from bayeslme.formula.factors import parent_levels
+from bayeslme.spec import ModelSpec
 
 __all__ = [
     "NestedStats",
     "Nesting",
-    "find_nesting",
+    "spec_nesting",
     "nested_conditional_effects",
     "nested_conditional_given",
     "nested_stats",
-    "parent_levels",
 ]
 
 
@@ -54,29 +54,24 @@ class Nesting:
     parent: np.ndarray  # (I,) outer level of each inner level
 
 
-def find_nesting(factors: Sequence[FactorDesign]) -> Nesting | None:
-    """The nesting of exactly two factors, from the data; ``None`` if they are crossed.
+def spec_nesting(spec: ModelSpec, design: Design) -> Nesting | None:
+    """The nesting of exactly two factors as the spec records it; ``None`` if they are crossed.
 
     The second factor is tried as the inner one first (``a/b`` lists ``a``
     first); when both partitions are the same the first factor is the outer.
-    Three or more factors return ``None``.
+    One factor, or three or more, return ``None``. The map of inner to outer
+    levels is read from ``design``'s rows.
     """
-    if len(factors) != 2:
+    if len(spec.factors) != 2:
         return None
     for outer, inner in ((0, 1), (1, 0)):
-        parent = parent_levels(factors[inner].index, factors[outer].index, len(factors[inner].levels))
-        if parent is not None:
+        if spec.nests(inner, outer):
+            own = design.factors[inner]
+            parent = parent_levels(own.index, design.factors[outer].index, len(own.levels))
+            if parent is None:
+                raise ValueError(f"the rows of {own.name!r} are not nested as the spec records")
             return Nesting(outer, inner, parent)
     return None
-
-
-def parent_levels(inner: np.ndarray, outer: np.ndarray, n_inner: int) -> np.ndarray | None:
-    """The outer level of each of ``n_inner`` inner levels, from per-row indices; ``None`` unless nested."""
-    parent = np.full(n_inner, -1, dtype=np.int64)
-    parent[inner] = outer
-    if np.any(parent < 0) or np.any(parent[inner] != outer):
-        return None
-    return parent
 
 
 @dataclass(frozen=True)

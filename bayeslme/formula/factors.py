@@ -24,7 +24,7 @@ from bayeslme.formula.parse import FormulaSpec, GroupTerm
 from bayeslme.formula.rcoding import coding_note
 from bayeslme.formula.rsyntax import display_name
 
-__all__ = ["FactorDesign", "build_factor_designs", "factor_index"]
+__all__ = ["FactorDesign", "build_factor_designs", "factor_index", "nested_pairs", "parent_levels"]
 
 
 @dataclass(frozen=True)
@@ -198,3 +198,28 @@ def _warn_singletons(name: str, index: np.ndarray, n_levels: int) -> None:
             DataWarning,
             stacklevel=5,
         )
+
+
+def parent_levels(inner: np.ndarray, outer: np.ndarray, n_inner: int) -> np.ndarray | None:
+    """The outer level of each of ``n_inner`` inner levels, from per-row indices; ``None`` unless nested."""
+    parent = np.full(n_inner, -1, dtype=np.int64)
+    parent[inner] = outer
+    if np.any(parent < 0) or np.any(parent[inner] != outer):
+        return None
+    return parent
+
+
+def nested_pairs(factors: tuple[FactorDesign, ...]) -> tuple[tuple[str, str], ...]:
+    """``(inner, outer)`` names of every pair of factors where each inner level lies within one outer level.
+
+    Found on the data, not from the formula's ``/``: ``(1 | school) +
+    (1 | class_id)`` with unique class ids is nested as ``(1 | school/class)``
+    is. Two factors with the same partition are nested both ways. Pairs come
+    in the order of ``factors`` (inner first, then outer).
+    """
+    return tuple(
+        (inner.name, outer.name)
+        for inner in factors
+        for outer in factors
+        if inner is not outer and parent_levels(inner.index, outer.index, len(inner.levels)) is not None
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bayeslme.backend.nested_stats import parent_levels
 from bayeslme.formula.design import Design
+from bayeslme.formula.factors import parent_levels
 from bayeslme.spec import ModelSpec
 
 __all__ = ["integrated_factors", "marginal_factors", "parent_map"]
@@ -24,9 +24,9 @@ def marginal_factors(spec: ModelSpec, design: Design) -> tuple[int, int]:
     """The factor method ``"marginal"`` integrates out, and a factor it is nested in that goes with it.
 
     Two group intercepts of which one is nested in the other (every level of
-    the inner factor within one level of the outer, on the data: lecturers
-    within departments) are integrated out together by a two-level Woodbury
-    step; the largest such pair is taken. Measured on lme4's InstEval
+    the inner factor within one level of the outer on the fitting data,
+    :attr:`ModelSpec.nested`: lecturers within departments) are integrated
+    out together by a two-level Woodbury step; the largest such pair is taken. Measured on lme4's InstEval
     (docs/performance.md): with the lecturers and departments integrated out
     and the students sampled, the ridge between the intercept and the 14
     department effects is gone (its bulk ESS 426 with the students
@@ -51,8 +51,7 @@ def marginal_factors(spec: ModelSpec, design: Design) -> tuple[int, int]:
             size = len(spec.factors[inner].levels) + len(spec.factors[outer].levels)
             if size <= best_size:
                 continue
-            own = design.factors[inner]
-            if parent_levels(own.index, design.factors[outer].index, len(own.levels)) is not None:
+            if spec.nests(inner, outer):
                 best, best_size = (inner, outer), size
     if best[0] >= 0:
         return best
@@ -61,8 +60,9 @@ def marginal_factors(spec: ModelSpec, design: Design) -> tuple[int, int]:
 
 
 def parent_map(design: Design, inner: int, outer: int) -> np.ndarray:
-    """The outer level of each inner level (the two nested on ``design``)."""
+    """The outer level of each inner level, read from ``design``'s rows (the spec says they nest)."""
     own = design.factors[inner]
     parent = parent_levels(own.index, design.factors[outer].index, len(own.levels))
-    assert parent is not None
+    if parent is None:
+        raise ValueError(f"the rows of {own.name!r} are not nested in {design.factors[outer].name!r}")
     return np.asarray(parent, dtype=np.int64)

@@ -157,7 +157,10 @@ class FitPredictions:
         """Replicated responses of the fitted rows, dims ``(chain, draw, obs)``.
 
         With ``store=True`` they are also kept as the ``posterior_predictive``
-        group of :attr:`idata` (used by :meth:`ppc`).
+        group of :attr:`idata` (used by :meth:`ppc`), as PyMC's
+        ``extend_inferencedata`` and bambi's ``inplace`` do. This adds a derived
+        group to the DataTree the fit holds; the fit's fields and its sampled
+        groups (posterior, sample stats, data) never change.
         """
         from bayeslme.results.checks import posterior_predictive_draws
 
@@ -171,7 +174,8 @@ class FitPredictions:
 
         Computed from the stored draws (works for loaded fits). With
         ``store=True`` it is also kept as the ``log_likelihood`` group of
-        :attr:`idata`, so that ArviZ functions accept ``fit.idata`` directly.
+        :attr:`idata`, so that ArviZ functions accept ``fit.idata`` directly
+        (a derived group added, as with :meth:`posterior_predictive`).
         """
         from bayeslme.results.checks import arviz_tree
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from bayeslme.errors import DataError, FamilyError, PriorError
 from bayeslme.formula.design import Design
+from bayeslme.formula.factors import nested_pairs
 from bayeslme.formula.rescor import RescorDesign, correlation_bounds
 from bayeslme.priors import LOCATION_DISTS, SCALE_DISTS, Prior, check_kind
 from bayeslme.spec.factor import FactorSpec
@@ -73,6 +74,7 @@ def build_spec(
         rescor=rescor,
         column_levels=dict(design.column_levels),
         notes=tuple(note for factor in design.factors for note in factor.notes),
+        nested=nested_pairs(design.factors),
     )
 
 

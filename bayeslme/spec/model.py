@@ -17,7 +17,8 @@ from bayeslme.spec.names import coefficient_key
 __all__ = ["SPEC_VERSION", "ModelSpec", "RescorSpec"]
 
 
-SPEC_VERSION = 2
+SPEC_VERSION = 3
+"""Version of :meth:`ModelSpec.to_dict`'s form: 3 added ``nested``; versions 2 and 3 are read."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ class ModelSpec:
         first is the reference level); see :mod:`bayeslme.formula.levels`.
     notes : tuple of str
         Where the model's coding differs from lme4's for the same formula.
+    nested : tuple of (str, str)
+        ``(inner, outer)`` factor names where every level of the inner factor
+        lies within one level of the outer on the fitting data
+        (:func:`~bayeslme.formula.factors.nested_pairs`). Specs written
+        before version 3 read as having none; only sampling uses this.
     """
 
     formula: str
@@ -91,6 +97,11 @@ class ModelSpec:
     rescor: RescorSpec | None = None
     column_levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    nested: tuple[tuple[str, str], ...] = ()
+
+    def nests(self, inner: int, outer: int) -> bool:
+        """Whether factor ``inner`` is nested in factor ``outer`` (positions in :attr:`factors`)."""
+        return (self.factors[inner].name, self.factors[outer].name) in self.nested
 
     @property
     def levels(self) -> Levels:
@@ -168,6 +179,7 @@ class ModelSpec:
             "rescor": None if self.rescor is None else _rescor_dict(self.rescor),
             "column_levels": {column: list(levels) for column, levels in self.column_levels.items()},
             "notes": list(self.notes),
+            "nested": [list(pair) for pair in self.nested],
         }
 
     @classmethod
@@ -196,6 +208,7 @@ class ModelSpec:
             rescor=_rescor_from_dict(data.get("rescor")),
             column_levels={c: tuple(v) for c, v in data.get("column_levels", {}).items()},
             notes=tuple(data.get("notes", ())),
+            nested=tuple((inner, outer) for inner, outer in data.get("nested", ())),
         )
 
 

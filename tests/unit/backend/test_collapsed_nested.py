@@ -12,9 +12,11 @@ from scipy import stats
 from scipy.linalg import block_diag
 
 from bayeslme.backend.collapsed_nested import nested_loglik
-from bayeslme.backend.nested_stats import find_nesting, nested_conditional_effects, nested_stats
+from bayeslme.backend.nested_stats import nested_conditional_effects, nested_stats, spec_nesting
 from bayeslme.blocks import BlockSpec
 from bayeslme.formula.design import FactorDesign
+from bayeslme.formula.factors import nested_pairs, parent_levels
+from bayeslme.spec import FactorSpec, ModelSpec
 
 
 def _factor(name, index, Z):
@@ -60,7 +62,7 @@ def _dense_loglik(y, X, outer, inner, params):
 
 
 def _collapsed(y, X, outer, inner, params):
-    suff = nested_stats(y, X, outer, inner, find_nesting([outer, inner]).parent)
+    suff = nested_stats(y, X, outer, inner, parent_levels(inner.index, outer.index, len(inner.levels)))
     data = {name: pt.as_tensor(value) for name, value in suff.arrays().items()}
     theta, La, Lb, sigma = pt.vector("theta"), pt.matrix("La"), pt.matrix("Lb"), pt.scalar("sigma")
     ka, kb = outer.Z.shape[1], inner.Z.shape[1]
@@ -77,22 +79,52 @@ def test_nested_loglik_matches_dense_multivariate_normal(seed, ka, kb):
     assert_allclose(_collapsed(*problem), _dense_loglik(*problem), rtol=1e-9)
 
 
-def test_find_nesting_from_data_not_names():
+def _spec(factors):
+    specs = tuple(FactorSpec(f.name, f.levels, f.effects, f.blocks, f.columns) for f in factors)
+    return ModelSpec("y ~ 1", "gaussian", "identity", "y", (), (), specs, {}, 5, nested=nested_pairs(factors))
+
+
+class _Design:
+    def __init__(self, factors):
+        self.factors = tuple(factors)
+
+
+def test_nesting_is_found_from_data_not_names():
     index_a = np.array([0, 0, 1, 1, 2])
     index_b = np.array([0, 1, 2, 2, 3])  # unique ids: each within one level of a
     a, b = _factor("a", index_a, np.ones((5, 1))), _factor("b", index_b, np.ones((5, 1)))
-    assert_array_equal(find_nesting([a, b]).parent, [0, 0, 1, 2])
-    flipped = find_nesting([b, a])
-    assert (flipped.outer, flipped.inner) == (1, 0)
     crossed = _factor("c", np.array([0, 1, 0, 1, 0]), np.ones((5, 1)))
-    assert find_nesting([a, crossed]) is None
-    assert find_nesting([a, b, crossed]) is None
+    assert nested_pairs((a, b, crossed)) == (("b", "a"),)
+    same = _factor("s", index_b.copy(), np.ones((5, 1)))
+    assert nested_pairs((b, same)) == (("b", "s"), ("s", "b"))
+    assert_array_equal(parent_levels(index_b, index_a, 4), [0, 0, 1, 2])
+    assert parent_levels(index_a, index_b, 3) is None
+
+
+def test_spec_nesting_reads_the_spec():
+    index_a = np.array([0, 0, 1, 1, 2])
+    index_b = np.array([0, 1, 2, 2, 3])
+    a, b = _factor("a", index_a, np.ones((5, 1))), _factor("b", index_b, np.ones((5, 1)))
+    nesting = spec_nesting(_spec([a, b]), _Design([a, b]))
+    assert (nesting.outer, nesting.inner) == (0, 1)
+    assert_array_equal(nesting.parent, [0, 0, 1, 2])
+    flipped = spec_nesting(_spec([b, a]), _Design([b, a]))
+    assert (flipped.outer, flipped.inner) == (1, 0)
+    same = _factor("s", index_b.copy(), np.ones((5, 1)))
+    tied = spec_nesting(_spec([b, same]), _Design([b, same]))
+    assert (tied.outer, tied.inner) == (0, 1)  # the same partition: the first factor is the outer
+    crossed = _factor("c", np.array([0, 1, 0, 1, 0]), np.ones((5, 1)))
+    assert spec_nesting(_spec([a, crossed]), _Design([a, crossed])) is None
+    assert spec_nesting(_spec([a, b, crossed]), _Design([a, b, crossed])) is None
+    # A spec that records no nesting (version 2) takes the crossed path whatever the rows say.
+    unrecorded = _spec([a, b]).__class__(**{**_spec([a, b]).__dict__, "nested": ()})
+    assert spec_nesting(unrecorded, _Design([a, b])) is None
 
 
 @pytest.mark.parametrize(("ka", "kb"), [(1, 1), (2, 2)])
 def test_nested_conditional_effects_match_dense_posterior(ka, kb):
     y, X, outer, inner, (theta, La, Lb, sigma) = _problem(3, ka, kb)
-    suff = nested_stats(y, X, outer, inner, find_nesting([outer, inner]).parent)
+    suff = nested_stats(y, X, outer, inner, parent_levels(inner.index, outer.index, len(inner.levels)))
     draws = 4000
     ua, za, ub, zb = nested_conditional_effects(
         suff,

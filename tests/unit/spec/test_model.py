@@ -1,10 +1,11 @@
 """ModelSpec's JSON form, which saved fits carry: pinned to files written before the spec's split.
 
-``tests/data/spec/dicts.json`` holds ``spec.to_dict()`` of the models below as
-the single-module ``bayeslme/spec.py`` (SPEC_VERSION 2) wrote them. A fit
-saved by any version with the same SPEC_VERSION must load unchanged, so a
-difference here is a format change: bump SPEC_VERSION, keep reading version 2,
-and only then rewrite the file (``python -m tests.unit.spec.test_model``).
+``tests/data/spec/dicts.json`` holds ``spec.to_dict()`` of the models below
+(SPEC_VERSION 3, which added ``nested``); ``dicts_v2.json`` holds them as the
+single-module ``bayeslme/spec.py`` (SPEC_VERSION 2) wrote them. A fit saved by
+any version with the same SPEC_VERSION must load unchanged, so a difference
+here is a format change: bump SPEC_VERSION, keep reading the older versions,
+and only then rewrite ``dicts.json`` (``python -m tests.unit.spec.test_model``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import bayeslme as bl
 from bayeslme.spec import SPEC_VERSION, ModelSpec
 
 DICTS = Path(__file__).parents[2] / "data" / "spec" / "dicts.json"
+DICTS_V2 = DICTS.with_name("dicts_v2.json")
 
 
 def _sleep() -> pd.DataFrame:
@@ -80,6 +82,23 @@ def test_pinned_json_reads_back_to_the_same_spec(name, pinned):
 
 def test_pinned_json_is_this_spec_version(pinned):
     assert {data["version"] for data in pinned.values()} == {SPEC_VERSION}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_version_2_reads_as_the_same_spec_without_nesting(name, pinned):
+    old = json.loads(DICTS_V2.read_text())[name]
+    assert old["version"] == 2
+    spec = ModelSpec.from_dict(old)
+    current = ModelSpec.from_dict(pinned[name])
+    assert spec.nested == ()
+    assert spec == ModelSpec(**{**current.__dict__, "nested": ()})
+
+
+def test_nesting_is_recorded_from_the_data(pinned):
+    # grp is the last digit of Subject: every subject lies within one grp level.
+    assert pinned["nested"]["nested"] == [["grp:Subject", "grp"]]
+    assert pinned["slopes_priors"]["nested"] == [["Subject", "grp"]]
+    assert pinned["blocks"]["nested"] == []
 
 
 if __name__ == "__main__":
