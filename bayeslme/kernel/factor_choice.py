@@ -26,8 +26,8 @@ def marginal_factors(spec: ModelSpec, design: Design) -> tuple[int, int]:
     Two group intercepts of which one is nested in the other (every level of
     the inner factor within one level of the outer on the fitting data,
     :attr:`ModelSpec.nested`: lecturers within departments) are integrated
-    out together by a two-level Woodbury step; the largest such pair is taken. Measured on lme4's InstEval
-    (docs/performance.md): with the lecturers and departments integrated out
+    out together by a two-level Woodbury step; the largest such pair is
+    taken. Measured on lme4's InstEval (docs/performance.md): with the lecturers and departments integrated out
     and the students sampled, the ridge between the intercept and the 14
     department effects is gone (its bulk ESS 426 with the students
     integrated out instead). Otherwise the factor with the most group
