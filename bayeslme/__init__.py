@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from bayeslme import datasets, dyadic, errors, simulate
     from bayeslme.model import GLMM, LMM
+    from bayeslme.interpret import datagrid
     from bayeslme.priors import Prior
     from bayeslme.results.checks import compare
     from bayeslme.results.fit import Fit, load
@@ -31,6 +32,7 @@ _WHERE = {
     "Fit": "bayeslme.results.fit",
     "Prior": "bayeslme.priors",
     "compare": "bayeslme.results.checks",
+    "datagrid": "bayeslme.interpret",
     "load": "bayeslme.results.fit",
     "datasets": None,
     "dyadic": None,
@@ -45,6 +47,7 @@ __all__ = [
     "Prior",
     "__version__",
     "compare",
+    "datagrid",
     "datasets",
     "dyadic",
     "errors",

@@ -22,7 +22,7 @@ from bayeslme.formula.factors import factor_index
 from bayeslme.formula.levels import factor_labels
 from bayeslme.formula.response import binomial_parts, evaluate_offset, split_offsets
 
-__all__ = ["NewData", "NewFactor", "build_new_data"]
+__all__ = ["NewData", "NewFactor", "build_new_data", "predictor_data_columns"]
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,17 @@ def build_new_data(design: Design, data: pd.DataFrame, *, require_response: bool
     return NewData(
         X=X, factors=factors, row_labels=data.index, y=y, offset=offset, trials=_trials(formula, frame)
     )
+
+
+def predictor_data_columns(design: Design, data: pd.DataFrame | None = None) -> list[str]:
+    """Data columns new rows need (every column the formula reads but the response), in first-use order.
+
+    Grouping columns and the columns of ``scale()``/centring terms count; a
+    column read only by the response does not. ``data`` defaults to the
+    fitting rows.
+    """
+    frame = design.data if data is None else data
+    return _predictor_columns(design, frame, _response_variables(design.formula.fixed_formula))
 
 
 def _trials(formula, frame: pd.DataFrame) -> np.ndarray | None:

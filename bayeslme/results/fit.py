@@ -2,6 +2,7 @@
 
 A thin frozen view: the tables come from :class:`~bayeslme.results.fit_tables.FitTables`,
 prediction and checks from :class:`~bayeslme.results.fit_predictions.FitPredictions`,
+interpretation from :class:`~bayeslme.results.fit_interpret.FitInterpret`,
 plots from :class:`~bayeslme.results.fit_plots.FitPlots` (``fit.plot``), and
 each of those hands the spec and the draws to pure functions. A fit loaded
 from disk (:func:`bayeslme.load`) is identical to a fresh one because
@@ -20,6 +21,7 @@ import xarray as xr
 
 from bayeslme.formula.design import Design
 from bayeslme.results.diagnostics import Diagnostics, compute_diagnostics, singular_components
+from bayeslme.results.fit_interpret import FitInterpret
 from bayeslme.results.fit_plots import FitPlots
 from bayeslme.results.fit_predictions import FitPredictions
 from bayeslme.results.fit_tables import FitTables
@@ -30,7 +32,7 @@ __all__ = ["Fit", "load"]
 
 
 @dataclass(frozen=True, eq=False)
-class Fit(FitTables, FitPredictions):
+class Fit(FitTables, FitPredictions, FitInterpret):
     """Posterior of a fitted mixed model.
 
     Attributes
