@@ -31,3 +31,24 @@ def sleepstudy_fit(sleepstudy):
     """
     model = bl.LMM("Reaction ~ Days + (Days | Subject)", sleepstudy)
     return model.fit(draws=500, tune=500, chains=4, random_seed=11, progressbar=False)
+
+
+@pytest.fixture(scope="session")
+def cbpp_fit():
+    """glmer's cbpp model, shared by the glmer and emmeans agreement tests."""
+    model = bl.GLMM(
+        "cbind(incidence, size - incidence) ~ period + (1 | herd)", bl.datasets.cbpp(), family="binomial"
+    )
+    return model.fit(draws=500, tune=500, chains=4, random_seed=3, progressbar=False)
+
+
+@pytest.fixture(scope="session")
+def orthodont_fit():
+    """lme4's Orthodont model, shared by the REML and emmeans agreement tests."""
+    import pandas as pd
+
+    data = pd.read_csv(DATA / "orthodont.csv")
+    # As R users have it (nlme's factor): Male first, so Male is the reference level.
+    data["Sex"] = pd.Categorical(data["Sex"], categories=["Male", "Female"])
+    settings = {"draws": 1000, "tune": 1000, "chains": 4, "progressbar": False}
+    return bl.LMM("distance ~ age + Sex + (age | Subject)", data).fit(random_seed=5, **settings)

@@ -95,14 +95,6 @@ def test_recovery_coverage_of_90_percent_intervals():
     assert len(found) <= 4, found
 
 
-@pytest.fixture(scope="module")
-def cbpp_fit():
-    model = bl.GLMM(
-        "cbind(incidence, size - incidence) ~ period + (1 | herd)", bl.datasets.cbpp(), family="binomial"
-    )
-    return model.fit(draws=500, tune=500, chains=4, random_seed=3, progressbar=False)
-
-
 def test_cbpp_matches_glmer(cbpp_fit):
     """Fixed effects within 0.3 posterior SD of glmer's, herd SD within 25%.
 

@@ -25,14 +25,6 @@ def _ours(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def orthodont_fit():
-    data = pd.read_csv(DATA / "orthodont.csv")
-    # As R users have it (nlme's factor): Male first, so Male is the reference level.
-    data["Sex"] = pd.Categorical(data["Sex"], categories=["Male", "Female"])
-    return bl.LMM("distance ~ age + Sex + (age | Subject)", data).fit(random_seed=5, **SETTINGS)
-
-
-@pytest.fixture(scope="module")
 def penicillin_fit():
     data = pd.read_csv(DATA / "penicillin.csv")
     return bl.LMM("diameter ~ 1 + (1 | plate) + (1 | sample)", data).fit(random_seed=5, **SETTINGS)
