@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bayeslme import datasets, dyadic, errors, simulate
-    from bayeslme.model import GLMM, LMM
     from bayeslme.interpret import datagrid
+    from bayeslme.model import GLMM, LMM
     from bayeslme.priors import Prior
     from bayeslme.results.checks import compare
     from bayeslme.results.fit import Fit, load

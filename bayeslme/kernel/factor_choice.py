@@ -27,10 +27,10 @@ def marginal_factors(spec: ModelSpec, design: Design) -> tuple[int, int]:
     the inner factor within one level of the outer on the fitting data,
     :attr:`ModelSpec.nested`: lecturers within departments) are integrated
     out together by a two-level Woodbury step; the largest such pair is
-    taken. Measured on lme4's InstEval (docs/performance.md): with the lecturers and departments integrated out
-    and the students sampled, the ridge between the intercept and the 14
-    department effects is gone (its bulk ESS 426 with the students
-    integrated out instead). Otherwise the factor with the most group
+    taken. Measured on lme4's InstEval (docs/performance.md): with the
+    lecturers and departments integrated out and the students sampled,
+    the ridge between the intercept and the 14 department effects is gone
+    (its bulk ESS 426 with the students integrated out instead). Otherwise the factor with the most group
     effects: it removes the most dimensions from the sampled vector, and in
     a crossed design the largest factor carries the ridge between the
     intercept and the effects' mean that a diagonal mass matrix adapts to

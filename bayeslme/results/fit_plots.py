@@ -202,14 +202,14 @@ class FitPlots:
         to zero); with ``by`` each level of that grouping factor gets its own line.
         """
         fit = self._fit
+        from bayeslme.interpret.grid import typical_values
         from bayeslme.plots.predictions import plot_predictions_draws
         from bayeslme.results.prediction import prediction_draws
 
         data = fit.design.data
         xs = data[x].to_numpy(dtype=float)
         grid = np.linspace(xs.min(), xs.max(), n_grid)
-        base = {c: data[c].mean() for c in data.columns if pd.api.types.is_numeric_dtype(data[c])}
-        base.update({c: data[c].iloc[0] for c in data.columns if c not in base})
+        base = typical_values(fit)  # means of numbers, most frequent levels (as datagrid)
         series = {}
         levels = factor_or_error(fit.spec, by).levels if by is not None else [None]
         for level in levels:
@@ -223,3 +223,93 @@ class FitPlots:
             )
             series[str(level) if level is not None else "population"] = draws.reshape(-1, n_grid)
         return plot_predictions_draws(grid, series, prob=prob, xlabel=x, ylabel=fit.spec.response, ax=ax)
+
+    def comparisons(
+        self,
+        variable: str,
+        x: str,
+        *,
+        values=None,
+        group: str | None = None,
+        comparison: str = "difference",
+        scale: str = "response",
+        prob: float = 0.95,
+        random_seed: int | None = None,
+        ax=None,
+    ):
+        """Contrasts of ``variable`` over the values of ``x`` (e.g. the treatment effect by week).
+
+        One line (numeric ``x``) or set of points (categorical ``x``) per
+        contrast, and per level of ``group`` when given; other columns at
+        typical values (:func:`bayeslme.datagrid`). See :meth:`Fit.comparisons`.
+        """
+        draws = self._fit.comparisons(
+            variable,
+            values=values,
+            grid=_plot_grid(x, group),
+            comparison=comparison,
+            scale=scale,
+            summary=False,
+            random_seed=random_seed,
+        )
+        label = "ratio" if comparison == "ratio" else "difference"
+        return self._estimates(
+            draws, x, ["contrast", group], f"{variable}: {label}", prob, ax, reference=comparison
+        )
+
+    def slopes(
+        self,
+        variable: str,
+        x: str,
+        *,
+        group: str | None = None,
+        scale: str = "response",
+        prob: float = 0.95,
+        random_seed: int | None = None,
+        ax=None,
+    ):
+        """Slope of the expected outcome in ``variable`` over the values of ``x`` (and ``group``).
+
+        See :meth:`Fit.slopes`; ``x`` may be ``variable`` itself (the slope
+        of a GLMM changes along its own variable on the response scale).
+        """
+        draws = self._fit.slopes(
+            variable, grid=_plot_grid(x, group), scale=scale, summary=False, random_seed=random_seed
+        )
+        return self._estimates(draws, x, [group], f"slope of {variable}", prob, ax, reference="difference")
+
+    def marginal_means(
+        self, specs: str, *, by: str | None = None, scale: str = "response", prob: float = 0.95, ax=None
+    ):
+        """Estimated marginal means of ``specs``' levels, one set of points per level of ``by``."""
+        draws = self._fit.marginal_means(specs, by=by, scale=scale, summary=False)
+        return self._estimates(draws, specs, [by], f"marginal mean of {self._fit.spec.response}", prob, ax)
+
+    def _estimates(
+        self, draws, x: str, keys: list, ylabel: str, prob: float, ax, reference: str | None = None
+    ):
+        from bayeslme.interpret.grid import is_categorical
+        from bayeslme.interpret.tables import ROW_DIM
+        from bayeslme.plots.estimates import plot_estimates
+
+        keys = [k for k in keys if k is not None and k in draws.coords]
+        flat = draws.values.reshape(-1, draws.sizes[ROW_DIM])
+        xs = draws.coords[x].values
+        labels = [" ".join(str(draws.coords[k].values[r]) for k in keys) for r in range(flat.shape[1])]
+        series = {}
+        for name in dict.fromkeys(labels):
+            columns = [r for r, label in enumerate(labels) if label == name]
+            series[name or "estimate"] = flat[:, columns]
+        first = [r for r, label in enumerate(labels) if label == labels[0]]
+        numeric = not is_categorical(self._fit, x)
+        line = {"difference": 0.0, "ratio": 1.0}.get(reference) if reference else None
+        return plot_estimates(
+            xs[first], series, numeric=numeric, prob=prob, xlabel=x, ylabel=ylabel, reference=line, ax=ax
+        )
+
+
+def _plot_grid(x: str, group: str | None) -> dict:
+    grid = {x: "all"}
+    if group is not None:
+        grid[group] = "all"
+    return grid
