@@ -191,6 +191,45 @@ class Prior:
             raise PriorError(f"prior {self}: no sampler for distribution {self.dist!r}")
         return float(draws) if size is None else np.asarray(draws, dtype=float)
 
+    def logpdf(self, x: np.ndarray | float) -> np.ndarray:
+        """Log density of this prior at ``x`` (elementwise; ``-inf`` outside the support).
+
+        ``flat`` gives 0 (an improper constant). Scale priors are their unit
+        version at ``x / scale`` minus ``log(scale)``.
+
+        Raises
+        ------
+        PriorError
+            For ``lkj`` (a density over matrices: see
+            :func:`bayeslme.results.log_prior.lkj_logpdf`) and unknown distributions.
+        """
+        from scipy import stats
+
+        x = np.asarray(x, dtype=float)
+        v = dict(self.params)
+        if self.dist == "normal":
+            return stats.norm.logpdf(x, v["mu"], v["sigma"])
+        if self.dist == "student_t":
+            return stats.t.logpdf(x, v["nu"], v["mu"], v["sigma"])
+        if self.dist == "uniform":
+            return stats.uniform.logpdf(x, v["lower"], v["upper"] - v["lower"])
+        if self.dist == "flat":
+            return np.zeros_like(x)
+        if self.dist in SCALE_DISTS:
+            unit = x / self.scale
+            if self.dist == "halfnormal":
+                out = stats.halfnorm.logpdf(unit)
+            elif self.dist == "halfstudent_t":
+                out = np.where(unit >= 0, np.log(2.0) + stats.t.logpdf(unit, v["nu"]), -np.inf)
+            elif self.dist == "halfcauchy":
+                out = stats.halfcauchy.logpdf(unit)
+            elif self.dist == "exponential":
+                out = stats.expon.logpdf(unit)
+            else:
+                out = stats.gamma.logpdf(unit, v["alpha"])
+            return out - np.log(self.scale)
+        raise PriorError(f"prior {self}: no log density for distribution {self.dist!r} here")
+
     def _unit_scale_draws(
         self, rng: np.random.Generator, size: int | tuple[int, ...] | None
     ) -> float | np.ndarray:

@@ -139,7 +139,15 @@ def _graph_key(spec: ModelSpec) -> str:
 def finish_idata(
     idata: xr.DataTree, spec: ModelSpec, design: Design, method: str, random_seed: int | None
 ) -> xr.DataTree:
-    """Give a collapsed fit's tree the group effects and data of a non-centered one."""
+    """Complete a sampler's tree: group effects of a collapsed fit, and every fit's log prior.
+
+    A collapsed fit gets the group effects and data of a non-centered one;
+    every tree gets its ``log_prior`` group (:mod:`bayeslme.results.log_prior`,
+    for ArviZ's prior sensitivity).
+    """
+    from bayeslme.results.log_prior import LOG_PRIOR_GROUP, log_prior_dataset
+
     if method == "collapsed":
-        return add_group_effects(idata, spec, design, random_seed)
+        idata = add_group_effects(idata, spec, design, random_seed)
+    idata[LOG_PRIOR_GROUP] = xr.DataTree(log_prior_dataset(spec, idata["posterior"].to_dataset()))
     return idata

@@ -122,10 +122,13 @@ def log_likelihood_draws(fit: FitLike) -> np.ndarray:
 
 
 def arviz_tree(fit: FitLike) -> xr.DataTree:
-    """DataTree with ``posterior``, ``log_likelihood`` and ``observed_data`` for ArviZ.
+    """DataTree with ``posterior``, ``log_likelihood``, ``log_prior`` and ``observed_data`` for ArviZ.
 
-    The log-likelihood variable is ``y`` with dims ``(chain, draw, obs)``.
+    The log-likelihood variable is ``y`` with dims ``(chain, draw, obs)``;
+    ``log_prior`` is :func:`bayeslme.results.log_prior.log_prior_dataset`.
     """
+    from bayeslme.results.log_prior import LOG_PRIOR_GROUP, log_prior_dataset
+
     posterior = fit.posterior
     log_lik = xr.Dataset(
         {LOG_LIK_VAR: (("chain", "draw", "obs"), log_likelihood_draws(fit))},
@@ -133,7 +136,12 @@ def arviz_tree(fit: FitLike) -> xr.DataTree:
     )
     observed = xr.Dataset({LOG_LIK_VAR: (("obs",), fit.design.y)})
     return xr.DataTree.from_dict(
-        {"posterior": posterior, "log_likelihood": log_lik, "observed_data": observed}
+        {
+            "posterior": posterior,
+            "log_likelihood": log_lik,
+            LOG_PRIOR_GROUP: log_prior_dataset(fit.spec, posterior),
+            "observed_data": observed,
+        }
     )
 
 

@@ -184,6 +184,43 @@ class FitPredictions:
             self.idata["log_likelihood"] = group.copy()
         return group.to_dataset()[next(iter(group.data_vars))]
 
+    def log_prior(self, *, store: bool = True) -> xr.Dataset:
+        """Log prior density of each draw, one ``(chain, draw)`` variable per population parameter.
+
+        See :mod:`bayeslme.results.log_prior` (which priors count, as brms's
+        ``lprior``). With ``store=True`` it is also kept as the ``log_prior``
+        group of :attr:`idata`: with :meth:`log_likelihood` stored too,
+        ``arviz_stats.psense_summary(fit.idata)`` runs on the fit.
+        """
+        from bayeslme.results.log_prior import LOG_PRIOR_GROUP, log_prior_dataset
+
+        dataset = log_prior_dataset(self.spec, self.idata["posterior"].to_dataset())
+        if store:
+            self.idata[LOG_PRIOR_GROUP] = xr.DataTree(dataset)
+        return dataset
+
+    def prior_sensitivity(self, *, var_names: list[str] | None = None, **kwargs: Any) -> Any:
+        """Power-scaling prior and likelihood sensitivity (:func:`arviz_stats.psense_summary`).
+
+        A prior sensitivity above 0.05 flags a prior that shapes the
+        posterior of that parameter (Kallioinen et al. 2024); a likelihood
+        sensitivity below 0.05 flags data that say little about it.
+
+        Parameters
+        ----------
+        var_names : list of str, optional
+            Posterior variables to check; the population parameters by default.
+        **kwargs
+            Passed to :func:`arviz_stats.psense_summary`.
+        """
+        import arviz_stats
+
+        from bayeslme.results.checks import LOG_LIK_VAR, arviz_tree
+
+        names = var_names or self.population_var_names()
+        kwargs.setdefault("likelihood_var_names", [LOG_LIK_VAR])
+        return arviz_stats.psense_summary(arviz_tree(self), var_names=names, **kwargs)
+
     def loo(self, *, pointwise: bool = False) -> Any:
         """PSIS-LOO cross-validation through :func:`arviz_stats.loo`.
 
