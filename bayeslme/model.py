@@ -16,7 +16,7 @@ from bayeslme.formula.design import Design, build_design, numeric_group_columns
 from bayeslme.formula.parse import FormulaSpec, parse_formula
 from bayeslme.formula.text import split_top_level
 from bayeslme.priors import Prior
-from bayeslme.results.fit import Fit
+from bayeslme.results.fit import Fit, PriorFit
 from bayeslme.spec import ModelSpec
 from bayeslme.spec.build import build_spec
 
@@ -103,6 +103,37 @@ class GLMM:
         from bayeslme.backend.pymc_model import build_pymc_model
 
         return build_pymc_model(self.spec, self.design)
+
+    def prior_predictive(self, draws: int = 500, *, random_seed: int | None = None) -> PriorFit:
+        """Draws from the priors and the responses they imply, viewed as a fit.
+
+        Every table, prediction and plot of a :class:`Fit` works on the result
+        and describes the prior: ``prior.plot.ppc()`` (simulated against
+        observed responses), ``prior.ppc()``, ``prior.r2()``,
+        ``prior.predictions(...)``. ``prior.idata`` has PyMC's layout: groups
+        ``prior``, ``prior_predictive`` and ``observed_data``.
+
+        Parameters
+        ----------
+        draws : int
+            Number of independent prior draws.
+        random_seed : int, optional
+            Same seed, same draws.
+
+        Returns
+        -------
+        PriorFit
+
+        Raises
+        ------
+        PriorError
+            A flat (improper) prior, named.
+        """
+        from bayeslme.validate.prior_predictive import prior_predictive_tree
+
+        tree = prior_predictive_tree(self, draws, random_seed)
+        info = {"sampler": "prior", "draws": draws, "chains": 1, "random_seed": random_seed}
+        return PriorFit(spec=self.spec, design=self.design, idata=tree, info=info)
 
     def fit(
         self,

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from bayeslme.errors import BayeslmeError
 from bayeslme.formula.design import Design
 from bayeslme.results.diagnostics import Diagnostics, compute_diagnostics, singular_components
 from bayeslme.results.fit_interpret import FitInterpret
@@ -28,7 +29,7 @@ from bayeslme.results.fit_tables import FitTables
 from bayeslme.results.view import FAMILY_PARAMETERS, population_var_names
 from bayeslme.spec import ModelSpec
 
-__all__ = ["Fit", "load"]
+__all__ = ["Fit", "PriorFit", "load"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,6 +162,53 @@ class Fit(FitTables, FitPredictions, FitInterpret):
     ):
         """Alias of ``fit.plot.predictions`` (:class:`~bayeslme.results.fit_plots.FitPlots`)."""
         return self.plot.predictions(x, by=by, kind=kind, n_grid=n_grid, prob=prob, ax=ax)
+
+
+# ---- prior draws viewed as a fit -----------------------------------------------------------
+# A PriorFit reads the ``prior`` group where a Fit reads its ``posterior``, so every table,
+# prediction, interpretation and plot of a fit describes the prior instead:
+# ``prior.plot.ppc()`` compares responses simulated from the priors with the data,
+# ``prior.r2()`` and ``prior.variance_components()`` show the implied R² and variances.
+
+
+@dataclass(frozen=True, eq=False)
+class PriorFit(Fit):
+    """Prior draws of a model with the interface of a fit (see the module docstring)."""
+
+    @property
+    def posterior(self) -> xr.Dataset:
+        """The prior draws (read wherever a fit reads its posterior)."""
+        return self.idata["prior"].to_dataset()
+
+    def posterior_predictive(self, *, random_seed: int | None = None, store: bool = True) -> xr.DataArray:
+        """The responses simulated with the prior draws, dims ``(chain, draw, obs)``."""
+        return self.idata["prior_predictive"]["y"]
+
+    @property
+    def diagnostics(self) -> Any:
+        """Prior draws are independent: there is nothing to diagnose."""
+        raise BayeslmeError("prior draws are independent draws, not a Markov chain: no diagnostics")
+
+    @property
+    def singular(self) -> list[str]:
+        """Always empty: a boundary fit is a property of a posterior."""
+        return []
+
+    def save(self, path: str) -> None:
+        """Prior draws are not saved: draw them again with ``model.prior_predictive(random_seed=...)``."""
+        raise BayeslmeError(
+            "prior draws are not saved; draw them again with model.prior_predictive(random_seed=...)"
+        )
+
+    def __repr__(self) -> str:
+        draws = self.posterior.sizes["draw"]
+        return (
+            f"bayeslme prior draws ({draws}):\n  formula: {self.spec.formula}\n  family: {self.spec.family}"
+            "\n  use .ppc(), .plot.ppc(), .r2(), .variance_components(), .predictions(...)"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{self.__repr__()}</pre>"
 
 
 def load(path: str | os.PathLike) -> Fit:

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 import numpy as np
 
 from bayeslme.blocks import BlockSpec, block_cholesky, structured_cholesky_array
 from bayeslme.families import get_family, inverse_link
-from bayeslme.model import GLMM
 from bayeslme.spec import FactorSpec, ModelSpec
 from bayeslme.spec.names import CENTERED_INTERCEPT, COEFFICIENTS
 
-__all__ = ["draw_parameters", "lkj_correlation", "simulate_response", "true_values"]
+if TYPE_CHECKING:
+    from bayeslme.formula.design import Design
+
+__all__ = ["ModelLike", "draw_parameters", "lkj_correlation", "simulate_response", "true_values"]
+
+
+class ModelLike(Protocol):
+    """What simulation reads of a model (a :class:`bayeslme.GLMM` is one): its spec and design."""
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The model's structure and priors."""
+
+    @property
+    def design(self) -> Design:
+        """The fitting data, encoded."""
 
 
 def lkj_correlation(k: int, eta: float, rng: np.random.Generator) -> np.ndarray:
@@ -133,7 +149,9 @@ def draw_parameters(spec: ModelSpec, rng: np.random.Generator) -> dict[str, np.n
     return params
 
 
-def simulate_response(model: GLMM, params: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
+def simulate_response(
+    model: ModelLike, params: dict[str, np.ndarray], rng: np.random.Generator
+) -> np.ndarray:
     """Simulate the response on the model's own design given parameter values.
 
     The linear predictor (fixed part, group effects and any offset) goes
@@ -144,7 +162,7 @@ def simulate_response(model: GLMM, params: dict[str, np.ndarray], rng: np.random
 
     Parameters
     ----------
-    model : GLMM
+    model : GLMM or ModelLike
         Supplies the design (``X``, ``Z``, level indices, trials, offset),
         the family and the link.
     params : dict
