@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bayeslme import datasets, dyadic, errors, simulate
+    from bayeslme.crossval import kfold, reloo
     from bayeslme.interpret import datagrid
     from bayeslme.model import GLMM, LMM
     from bayeslme.priors import Prior
@@ -33,6 +34,8 @@ _WHERE = {
     "Prior": "bayeslme.priors",
     "compare": "bayeslme.results.checks",
     "datagrid": "bayeslme.interpret",
+    "kfold": "bayeslme.crossval",
+    "reloo": "bayeslme.crossval",
     "load": "bayeslme.results.fit",
     "datasets": None,
     "dyadic": None,
@@ -51,7 +54,9 @@ __all__ = [
     "datasets",
     "dyadic",
     "errors",
+    "kfold",
     "load",
+    "reloo",
     "simulate",
 ]
 
