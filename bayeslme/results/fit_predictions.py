@@ -212,14 +212,26 @@ class FitPredictions:
             Posterior variables to check; the population parameters by default.
         **kwargs
             Passed to :func:`arviz_stats.psense_summary`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per parameter, labelled as in :meth:`fixed_effects` and
+            :meth:`variance_components` (``b[Days]``, ``sd[Subject|Days]``).
         """
         import arviz_stats
 
         from bayeslme.results.checks import LOG_LIK_VAR, arviz_tree
 
+        from bayeslme.results.view import draw_labels
+
         names = var_names or self.population_var_names()
         kwargs.setdefault("likelihood_var_names", [LOG_LIK_VAR])
-        return arviz_stats.psense_summary(arviz_tree(self), var_names=names, **kwargs)
+        table = arviz_stats.psense_summary(arviz_tree(self), var_names=names, **kwargs)
+        labels = [label for name in names for label in draw_labels(self.spec, name)]
+        if len(labels) == len(table):  # ArviZ lists the entries in variable and coordinate order
+            table.index = labels
+        return table
 
     def loo(self, *, pointwise: bool = False) -> Any:
         """PSIS-LOO cross-validation through :func:`arviz_stats.loo`.

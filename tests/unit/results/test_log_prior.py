@@ -54,4 +54,11 @@ def test_fit_stores_the_group_and_psense_reads_it(fit):
     assert dataset["b"].dims == ("chain", "draw")
     summary = fit.prior_sensitivity()
     assert list(summary.columns[:2]) == ["prior", "likelihood"]
-    assert len(summary) == 6  # two coefficients, two SDs, one correlation, sigma
+    assert list(summary.index) == [
+        "b[Intercept]",
+        "b[Days]",
+        "sd[Subject|Intercept]",
+        "sd[Subject|Days]",
+        "cor[Subject|Intercept, Days]",
+        "sigma",
+    ]
