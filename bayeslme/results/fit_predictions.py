@@ -222,7 +222,6 @@ class FitPredictions:
         import arviz_stats
 
         from bayeslme.results.checks import LOG_LIK_VAR, arviz_tree
-
         from bayeslme.results.view import draw_labels
 
         names = var_names or self.population_var_names()
