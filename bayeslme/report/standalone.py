@@ -78,7 +78,7 @@ def write_report(
             f"<h3>{html.escape(name)}</h3>"
             f'<img alt="{html.escape(name)}" src="data:image/png;base64,{data}" style="max-width:100%">'
         )
-    body = sections_html(fit_sections(fit, prob=prob), extra="\n".join(images))
+    body = sections_html(fit_sections(fit, prob=prob, effects=True), extra="\n".join(images))
     page = (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title></head>\n<body>\n<h2>{html.escape(title)}</h2>\n{body}\n</body></html>\n"

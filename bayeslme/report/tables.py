@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from bayeslme.results.diagnostics import Diagnostics
     from bayeslme.spec import FactorSpec, ModelSpec
 
-__all__ = ["ReportedFit", "Section", "fit_sections", "model_sections"]
+__all__ = ["ReportedFit", "Section", "effects_section", "fit_sections", "model_sections"]
 
 
 class ReportedFit(Protocol):
@@ -59,6 +59,12 @@ class ReportedFit(Protocol):
 
     def r2(self, *, prob: float = 0.95) -> pd.DataFrame:
         """The R² table."""
+
+    def comparisons(self, variable: str, **kwargs: Any) -> pd.DataFrame:
+        """Contrasts of a variable's values on the outcome scale."""
+
+    def slopes(self, variable: str, **kwargs: Any) -> pd.DataFrame:
+        """Derivatives of the expected outcome in a numeric variable."""
 
 
 @dataclass(frozen=True)
@@ -173,10 +179,50 @@ def diagnostics_section(fit: ReportedFit) -> Section:
     return Section("Diagnostics", [f"PROBLEMS: {glance}", *diagnostics.problems(), *extra], warning=True)
 
 
-def fit_sections(fit: ReportedFit, *, prob: float = 0.95) -> list[Section]:
+def effects_section(fit: ReportedFit, *, prob: float = 0.95) -> Section | None:
+    """Average effect of each predictor on the outcome scale (``None`` without predictors).
+
+    Each categorical predictor's levels against its reference level
+    (``fit.comparisons``), each numeric predictor's slope (``fit.slopes``),
+    averaged over the fitting rows at the population level.
+    """
+    from bayeslme.formula.design import predictor_columns
+    from bayeslme.interpret.grid import grouping_columns, is_categorical
+
+    design = fit.design
+    grouping = set(grouping_columns(fit))
+    columns = [c for c in predictor_columns(design.formula, design.data.columns) if c in design.data.columns]
+    tables = []
+    for column in (c for c in columns if c not in grouping):
+        if is_categorical(fit, column):
+            table = fit.comparisons(column, groups="population", prob=prob)
+        else:
+            table = fit.slopes(column, groups="population", prob=prob).assign(contrast="slope")
+        values = [c for c in table.columns if c not in ("term", "contrast")]
+        tables.append(table[["term", "contrast", *values]])
+    if not tables:
+        return None
+    table = pd.concat(tables, ignore_index=True).set_index(["term", "contrast"])
+    scale = (
+        "expected response" if fit.spec.link == "identity" else f"expected response (inverse {fit.spec.link})"
+    )
+    return Section(
+        "Average effects on the outcome scale",
+        [
+            f"differences of the {scale} between levels, and slopes of it for numeric predictors, "
+            "averaged over the fitting rows without group effects; P(>0) is the posterior probability "
+            "that the effect is positive (see docs/interpretation.md)"
+        ],
+        table,
+    )
+
+
+def fit_sections(fit: ReportedFit, *, prob: float = 0.95, effects: bool = False) -> list[Section]:
     """All sections of a fit: header, sampler, diagnostics, fixed effects, variance, R².
 
-    R² rows are described in :mod:`bayeslme.results.r2`.
+    R² rows are described in :mod:`bayeslme.results.r2`. With ``effects``
+    the average effects on the outcome scale follow the fixed effects
+    (:func:`effects_section`; the standalone report shows them).
     """
     spec = fit.spec
     header = Section(
@@ -190,6 +236,9 @@ def fit_sections(fit: ReportedFit, *, prob: float = 0.95) -> list[Section]:
         ],
     )
     sections = [header, diagnostics_section(fit), Section("Fixed effects", [], fit.fixed_effects(prob=prob))]
+    average = effects_section(fit, prob=prob) if effects else None
+    if average is not None:
+        sections.append(average)
     if spec.factors or spec.rescor is not None:
         scale = "" if spec.link == "identity" else f" (on the {spec.link} scale)"
         sections.append(
