@@ -1,4 +1,4 @@
-"""The standalone report's average effects: each predictor's comparisons or slope, as given by the functions."""
+"""The standalone report's average effects: each predictor's comparisons or slope."""
 
 from __future__ import annotations
 
