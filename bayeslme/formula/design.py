@@ -101,7 +101,12 @@ class Design:
 
 
 def build_design(
-    formula: FormulaSpec, data: pd.DataFrame, *, family: str = "gaussian", levels: Levels | None = None
+    formula: FormulaSpec,
+    data: pd.DataFrame,
+    *,
+    family: str = "gaussian",
+    levels: Levels | None = None,
+    check_rank: bool = True,
 ) -> Design:
     """Evaluate ``formula`` on ``data``.
 
@@ -118,6 +123,10 @@ def build_design(
     levels : Levels, optional
         Levels decided at fit time (a saved fit's spec); derived from ``data``
         when not given.
+    check_rank : bool
+        Refuse collinear fixed-effect columns. Off only for a design that
+        encodes chunks of a larger data set (:mod:`bayeslme.bigdata`), whose
+        rank is checked on the totals.
 
     Returns
     -------
@@ -151,7 +160,8 @@ def build_design(
     X, fixed_names, fixed_matrix = _fixed_design(fixed_text, coded, formula)
     check_evaluated(response.y, [formula.response], frame)
     check_evaluated(X, list(fixed_names), frame)
-    check_collinear(X, fixed_names)
+    if check_rank:
+        check_collinear(X, fixed_names)
     factors, term_matrices = build_factor_designs(
         formula, coded, None if levels is None else levels.factors, warn_singletons=family == "gaussian"
     )
