@@ -120,8 +120,8 @@ class Family:
         """Whether the likelihood takes a number of trials per row."""
         return self.name == "binomial"
 
-    def family_priors(self, y: np.ndarray) -> dict[str, Prior]:
-        """Default priors of the family's own parameters, scaled to ``y``.
+    def family_priors(self, y: np.ndarray | None = None, *, y_sd: float | None = None) -> dict[str, Prior]:
+        """Default priors of the family's own parameters, scaled to ``y`` (or to its SD ``y_sd``).
 
         ``sigma`` ~ half-Student-t(3, 0, sd(y)); ``nu`` ~ Gamma(2, 0.1) (brms's
         default, mean 20); ``alpha`` ~ Exponential(0.1) (mean 10, leaving
@@ -129,7 +129,7 @@ class Family:
         """
         priors: dict[str, Prior] = {}
         if self.has_sigma:
-            scale = float(np.std(y)) or 1.0
+            scale = (float(np.std(y)) if y_sd is None else y_sd) or 1.0
             priors["sigma"] = Prior("halfstudent_t", nu=3, sigma=scale)
         if self.name == "student_t":
             priors["nu"] = Prior("gamma", alpha=2, beta=0.1)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from bayeslme.bigdata.design import is_source, streamed_parts
 from bayeslme.errors import DataError, FormulaError, PriorError, SamplerError
 from bayeslme.families import Family, get_family
 from bayeslme.formula.design import Design, build_design, numeric_group_columns
@@ -32,9 +33,12 @@ class GLMM:
     ----------
     formula : str
         lme4-style formula, e.g. ``"y ~ x + (1 + x | g)"``.
-    data : pandas.DataFrame
+    data : pandas.DataFrame or str
         One row per observation. Rows with missing values in model columns
-        are dropped with a :class:`~bayeslme.errors.DroppedRowsWarning`.
+        are dropped with a :class:`~bayeslme.errors.DroppedRowsWarning`. A
+        path, glob pattern or directory of Parquet files (or
+        ``bl.scan_parquet(...)``) is read in batches by DuckDB and kept as
+        sums (Gaussian, one factor; see ``docs/bigdata.md``).
     family : str
         Response distribution: ``"gaussian"``, ``"student_t"`` (robust,
         degrees of freedom estimated), ``"bernoulli"`` (0/1, booleans or two
@@ -83,6 +87,9 @@ class GLMM:
         self.link: str = self.family.check_link(link)
         self.formula = parse_formula(formula)
         _check_group_terms(self.formula)
+        if is_source(data):  # Parquet files: statistics streamed by DuckDB (bayeslme.bigdata)
+            self.design, self.spec = streamed_parts(self.formula, data, self.family, self.link, priors)
+            return
         self.design: Design = build_design(self.formula, data, family=self.family.name)
         _check_response(self.design, self.family)
         numeric = numeric_group_columns(self.design)

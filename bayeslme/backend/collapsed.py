@@ -71,6 +71,7 @@ from bayeslme.backend.nested_stats import (
 from bayeslme.backend.prior_vars import scalar_scale
 from bayeslme.backend.pymc_model import model_coords
 from bayeslme.backend.suffstats import GroupStats, conditional_effects, group_stats
+from bayeslme.bigdata.design import streamed_stats
 from bayeslme.blocks import block_cholesky
 from bayeslme.formula.design import Design
 from bayeslme.output import constant_data, group_effect_arrays, observed_data
@@ -105,7 +106,13 @@ def collapsed_nesting(spec: ModelSpec, design: Design) -> Nesting | None:
 
 
 def design_stats(spec: ModelSpec, design: Design) -> GroupStats | NestedStats:
-    """Sufficient statistics of ``design`` on the sampled (centred) fixed-effects scale."""
+    """Sufficient statistics of ``design`` on the sampled (centred) fixed-effects scale.
+
+    A design held as statistics (Parquet files, :mod:`bayeslme.bigdata`) gives its own.
+    """
+    streamed = streamed_stats(spec, design)
+    if streamed is not None:
+        return streamed
     X = spec.centered_X(design.X)
     nesting = collapsed_nesting(spec, design)
     if nesting is not None:
@@ -221,8 +228,11 @@ def add_group_effects(
     for position, (u, z) in sorted(drawn.items()):
         posterior = posterior.assign(group_effect_arrays(spec.factors[position], u, z, n_chains, n_draws))
     idata["posterior"] = xr.DataTree(posterior)
-    idata["constant_data"] = xr.DataTree(constant_data(spec, design))
-    idata["observed_data"] = xr.DataTree(observed_data(design))
+    if streamed_stats(spec, design) is None:  # no rows to keep for a design held as statistics
+        idata["constant_data"] = xr.DataTree(constant_data(spec, design))
+        idata["observed_data"] = xr.DataTree(observed_data(design))
+    elif "constant_data" in idata.children:  # the PyMC path's statistics
+        del idata["constant_data"]
     return idata
 
 

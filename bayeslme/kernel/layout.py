@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bayeslme.backend.suffstats import group_stats, segment_sums
+from bayeslme.bigdata.design import streamed_stats
 from bayeslme.families import get_family
 from bayeslme.formula.design import Design
 from bayeslme.kernel import header as d
@@ -306,7 +307,10 @@ def build_layout(
         header[d.H_STATS] = -1
     else:
         factor = design.factors[0]
-        stats = group_stats(design.y, spec.centered_X(design.X), factor.Z, factor.index, len(factor.levels))
+        stats = streamed_stats(spec, design)  # a design held as statistics (bayeslme.bigdata)
+        if stats is None:
+            X = spec.centered_X(design.X)
+            stats = group_stats(design.y, X, factor.Z, factor.index, len(factor.levels))
         arrays = stats.arrays()
         offsets = [
             builder.floats(np.asarray(arrays[name], dtype=np.float64).ravel())

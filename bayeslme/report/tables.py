@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
+from bayeslme.errors import DataError
 from bayeslme.formula.design import numeric_group_columns
 from bayeslme.results.diagnostics import singular_message
 
@@ -157,7 +158,10 @@ def _sampler_lines(fit: ReportedFit) -> list[str]:
         lines.append(
             f"dropped rows with missing values: {fit.design.dropped.count} {fit.design.dropped.by_column}"
         )
-    numeric = numeric_group_columns(fit.design)
+    try:
+        numeric = numeric_group_columns(fit.design)
+    except DataError:  # a model of Parquet files keeps no rows to look at
+        numeric = []
     if numeric:
         lines.append(f"numeric grouping columns read as category labels: {numeric}")
     return lines
@@ -248,11 +252,9 @@ def fit_sections(fit: ReportedFit, *, prob: float = 0.95, effects: bool = False)
                 fit.variance_components(prob=prob),
             )
         )
-    sections.append(
-        Section(
-            "R²",
-            ["marginal: fixed effects only; conditional: with group effects; bayes: Gelman et al. (2019)"],
-            fit.r2(prob=prob),
-        )
-    )
+    about = "marginal: fixed effects only; conditional: with group effects; bayes: Gelman et al. (2019)"
+    try:
+        sections.append(Section("R²", [about], fit.r2(prob=prob)))
+    except DataError as error:  # a model of Parquet files keeps no rows
+        sections.append(Section("R²", [f"not available: {error}"]))
     return sections

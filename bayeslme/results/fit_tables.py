@@ -103,7 +103,7 @@ class FitTables:
         factors = self.spec.factors
         sds = {f.name: self.draws(f.sd_var) for f in factors}
         cors = {f.name: self.draws(f.cor_var) if f.pairs() else None for f in factors}
-        moments = {f.name: variance.design_moment(self.design.factor(f.name).Z) for f in factors}
+        moments = {f.name: variance.factor_moment(self.design, f.name) for f in factors}
         return sds, cors, moments
 
     def random_effects(self, factor: str, *, prob: float = 0.95) -> pd.DataFrame:

@@ -33,6 +33,8 @@ linear mixed-effects models revisited and expanded. *J. R. Soc. Interface*, 14.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -42,6 +44,7 @@ from bayeslme.spec import FactorSpec
 __all__ = [
     "covariance_matrices",
     "design_moment",
+    "factor_moment",
     "icc",
     "random_effect_variance",
     "variance_components_table",
@@ -76,6 +79,16 @@ def covariance_matrices(sd: np.ndarray, cor: np.ndarray | None, factor: FactorSp
 def design_moment(Z: np.ndarray) -> np.ndarray:
     """Average outer product :math:`Z^\\top Z / n` of a factor's Z columns."""
     return Z.T @ Z / Z.shape[0]
+
+
+def factor_moment(design: Any, name: str) -> np.ndarray:
+    """:func:`design_moment` of factor ``name``, from its rows or from a design's own sums.
+
+    A design held as statistics (:class:`bayeslme.bigdata.design.StreamedDesign`)
+    provides ``factor_moment``; a design of rows does not.
+    """
+    own = getattr(design, "factor_moment", None)
+    return own(name) if own is not None else design_moment(design.factor(name).Z)
 
 
 def random_effect_variance(cov: np.ndarray, moment: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,7 +16,34 @@ from bayeslme.spec.factor import FactorSpec
 from bayeslme.spec.model import ModelSpec, RescorSpec
 from bayeslme.spec.names import coefficient_key
 
-__all__ = ["build_spec"]
+__all__ = ["ColumnScales", "build_spec", "column_scales"]
+
+
+@dataclass(frozen=True)
+class ColumnScales:
+    """Means and SDs of the design's columns that default priors are scaled to.
+
+    Attributes
+    ----------
+    x_means, x_sds : tuple of float
+        Per fixed-effect column (an SD of 0, a constant column, reads as 1).
+    z_sds : tuple of tuple of float
+        Per factor, per effect: the SD of the effect's ``Z`` column (likewise).
+    """
+
+    x_means: tuple[float, ...]
+    x_sds: tuple[float, ...]
+    z_sds: tuple[tuple[float, ...], ...]
+
+
+def column_scales(design: Design) -> ColumnScales:
+    """:class:`ColumnScales` of a design of rows."""
+    X = design.X
+    return ColumnScales(
+        x_means=tuple(float(v) for v in X.mean(axis=0)) if X.size else (),
+        x_sds=tuple(_column_scale(X[:, j]) for j in range(X.shape[1])),
+        z_sds=tuple(tuple(_column_scale(f.Z[:, e]) for e in range(f.Z.shape[1])) for f in design.factors),
+    )
 
 
 def build_spec(
@@ -26,6 +54,7 @@ def build_spec(
     priors: Mapping[str, Prior] | None = None,
     response_scale: tuple[float, float] | None = None,
     family_priors: Mapping[str, Prior] | None = None,
+    scales: ColumnScales | None = None,
 ) -> ModelSpec:
     """Build the :class:`ModelSpec` of a design, resolving every prior.
 
@@ -42,6 +71,9 @@ def build_spec(
         mean and SD of the response (identity link).
     family_priors : mapping, optional
         Default priors of family-specific parameters (``sigma``, ``nu``, ...).
+    scales : ColumnScales, optional
+        Column means and SDs; from ``design``'s rows when not given (a design
+        held as statistics passes its own).
 
     Raises
     ------
@@ -49,8 +81,9 @@ def build_spec(
         Unknown prior keys or a prior family not allowed for its parameter.
     """
     center, scale = response_scale or _response_scale(design.y)
+    scales = scales or column_scales(design)
     factors = tuple(FactorSpec(f.name, f.levels, f.effects, f.blocks, f.columns) for f in design.factors)
-    defaults = _default_priors(design, factors, center, scale, dict(family_priors or {}))
+    defaults = _default_priors(design.fixed_names, scales, factors, center, scale, dict(family_priors or {}))
     rescor = None if design.rescor is None else _rescor_spec(design.rescor, family)
     if rescor is not None:
         defaults[rescor.kind] = Prior("uniform", lower=rescor.lower, upper=rescor.upper)
@@ -60,7 +93,7 @@ def build_spec(
     for factor in factors:
         if factor.rho_key in resolved:
             _check_rho_prior(factor, resolved[factor.rho_key])
-    x_means = tuple(float(v) for v in design.X.mean(axis=0)) if design.X.size else ()
+    x_means = scales.x_means
     return ModelSpec(
         formula=design.formula.text,
         family=family,
@@ -134,22 +167,22 @@ def _column_scale(values: np.ndarray) -> float:
 
 
 def _default_priors(
-    design: Design,
+    fixed: tuple[str, ...],
+    scales: ColumnScales,
     factors: tuple[FactorSpec, ...],
     center: float,
     scale: float,
     family_priors: dict[str, Prior],
 ) -> dict[str, Prior]:
     priors: dict[str, Prior] = {}
-    for j, name in enumerate(design.fixed_names):
+    for j, name in enumerate(fixed):
         if name == "Intercept":
             priors["Intercept"] = Prior("normal", mu=center, sigma=2.5 * scale)
         else:
-            column = design.X[:, j]
-            priors[coefficient_key(name)] = Prior("normal", mu=0.0, sigma=2.5 * scale / _column_scale(column))
-    for factor, columns in zip(factors, design.factors, strict=True):
+            priors[coefficient_key(name)] = Prior("normal", mu=0.0, sigma=2.5 * scale / scales.x_sds[j])
+    for factor, z_sds in zip(factors, scales.z_sds, strict=True):
         for key, (e, *_) in factor.sd_slots():
-            z_scale = 1.0 if factor.effects[e] == "Intercept" else _column_scale(columns.Z[:, e])
+            z_scale = 1.0 if factor.effects[e] == "Intercept" else z_sds[e]
             priors[key] = Prior("halfstudent_t", nu=3, sigma=scale / z_scale)
         structures = {b.structure for b in factor.blocks if b.correlated}
         if "us" in structures:

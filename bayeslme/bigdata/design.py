@@ -1,0 +1,189 @@
+"""A design held as statistics: what a model from Parquet files keeps instead of rows.
+
+:class:`StreamedDesign` answers what the spec, the collapsed sampler and the
+results read from a :class:`~bayeslme.formula.design.Design` (formula,
+column names, levels, encoding state for new rows, row count, dropped rows)
+and holds the :class:`~bayeslme.bigdata.rawstats.RawStats` of every row in
+place of ``y``, ``X`` and ``Z``. Reading a row-level attribute (``y``, ``X``,
+``data``, a factor's ``index`` or ``Z``) raises a
+:class:`~bayeslme.errors.DataError` that names what needs the rows, so no
+result is ever computed from part of the data.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bayeslme.backend.suffstats import GroupStats
+from bayeslme.bigdata.parquet import ParquetSource, chunked_stats, scan_parquet
+from bayeslme.bigdata.rawstats import RawStats
+from bayeslme.errors import DataError
+from bayeslme.formula.checks import DroppedRows
+from bayeslme.formula.design import Design, FactorDesign
+from bayeslme.formula.levels import Levels
+from bayeslme.formula.parse import FormulaSpec
+from bayeslme.spec.build import ColumnScales
+
+__all__ = ["StreamedDesign", "is_source", "streamed_design", "streamed_parts", "streamed_stats"]
+
+ROWS_NEEDED = (
+    "needs the rows, which a model of Parquet files does not hold (it keeps sums over them); "
+    "fit a sample of the rows in memory for it"
+)
+
+
+def is_source(data: Any) -> bool:
+    """Whether ``data`` names Parquet files (a path, glob pattern or directory, or a ParquetSource)."""
+    return isinstance(data, str | os.PathLike | ParquetSource)
+
+
+@dataclass(frozen=True)
+class StreamedDesign:
+    """The design of a model fitted from statistics (see the module docstring)."""
+
+    encoder: Design = field(repr=False)
+    raw: RawStats = field(repr=False)
+    dropped: DroppedRows
+    source: ParquetSource
+
+    @property
+    def formula(self) -> FormulaSpec:
+        """The parsed formula."""
+        return self.encoder.formula
+
+    @property
+    def fixed_names(self) -> tuple[str, ...]:
+        """Fixed-effect column names."""
+        return self.encoder.fixed_names
+
+    @property
+    def column_levels(self) -> Any:
+        """Levels of every categorical predictor column."""
+        return self.encoder.column_levels
+
+    @property
+    def levels(self) -> Levels:
+        """Levels of every factor and categorical column."""
+        return self.encoder.levels
+
+    @property
+    def factors(self) -> tuple[FactorDesign, ...]:
+        """Each factor's names, levels, effects and blocks; no rows (empty ``index`` and ``Z``)."""
+        return tuple(
+            replace(f, index=np.empty(0, dtype=np.int64), Z=np.empty((0, len(f.effects))))
+            for f in self.encoder.factors
+        )
+
+    def factor(self, name: str) -> FactorDesign:
+        """The factor called ``name``."""
+        for factor in self.factors:
+            if factor.name == name:
+                return factor
+        raise KeyError(name)
+
+    def factor_moment(self, name: str) -> np.ndarray:
+        """:math:`Z^\\top Z / n` of the factor, over all rows (Johnson's random-slope variance)."""
+        return self.raw.ZZ.sum(axis=0) / float(self.raw.n_obs)
+
+    @property
+    def n_obs(self) -> int:
+        """Rows used (all rows of the files but the dropped ones)."""
+        return self.raw.n_obs
+
+    @property
+    def has_intercept(self) -> bool:
+        """Whether the fixed part has an intercept column."""
+        return "Intercept" in self.fixed_names
+
+    # encoding state for new rows: the first batch's formulae designs
+    @property
+    def fixed_matrix(self) -> Any:
+        """Formulae's fixed-effects design (evaluates new rows)."""
+        return self.encoder.fixed_matrix
+
+    @property
+    def term_matrices(self) -> tuple[Any, ...]:
+        """Formulae's designs of the group terms."""
+        return self.encoder.term_matrices
+
+    @property
+    def centering(self) -> Any:
+        """Centring state (none is allowed from Parquet yet)."""
+        return self.encoder.centering
+
+    offset = None
+    trials = None
+    rescor = None
+
+    @property
+    def y(self) -> np.ndarray:
+        """Not held: see the module docstring."""
+        raise DataError(f"the response of every row {ROWS_NEEDED}")
+
+    @property
+    def X(self) -> np.ndarray:
+        """Not held: see the module docstring."""
+        raise DataError(f"the fixed-effects matrix {ROWS_NEEDED}")
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """Not held: see the module docstring."""
+        raise DataError(f"this {ROWS_NEEDED}")
+
+    def column_scales(self) -> ColumnScales:
+        """Means and SDs of the fixed and group-effect columns, from the sums."""
+        raw, n = self.raw, float(self.raw.n_obs)
+        means = raw.X1 / n
+        x_sds = np.sqrt(np.maximum(np.diag(raw.XX) / n - means**2, 0.0))
+        z_sum, z_sq = raw.Z1.sum(axis=0), np.einsum("gkk->k", raw.ZZ)
+        z_sds = np.sqrt(np.maximum(z_sq / n - (z_sum / n) ** 2, 0.0))
+        return ColumnScales(
+            x_means=tuple(map(float, means)),
+            x_sds=tuple(float(s) if s > 0 else 1.0 for s in x_sds),
+            z_sds=(tuple(float(s) if s > 0 else 1.0 for s in z_sds),),
+        )
+
+    def response_moments(self) -> tuple[float, float]:
+        """Mean and SD (``ddof=0``) of the response over the rows used."""
+        n = float(self.raw.n_obs)
+        mean = self.raw.y1 / n
+        return mean, float(np.sqrt(max(self.raw.yy / n - mean**2, 0.0)))
+
+
+def streamed_design(formula: FormulaSpec, data: Any, *, family: str = "gaussian") -> StreamedDesign:
+    """Read the files ``data`` names and keep their statistics (see ``chunked_stats``)."""
+    source = data if isinstance(data, ParquetSource) else scan_parquet(data)
+    chunked = chunked_stats(formula, source, family=family)
+    return StreamedDesign(encoder=chunked.encoder, raw=chunked.raw, dropped=chunked.dropped, source=source)
+
+
+def streamed_parts(
+    formula: FormulaSpec, data: Any, family: Any, link: str, priors: Any
+) -> tuple[StreamedDesign, Any]:
+    """The design and spec of a model of Parquet files (what :class:`bayeslme.GLMM` keeps)."""
+    from bayeslme.spec.build import build_spec
+
+    design = streamed_design(formula, data, family=family.name)
+    mean, sd = design.response_moments()
+    spec = build_spec(
+        design,  # type: ignore[arg-type]  # a design held as statistics
+        family=family.name,
+        link=link,
+        priors=priors,
+        response_scale=(mean, sd or 1.0),
+        family_priors=family.family_priors(y_sd=sd),
+        scales=design.column_scales(),
+    )
+    return design, spec
+
+
+def streamed_stats(spec: Any, design: Any) -> GroupStats | None:
+    """The centred statistics of a streamed design; ``None`` for a design of rows."""
+    if not isinstance(design, StreamedDesign):
+        return None
+    return design.raw.centered(spec.column_means)
