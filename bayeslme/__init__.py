@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bayeslme import datasets, dyadic, errors, simulate
+    from bayeslme.bigdata.parquet import scan_parquet
     from bayeslme.crossval import kfold, reloo
     from bayeslme.interpret import datagrid
     from bayeslme.model import GLMM, LMM
@@ -36,6 +37,7 @@ _WHERE = {
     "datagrid": "bayeslme.interpret",
     "kfold": "bayeslme.crossval",
     "reloo": "bayeslme.crossval",
+    "scan_parquet": "bayeslme.bigdata.parquet",
     "load": "bayeslme.results.fit",
     "datasets": None,
     "dyadic": None,
@@ -57,6 +59,7 @@ __all__ = [
     "kfold",
     "load",
     "reloo",
+    "scan_parquet",
     "simulate",
 ]
 
