@@ -180,7 +180,10 @@ def base_rows(fit: FitLike, grid: Mapping[str, Any] | pd.DataFrame | None) -> tu
         raise DataError("grid has zero rows")
     named = list(grid.columns)
     frame = grid.reset_index(drop=True).copy()
-    for column, value in typical_values(fit).items():
-        if column not in frame:
-            frame[column] = typed(fit, column, [value] * len(frame))
+    try:  # every column there: nothing to fill (and no need of the fitting rows' typical values)
+        predictor_data_columns(fit.design, frame)
+    except DataError:
+        for column, value in typical_values(fit).items():
+            if column not in frame:
+                frame[column] = typed(fit, column, [value] * len(frame))
     return frame, named

@@ -68,3 +68,14 @@ def test_what_needs_rows_says_so(fits):
     for call in (streamed.r2, streamed.loo, streamed.ppc, streamed.predict):
         with pytest.raises(DataError, match="a model of Parquet files does not hold"):
             call()
+
+
+def test_interpretation_of_complete_new_rows(fits, frames):
+    streamed, memory = fits
+    frame, _ = frames
+    rows = pd.DataFrame({"x1": [0.0, 1.0], "arm": ["a", "a"], "g": [0, 0]})
+    a, b = streamed.predictions(rows), memory.predictions(rows)
+    np.testing.assert_allclose(a["mean"], b["mean"], atol=0.01)
+    with pytest.raises(DataError, match="a model of Parquet files does not hold"):
+        streamed.predictions({"x1": [0.0]})  # typical values of the other columns need the rows
+    assert streamed.hypothesis("x1 > 0")["post_prob"].iloc[0] == 1.0
