@@ -56,7 +56,6 @@ from bayeslme.backend.collapsed_algebra import (
 )
 from bayeslme.backend.collapsed_nested import nested_loglik
 from bayeslme.backend.components import (
-    correlation_cholesky_draws,
     factor_scales,
     fixed_coefficients,
     scaled_cholesky,
@@ -72,11 +71,10 @@ from bayeslme.backend.prior_vars import scalar_scale
 from bayeslme.backend.pymc_model import model_coords
 from bayeslme.backend.suffstats import GroupStats, conditional_effects, group_stats
 from bayeslme.bigdata.design import streamed_stats
-from bayeslme.blocks import block_cholesky
 from bayeslme.formula.design import Design
 from bayeslme.output import constant_data, group_effect_arrays, observed_data
-from bayeslme.spec import FactorSpec, ModelSpec
-from bayeslme.spec.names import COEFFICIENTS
+from bayeslme.posterior_arrays import centred_theta, cholesky_draws
+from bayeslme.spec import ModelSpec
 
 __all__ = [
     "add_group_effects",
@@ -210,12 +208,24 @@ def add_group_effects(
     ``<f>__Z`` (shared, not copied) and adds the observed response, so the
     tree has the groups and names of a non-centered fit.
     """
+    if streamed_stats(spec, design) is not None:
+        # A model of Parquet files draws them on demand (bayeslme.bigdata.effects): 100,000
+        # levels x 4,000 draws would not fit in memory.
+        if "constant_data" in idata.children:  # the PyMC path's statistics
+            del idata["constant_data"]
+        return idata
     posterior = idata["posterior"].to_dataset()
     n_chains, n_draws = posterior.sizes["chain"], posterior.sizes["draw"]
-    theta = _centred_theta(spec, posterior)
-    L = [_cholesky_draws(factor, posterior) for factor in spec.factors]
+    theta = centred_theta(spec, posterior)
+    L = [cholesky_draws(factor, posterior) for factor in spec.factors]
     sigma = posterior["sigma"].values.reshape(-1)
     rng = np.random.default_rng(None if random_seed is None else [random_seed, 5])
+    if streamed_stats(spec, design) is not None:
+        # A model of Parquet files draws them on demand (bayeslme.bigdata.effects): 100,000
+        # levels x 4,000 draws would not fit in memory.
+        if "constant_data" in idata.children:  # the PyMC path's statistics
+            del idata["constant_data"]
+        return idata
     stats = design_stats(spec, design)
     nesting = collapsed_nesting(spec, design)
     if nesting is None:
@@ -228,28 +238,6 @@ def add_group_effects(
     for position, (u, z) in sorted(drawn.items()):
         posterior = posterior.assign(group_effect_arrays(spec.factors[position], u, z, n_chains, n_draws))
     idata["posterior"] = xr.DataTree(posterior)
-    if streamed_stats(spec, design) is None:  # no rows to keep for a design held as statistics
-        idata["constant_data"] = xr.DataTree(constant_data(spec, design))
-        idata["observed_data"] = xr.DataTree(observed_data(design))
-    elif "constant_data" in idata.children:  # the PyMC path's statistics
-        del idata["constant_data"]
+    idata["constant_data"] = xr.DataTree(constant_data(spec, design))
+    idata["observed_data"] = xr.DataTree(observed_data(design))
     return idata
-
-
-def _centred_theta(spec: ModelSpec, posterior: xr.Dataset) -> np.ndarray:
-    if not spec.fixed:
-        return np.zeros((posterior.sizes["chain"] * posterior.sizes["draw"], 0))
-    b = posterior[COEFFICIENTS].values.reshape(-1, len(spec.fixed))
-    theta = b.copy()
-    if spec.has_intercept:
-        theta[:, spec.fixed.index("Intercept")] += b @ spec.column_means
-    return theta
-
-
-def _cholesky_draws(factor: FactorSpec, posterior: xr.Dataset) -> np.ndarray:
-    sd = posterior[factor.sd_var].values.reshape(-1, len(factor.effects))
-    chols = [
-        correlation_cholesky_draws(factor, k, posterior) if block.correlated else None
-        for k, block in enumerate(factor.blocks)
-    ]
-    return block_cholesky(factor.blocks, sd, chols)

@@ -18,7 +18,8 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayeslme.backend.prior_vars import location_vector, scale_vector
-from bayeslme.blocks import structured_cholesky_array, structured_correlation_cholesky
+from bayeslme.blocks import structured_correlation_cholesky
+from bayeslme.posterior_arrays import correlation_cholesky_draws
 from bayeslme.spec import FactorSpec, ModelSpec, coefficient_key
 from bayeslme.spec.names import CENTERED_INTERCEPT, COEFFICIENTS, FIXED_DIM, SLOPES
 
@@ -95,15 +96,6 @@ def factor_scales(
     if correlations:
         pm.Deterministic(factor.cor_var, pt.concatenate(correlations), dims=factor.pair_dim)
     return sd, chols
-
-
-def correlation_cholesky_draws(factor: FactorSpec, k: int, posterior) -> np.ndarray:
-    """Draws ``(draws, p, p)`` of block ``k``'s correlation Cholesky factor from a posterior dataset."""
-    block = factor.blocks[k]
-    width = len(block.effects)
-    if block.structure == "us":
-        return posterior[factor.chol_var(k)].values.reshape(-1, width, width)
-    return structured_cholesky_array(block.structure, posterior[factor.rho_var(k)].values.reshape(-1), width)
 
 
 def _factor_sds(spec: ModelSpec, factor: FactorSpec, shared: bool) -> pt.TensorVariable:

@@ -86,6 +86,15 @@ class StreamedDesign:
                 return factor
         raise KeyError(name)
 
+    def effect_draws(self, spec: Any, posterior: Any, name: str, random_seed: int | None) -> np.ndarray:
+        """Draws of the factor's group effects ``name`` (``u`` or ``z``), made on demand.
+
+        See :mod:`bayeslme.bigdata.effects`; raises ``KeyError`` for another name.
+        """
+        from bayeslme.bigdata.effects import effect_draws
+
+        return effect_draws(spec, self.raw.centered(spec.column_means), posterior, name, random_seed)
+
     def factor_moment(self, name: str) -> np.ndarray:
         """:math:`Z^\\top Z / n` of the factor, over all rows (Johnson's random-slope variance)."""
         return self.raw.ZZ.sum(axis=0) / float(self.raw.n_obs)

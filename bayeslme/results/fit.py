@@ -60,8 +60,16 @@ class Fit(FitTables, FitPredictions, FitInterpret):
         return self.idata["posterior"].to_dataset()
 
     def draws(self, name: str) -> np.ndarray:
-        """Posterior draws of variable ``name`` as (chain, draw, ...) numpy array."""
-        return self.posterior[name].values
+        """Posterior draws of variable ``name`` as (chain, draw, ...) numpy array.
+
+        A model of Parquet files stores no group effects; they are drawn here
+        when asked for (:mod:`bayeslme.bigdata.effects`).
+        """
+        posterior = self.posterior
+        on_demand = getattr(self.design, "effect_draws", None)
+        if name not in posterior and on_demand is not None:
+            return on_demand(self.spec, posterior, name, self.info.get("random_seed"))
+        return posterior[name].values
 
     def population_var_names(self) -> list[str]:
         """Names of the population-level variables (fixed effects, SDs, cors, family)."""
