@@ -10,7 +10,10 @@ truth, files of 5 million rows), then times, in a fresh process each:
   resident memory after the statistics and after the fit;
 * ``subset`` (``--subset``): the first million rows fitted from Parquet and
   from the same rows in a DataFrame, the largest relative difference of their
-  statistics and of their posterior means (same seed).
+  statistics and of their posterior means (same seed);
+* ``dask`` (``--dask``): the statistics by Dask on a 2-worker
+  ``distributed.LocalCluster`` and by DuckDB, their times and largest
+  relative difference.
 
 Prints one JSON line per run; ``docs/performance.md`` records them.
 """
@@ -127,6 +130,40 @@ def run_subset(directory: Path, rows: int = 1_000_000) -> dict:
     }
 
 
+def run_dask(directory: Path) -> dict:
+    """Statistics by Dask on a LocalCluster of 2 workers, against DuckDB's."""
+    import distributed
+
+    import bayeslme as bl
+    from bayeslme.bigdata.parquet import chunked_stats
+    from bayeslme.formula.parse import parse_formula
+
+    formula = parse_formula(FORMULA)
+    pattern = str(directory / "*.parquet")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            start = time.perf_counter()
+            dask = chunked_stats(formula, bl.scan_parquet(pattern, client=client))
+            dask_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    duck = chunked_stats(formula, bl.scan_parquet(pattern))
+    duck_seconds = time.perf_counter() - start
+    gaps = [
+        float(
+            np.max(np.abs(getattr(dask.raw, n) - getattr(duck.raw, n))) / np.max(np.abs(getattr(duck.raw, n)))
+        )
+        for n in ("counts", "ZZ", "ZX", "Zy", "Z1", "X1", "XX", "Xy")
+    ]
+    return {
+        "run": "dask",
+        "rows": duck.raw.n_obs,
+        "dask_seconds": round(dask_seconds, 1),
+        "duckdb_seconds": round(duck_seconds, 1),
+        "max_relative_stat_difference": max(gaps),
+        "client_peak_rss_mb": round(peak_rss_mb()),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000_000)
@@ -134,7 +171,8 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("/tmp/bayeslme_bigdata"))
     parser.add_argument("--subset", action="store_true")
     parser.add_argument("--draws", type=int, default=1000, help="kept draws per chain (4 chains)")
-    parser.add_argument("--child", choices=["stream", "subset"])
+    parser.add_argument("--dask", action="store_true", help="also time Dask on a 2-worker LocalCluster")
+    parser.add_argument("--child", choices=["stream", "subset", "dask"])
     args = parser.parse_args()
     directory = args.dir / f"rows{args.rows}_groups{args.groups}"
     if args.child == "stream":
@@ -143,10 +181,13 @@ def main() -> None:
     if args.child == "subset":
         print(json.dumps(run_subset(directory)))
         return
+    if args.child == "dask":
+        print(json.dumps(run_dask(directory)))
+        return
     start = time.perf_counter()
     write_files(directory, args.rows, args.groups)
     print(json.dumps({"run": "write", "seconds": round(time.perf_counter() - start, 1)}), flush=True)
-    for child in ["stream"] + (["subset"] if args.subset else []):
+    for child in ["stream"] + (["subset"] if args.subset else []) + (["dask"] if args.dask else []):
         command = [sys.executable, __file__, "--rows", str(args.rows), "--groups", str(args.groups)]
         command += ["--dir", str(args.dir), "--child", child, "--draws", str(args.draws)]
         subprocess.run(command, check=True, env=os.environ.copy())

@@ -20,30 +20,52 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from bayeslme.bigdata.rawstats import RawStats
-from bayeslme.errors import DataError, FormulaError
+from bayeslme.errors import DataError
 from bayeslme.formula.checks import DroppedRows
 from bayeslme.formula.design import Design, build_design, used_columns
 from bayeslme.formula.levels import Levels, column_levels, is_categorical_column, sorted_levels
 from bayeslme.formula.newdata import build_new_data
 from bayeslme.formula.parse import FormulaSpec
 
-__all__ = ["ChunkedStats", "ParquetSource", "chunked_stats", "scan_parquet"]
+__all__ = [
+    "ChunkedStats",
+    "ParquetSource",
+    "batch_stats",
+    "check_supported",
+    "chunked_stats",
+    "encoder_design",
+    "levels_from_distinct",
+    "scan_parquet",
+]
 
 BATCH_ROWS = 1_000_000
+ENCODER_ROWS = 1_000
 STATEFUL = ("scale(", "center(", "standardize(")
 
 
 @dataclass(frozen=True)
 class ParquetSource:
-    """Parquet files to read as one table (see :func:`scan_parquet`)."""
+    """Parquet files to read as one table (see :func:`scan_parquet`).
+
+    Attributes
+    ----------
+    paths : tuple of str
+    engine : {"duckdb", "dask"}
+        What reads and sums them.
+    client : distributed.Client, optional
+        The Dask cluster to sum on (``engine="dask"``).
+    """
 
     paths: tuple[str, ...]
+    engine: str = "duckdb"
+    client: Any = field(default=None, compare=False, repr=False)
 
     def sql(self) -> str:
         """DuckDB's table expression over the files."""
@@ -51,16 +73,31 @@ class ParquetSource:
         return f"read_parquet([{listed}])"
 
 
-def scan_parquet(path: str | os.PathLike | Sequence[str | os.PathLike]) -> ParquetSource:
+def scan_parquet(
+    path: str | os.PathLike | Sequence[str | os.PathLike], *, engine: str | None = None, client: Any = None
+) -> ParquetSource:
     """Parquet files from a file, a directory (its ``*.parquet``), a glob pattern or a list.
+
+    Parameters
+    ----------
+    path : str, path or list of them
+    engine : {"duckdb", "dask"}, optional
+        DuckDB (embedded, the default) or Dask (``pip install bayeslme[dask]``);
+        ``"dask"`` when a ``client`` is given.
+    client : distributed.Client, optional
+        A Dask cluster to compute the statistics on.
 
     Raises
     ------
     DataError
-        No file matches, or a file is not readable Parquet (the file is named).
+        No file matches, a file is not readable Parquet (the file is named),
+        or an unknown engine.
     """
     import duckdb
 
+    engine = engine or ("dask" if client is not None else "duckdb")
+    if engine not in ("duckdb", "dask"):
+        raise DataError(f"engine must be 'duckdb' or 'dask', got {engine!r}")
     items = [path] if isinstance(path, str | os.PathLike) else list(path)
     paths: list[str] = []
     for item in map(str, items):
@@ -79,7 +116,7 @@ def scan_parquet(path: str | os.PathLike | Sequence[str | os.PathLike]) -> Parqu
             connection.execute("SELECT count(*) FROM parquet_metadata(?)", [file]).fetchone()
         except duckdb.Error as error:
             raise DataError(f"cannot read Parquet file {file}: {error}") from None
-    return ParquetSource(tuple(str(Path(p)) for p in paths))
+    return ParquetSource(tuple(str(Path(p)) for p in paths), engine, client)
 
 
 @dataclass(frozen=True)
@@ -107,7 +144,8 @@ class ChunkedStats:
     n_rows: int
 
 
-def _check_supported(formula: FormulaSpec, family: str) -> None:
+def check_supported(formula: FormulaSpec, family: str) -> None:
+    """Raise :class:`DataError` for what this version cannot stream (see the module docstring)."""
     text = formula.text.replace(" ", "")
     if family != "gaussian":
         raise DataError(f"data from Parquet files: the Gaussian family only so far, got {family!r}")
@@ -147,23 +185,22 @@ def _first_pass(
         raise DataError(
             f"no rows left after dropping rows with missing values (missing per column: {missing})"
         )
-    factors: dict[str, tuple[str, ...]] = {}
+    grouping = {c for term in formula.group_terms for c in term.factor_columns}
+    categorical = [
+        c for c in used if c not in grouping and any(t in types[c] for t in ("VARCHAR", "BOOL", "ENUM"))
+    ]
+    distinct = {}
     for term in formula.group_terms:
         cols = ", ".join(_quoted(c) for c in term.factor_columns)
-        distinct = connection.execute(f"SELECT DISTINCT {cols} FROM {source.sql()} WHERE {complete}").df()
-        factors[term.factor] = sorted_levels(distinct, tuple(term.factor_columns))
-    columns: dict[str, tuple[str, ...]] = {}
-    grouping = {c for term in formula.group_terms for c in term.factor_columns}
-    for column in used:
-        if column in grouping or not any(t in types[column] for t in ("VARCHAR", "BOOL", "ENUM")):
-            continue
-        distinct = connection.execute(
+        distinct[term.factor] = connection.execute(
+            f"SELECT DISTINCT {cols} FROM {source.sql()} WHERE {complete}"
+        ).df()
+    for column in categorical:
+        distinct[column] = connection.execute(
             f"SELECT DISTINCT {_quoted(column)} FROM {source.sql()} WHERE {complete}"
         ).df()
-        if is_categorical_column(distinct[column]) or pd.api.types.is_bool_dtype(distinct[column]):
-            columns[column] = column_levels(distinct[column])
     dropped = DroppedRows(int(n_rows - kept), missing)
-    return int(n_rows), complete, Levels(factors, columns), dropped
+    return int(n_rows), complete, levels_from_distinct(formula, distinct, categorical), dropped
 
 
 def _batches(
@@ -173,6 +210,43 @@ def _batches(
     reader = connection.sql(f"SELECT {cols} FROM {source.sql()} WHERE {complete}").to_arrow_reader(rows)
     for batch in reader:
         yield batch.to_pandas()
+
+
+def encoder_design(formula: FormulaSpec, frame: pd.DataFrame, family: str, levels: Levels) -> Design:
+    """The design that encodes every batch: the first :data:`ENCODER_ROWS` complete rows, all levels.
+
+    A few rows suffice (the levels come from all rows), and keep the design,
+    which is sent to every Dask task and kept by the fit, small.
+    """
+    return build_design(formula, frame.head(ENCODER_ROWS), family=family, levels=levels, check_rank=False)
+
+
+def batch_stats(encoder: Design, frame: pd.DataFrame) -> RawStats:
+    """:class:`RawStats` of one batch of complete rows, encoded as ``encoder`` encodes."""
+    new = build_new_data(encoder, frame, require_response=True)
+    y = new.y if new.offset is None else new.y - new.offset
+    factor = new.factors[0]
+    return RawStats.from_rows(y, new.X, factor.Z, factor.index, len(encoder.factors[0].levels))
+
+
+def levels_from_distinct(
+    formula: FormulaSpec, distinct: dict[str, pd.DataFrame], categorical: list[str]
+) -> Levels:
+    """Levels of every factor and categorical predictor from frames of their distinct complete values.
+
+    ``distinct`` maps each factor's name and each column in ``categorical``
+    to a frame of its distinct values (over the rows kept).
+    """
+    factors = {
+        term.factor: sorted_levels(distinct[term.factor], tuple(term.factor_columns))
+        for term in formula.group_terms
+    }
+    columns = {}
+    for column in categorical:
+        values = distinct[column][column]
+        if is_categorical_column(values) or pd.api.types.is_bool_dtype(values):
+            columns[column] = column_levels(values)
+    return Levels(factors, columns)
 
 
 def chunked_stats(
@@ -188,7 +262,11 @@ def chunked_stats(
     """
     import duckdb
 
-    _check_supported(formula, family)
+    if source.engine == "dask":
+        from bayeslme.bigdata.dask_engine import dask_chunked_stats
+
+        return dask_chunked_stats(formula, source, family=family, client=source.client)
+    check_supported(formula, family)
     connection = duckdb.connect()
     used, types = _columns(connection, source, formula)
     n_rows, complete, levels, dropped = _first_pass(connection, source, formula, used, types)
@@ -196,14 +274,8 @@ def chunked_stats(
     total: RawStats | None = None
     for frame in _batches(connection, source, used, complete, batch_rows):
         if encoder is None:
-            try:
-                encoder = build_design(formula, frame, family=family, levels=levels, check_rank=False)
-            except FormulaError:
-                raise
-        new = build_new_data(encoder, frame, require_response=True)
-        y = new.y if new.offset is None else new.y - new.offset
-        factor = new.factors[0]
-        part = RawStats.from_rows(y, new.X, factor.Z, factor.index, len(encoder.factors[0].levels))
+            encoder = encoder_design(formula, frame, family, levels)
+        part = batch_stats(encoder, frame)
         total = part if total is None else total + part
     assert encoder is not None and total is not None
     return ChunkedStats(total, encoder, levels, dropped, n_rows)

@@ -94,3 +94,31 @@ def test_a_missing_column_and_the_limits_are_named(tmp_path):
         chunked_stats(parse_formula("y ~ scale(x1) + (1 | g)"), source)
     with pytest.raises(DataError, match="exactly one grouping factor"):
         chunked_stats(parse_formula("y ~ x1 + (1 | g) + (1 | arm)"), source)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cl:
+        with distributed.Client(cl) as client:
+            yield client
+
+
+@pytest.mark.parametrize("formula", ["y ~ x1 + x2 + arm + (1 + x1 | g)", "y ~ x1 * arm + flag + (1 | g)"])
+def test_dask_gives_duckdbs_statistics(formula, tmp_path, cluster):
+    frame = _frame(seed=2)
+    _write(frame, tmp_path, parts=4)
+    parsed = parse_formula(formula)
+    duck = chunked_stats(parsed, scan_parquet(tmp_path), batch_rows=700)
+    for source in (scan_parquet(tmp_path, client=cluster), scan_parquet(tmp_path, engine="dask")):
+        assert source.engine == "dask"
+        dask = chunked_stats(parsed, source)
+        assert dask.levels == duck.levels and dask.dropped == duck.dropped and dask.n_rows == duck.n_rows
+        assert dask.encoder.fixed_names == duck.encoder.fixed_names
+        for name in ("counts", "ZZ", "ZX", "Zy", "Z1", "X1", "XX", "Xy"):
+            a, b = getattr(dask.raw, name), getattr(duck.raw, name)
+            assert np.max(np.abs(a - b)) <= 1e-10 * np.max(np.abs(b)), name
+    with pytest.raises(DataError, match="engine must be"):
+        scan_parquet(tmp_path, engine="spark")
