@@ -22,9 +22,14 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="fit Reaction ~ Days + (Days | Subject) on the embedded sleepstudy data"
     )
-    fit = commands.add_parser("fit", help="fit a formula to a CSV file")
+    fit = commands.add_parser("fit", help="fit a formula to a CSV file or to Parquet files")
     fit.add_argument("formula", help='lme4-style formula, e.g. "y ~ x + (1 | g)"')
-    fit.add_argument("--data", required=True, help="CSV file with one row per observation")
+    fit.add_argument(
+        "--data",
+        required=True,
+        help='CSV file with one row per observation, or Parquet files ("data/*.parquet", a directory): '
+        "read in batches by DuckDB, never all in memory",
+    )
     fit.add_argument("--family", default="gaussian", help="response family (default gaussian)")
     fit.add_argument("--save", help="write the fit to this netCDF file")
     for sub in (demo, fit):
@@ -47,6 +52,13 @@ def _read_csv(path: str) -> pd.DataFrame:
         return pd.read_csv(path)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as err:
         raise DataError(f"cannot read {path!r} as CSV: {err}") from err
+
+
+def _is_parquet(path: str) -> bool:
+    """Parquet files: a ``.parquet`` file or pattern, or a directory."""
+    import os
+
+    return path.endswith(".parquet") or os.path.isdir(path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,9 +90,10 @@ def _command(args: argparse.Namespace) -> int:
             model = bl.LMM("Reaction ~ Days + (Days | Subject)", data)
             factor = "Subject"
         else:
-            data = _read_csv(args.data)
+            parquet = _is_parquet(args.data)
+            data = args.data if parquet else _read_csv(args.data)
             model = bl.GLMM(args.formula, data, family=args.family)
-            factor = model.spec.factors[0].name if model.spec.factors else None
+            factor = model.spec.factors[0].name if model.spec.factors and not parquet else None
         fit = model.fit(
             draws=args.draws,
             tune=args.tune,

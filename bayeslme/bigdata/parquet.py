@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import glob
 import os
+import sys
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,6 +214,33 @@ def _batches(
         yield batch.to_pandas()
 
 
+class Progress:
+    """Rows read so far, on one line of standard error when it is a terminal (else silent)."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+        self.shown = sys.stderr.isatty()
+        self.start = time.perf_counter()
+
+    def advance(self, rows: int) -> None:
+        """Count ``rows`` more rows and redraw the line."""
+        self.done += rows
+        if self.shown:
+            share = self.done / max(self.total, 1)
+            seconds = time.perf_counter() - self.start
+            print(
+                f"\rstatistics: {share:4.0%} of {self.total:,} rows, {seconds:.0f} s",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def close(self) -> None:
+        """End the line."""
+        if self.shown:
+            print(file=sys.stderr)
+
+
 def encoder_design(formula: FormulaSpec, frame: pd.DataFrame, family: str, levels: Levels) -> Design:
     """The design that encodes every batch: the first :data:`ENCODER_ROWS` complete rows, all levels.
 
@@ -272,10 +301,13 @@ def chunked_stats(
     n_rows, complete, levels, dropped = _first_pass(connection, source, formula, used, types)
     encoder: Design | None = None
     total: RawStats | None = None
+    progress = Progress(n_rows - dropped.count)
     for frame in _batches(connection, source, used, complete, batch_rows):
         if encoder is None:
             encoder = encoder_design(formula, frame, family, levels)
         part = batch_stats(encoder, frame)
         total = part if total is None else total + part
+        progress.advance(len(frame))
+    progress.close()
     assert encoder is not None and total is not None
     return ChunkedStats(total, encoder, levels, dropped, n_rows)

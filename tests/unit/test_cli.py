@@ -28,3 +28,16 @@ def test_cli_fit_prints_tables(tmp_path, capsys, monkeypatch):
     assert calls == [{"draws": 50, "tune": 60, "chains": 2, "random_seed": 9, "progressbar": False}]
     assert "Fixed effects:" in out and "Per-donor coefficients" in out and "d5" in out
     assert out.count("R²") == 1 and "marginal" in out and "conditional" in out
+
+
+def test_cli_fit_reads_parquet_files(tmp_path, capsys, monkeypatch):
+    synthetic_sampling(monkeypatch)
+    frame = pd.read_csv(_csv(tmp_path))
+    frame.iloc[:60].to_parquet(tmp_path / "a.parquet")
+    frame.iloc[60:].to_parquet(tmp_path / "b.parquet")
+    code = main(["fit", "y ~ x + (1 | donor)", "--data", str(tmp_path / "*.parquet"), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Fixed effects:" in out and "observations: 120" in out
+    assert "needs the rows" in out  # R² from a model of Parquet files
+    assert "Per-donor coefficients" not in out

@@ -122,3 +122,15 @@ def test_dask_gives_duckdbs_statistics(formula, tmp_path, cluster):
             assert np.max(np.abs(a - b)) <= 1e-10 * np.max(np.abs(b)), name
     with pytest.raises(DataError, match="engine must be"):
         scan_parquet(tmp_path, engine="spark")
+
+
+def test_progress_counts_rows_and_shows_on_a_terminal(monkeypatch, capsys):
+    from bayeslme.bigdata.parquet import Progress
+
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    progress = Progress(200)
+    progress.advance(50)
+    progress.advance(150)
+    progress.close()
+    err = capsys.readouterr().err
+    assert progress.done == 200 and "25% of 200 rows" in err and "100% of 200 rows" in err
