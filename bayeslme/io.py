@@ -8,7 +8,9 @@ loaded fit answers exactly like the fresh one.
 
 Format versions: 2 names a factor's level dimension ``<factor>__level``;
 files of version 1 (level dimension named like the factor) are renamed on
-loading.
+loading. Version 3 is a fit of Parquet files (:mod:`bayeslme.bigdata`): the
+sums over the rows and the few rows that rebuild the encoder instead of the
+data; fits of data frames are still written as version 2.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMAT_VERSION", "read_fit", "save_fit"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _MARKER = "bayeslme_format_version"
 
 
@@ -52,11 +54,19 @@ def save_fit(
             v for v in dataset.data_vars if dataset[v].dtype == object and v.startswith("divergence_message")
         ]
         groups[f"/{name}"] = escape_dataset(_strings_to_str(dataset.drop_vars(dropped)))
-    columns = used_columns(design.formula, design.data)
-    groups["/bayeslme_data"] = frame_to_dataset(design.data[columns])
+    version = 2
+    if hasattr(design, "raw"):  # a design held as statistics (bayeslme.bigdata)
+        from bayeslme.bigdata.design import stats_dataset
+
+        version = 3
+        groups["/bayeslme_stats"] = stats_dataset(design)
+        groups["/bayeslme_data"] = frame_to_dataset(design.encoder_rows)
+    else:
+        columns = used_columns(design.formula, design.data)
+        groups["/bayeslme_data"] = frame_to_dataset(design.data[columns])
     root = xr.Dataset(
         attrs={
-            _MARKER: FORMAT_VERSION,
+            _MARKER: version,
             "spec": json.dumps(spec.to_dict()),
             "info": json.dumps(info, default=str),
         }
@@ -110,13 +120,18 @@ def read_fit(path: str | os.PathLike) -> tuple[ModelSpec, Design, xr.DataTree, d
     import warnings
 
     levels = spec.levels if int(version) >= 2 else None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        design = build_design(parse_formula(spec.formula), data, family=spec.family, levels=levels)
+    if "bayeslme_stats" in tree.children:
+        from bayeslme.bigdata.design import design_from_saved
+
+        design = design_from_saved(spec, data, tree["bayeslme_stats"].to_dataset())
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            design = build_design(parse_formula(spec.formula), data, family=spec.family, levels=levels)
     children = {
         f"/{k}": _rename_v1(unescape_dataset(v.to_dataset()), spec, int(version))
         for k, v in tree.children.items()
-        if k != "bayeslme_data"
+        if k not in ("bayeslme_data", "bayeslme_stats")
     }
     idata = xr.DataTree.from_dict(children)
     return spec, design, idata, info

@@ -12,12 +12,14 @@ result is ever computed from part of the data.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from bayeslme.backend.suffstats import GroupStats
 from bayeslme.bigdata.parquet import ParquetSource, chunked_stats, scan_parquet
@@ -29,7 +31,15 @@ from bayeslme.formula.levels import Levels
 from bayeslme.formula.parse import FormulaSpec
 from bayeslme.spec.build import ColumnScales
 
-__all__ = ["StreamedDesign", "is_source", "streamed_design", "streamed_parts", "streamed_stats"]
+__all__ = [
+    "StreamedDesign",
+    "design_from_saved",
+    "is_source",
+    "stats_dataset",
+    "streamed_design",
+    "streamed_parts",
+    "streamed_stats",
+]
 
 ROWS_NEEDED = (
     "needs the rows, which a model of Parquet files does not hold (it keeps sums over them); "
@@ -144,6 +154,11 @@ class StreamedDesign:
         """Not held: see the module docstring."""
         raise DataError(f"this {ROWS_NEEDED}")
 
+    @property
+    def encoder_rows(self) -> pd.DataFrame:
+        """The few rows the encoder was built from (kept by a saved fit to rebuild it)."""
+        return self.encoder.data
+
     def column_scales(self) -> ColumnScales:
         """Means and SDs of the fixed and group-effect columns, from the sums."""
         raw, n = self.raw, float(self.raw.n_obs)
@@ -162,6 +177,45 @@ class StreamedDesign:
         n = float(self.raw.n_obs)
         mean = self.raw.y1 / n
         return mean, float(np.sqrt(max(self.raw.yy / n - mean**2, 0.0)))
+
+
+RAW_FIELDS = ("counts", "ZZ", "ZX", "Zy", "Z1", "X1", "XX", "Xy", "y1", "yy")
+
+
+def stats_dataset(design: StreamedDesign) -> xr.Dataset:
+    """The design's sums, dropped rows and file list as a dataset (what a saved fit keeps)."""
+    raw = design.raw
+    data = {
+        name: (
+            tuple(f"{name}_{i}" for i in range(np.ndim(getattr(raw, name)))),
+            np.asarray(getattr(raw, name)),
+        )
+        for name in RAW_FIELDS
+    }
+    attrs = {
+        "dropped": json.dumps({"count": design.dropped.count, "by_column": design.dropped.by_column}),
+        "paths": json.dumps(list(design.source.paths)),
+    }
+    return xr.Dataset(data, attrs=attrs)
+
+
+def design_from_saved(spec: Any, rows: pd.DataFrame, dataset: xr.Dataset) -> StreamedDesign:
+    """Rebuild a :class:`StreamedDesign` from :func:`stats_dataset` and the encoder's rows."""
+    from bayeslme.formula.design import build_design
+    from bayeslme.formula.parse import parse_formula
+
+    encoder = build_design(
+        parse_formula(spec.formula), rows, family=spec.family, levels=spec.levels, check_rank=False
+    )
+    values = {name: dataset[name].values for name in RAW_FIELDS}
+    raw = RawStats(**{k: (float(v) if k in ("y1", "yy") else v) for k, v in values.items()})
+    dropped = json.loads(dataset.attrs["dropped"])
+    return StreamedDesign(
+        encoder=encoder,
+        raw=raw,
+        dropped=DroppedRows(int(dropped["count"]), dict(dropped["by_column"])),
+        source=ParquetSource(tuple(json.loads(dataset.attrs["paths"]))),
+    )
 
 
 def streamed_design(formula: FormulaSpec, data: Any, *, family: str = "gaussian") -> StreamedDesign:

@@ -92,3 +92,21 @@ def test_group_effects_are_drawn_on_demand_the_same_each_time(fits):
     z = streamed.draws(factor.z_var)
     L = cholesky_draws(factor, streamed.posterior).reshape(2, 300, 2, 2)
     np.testing.assert_allclose(np.einsum("cdgb,cdab->cdga", z, L), first, rtol=1e-10, atol=1e-12)
+
+
+def test_saved_and_loaded_answers_identically(fits, frames, tmp_path):
+    streamed, _ = fits
+    frame, _ = frames
+    path = tmp_path / "streamed.nc"
+    streamed.save(path)
+    loaded = bl.load(path)
+    assert isinstance(loaded.design, StreamedDesign) and loaded.design.n_obs == streamed.design.n_obs
+    np.testing.assert_array_equal(loaded.design.raw.ZX, streamed.design.raw.ZX)
+    for table in ("fixed_effects", "variance_components"):
+        np.testing.assert_allclose(getattr(loaded, table)()["mean"], getattr(streamed, table)()["mean"])
+    np.testing.assert_array_equal(loaded.draws("g__u"), streamed.draws("g__u"))  # same on-demand draws
+    np.testing.assert_allclose(loaded.predict(frame.head(4))["mean"], streamed.predict(frame.head(4))["mean"])
+    import h5py
+
+    with h5py.File(path, "r") as handle:
+        assert int(np.ravel(handle.attrs["bayeslme_format_version"])[0]) == 3
