@@ -105,6 +105,19 @@ class StreamedDesign:
 
         return effect_draws(spec, self.raw.centered(spec.column_means), posterior, name, random_seed)
 
+    def fixed_variance(self, b: np.ndarray) -> np.ndarray:
+        """:math:`V_F`, the variance over rows of :math:`Xb` (``n - 1``), per draw of ``b`` (..., p)."""
+        n = float(self.raw.n_obs)
+        total = b @ self.raw.X1
+        squares = np.einsum("...p,pq,...q->...", b, self.raw.XX, b)
+        return (squares - total**2 / n) / (n - 1)
+
+    def bayes_r2(self, spec: Any, posterior: Any, random_seed: int | None) -> np.ndarray:
+        """Bayesian R² per draw from the sums (:func:`bayeslme.bigdata.effects.bayes_r2`)."""
+        from bayeslme.bigdata.effects import bayes_r2
+
+        return bayes_r2(spec, self.raw, posterior, random_seed)
+
     def factor_moment(self, name: str) -> np.ndarray:
         """:math:`Z^\\top Z / n` of the factor, over all rows (Johnson's random-slope variance)."""
         return self.raw.ZZ.sum(axis=0) / float(self.raw.n_obs)

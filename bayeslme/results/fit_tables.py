@@ -95,6 +95,11 @@ class FitTables:
         chains, draws = self.posterior.sizes["chain"], self.posterior.sizes["draw"]
         b = self.draws(COEFFICIENTS) if self.spec.fixed else np.zeros((chains, draws, 0))
         params = {name: self.draws(name) for name in family.parameters()}
+        own = getattr(self.design, "fixed_variance", None)  # a design held as statistics
+        if own is not None:
+            return latent.latent_variances(
+                family, self.spec.link, None, b, v_random, params, v_fixed_given=own(b)
+            )
         return latent.latent_variances(
             family, self.spec.link, self.design.X, b, v_random, params, offset=self.design.offset
         )

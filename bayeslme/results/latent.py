@@ -126,6 +126,7 @@ def latent_variances(
     v_random: np.ndarray | float,
     params: dict[str, np.ndarray],
     offset: np.ndarray | None = None,
+    v_fixed_given: np.ndarray | None = None,
 ) -> LatentVariances:
     """:math:`V_F`, :math:`V_R` and :math:`V_D` of a fitted model, per draw.
 
@@ -133,8 +134,9 @@ def latent_variances(
     ----------
     family : Family
     link : str
-    X : ndarray, shape (n, p)
-        Fixed-effects design of the fitting data.
+    X : ndarray, shape (n, p), or None
+        Fixed-effects design of the fitting data; ``None`` with
+        ``v_fixed_given`` (a design held as statistics).
     b : ndarray, shape (..., p)
         Fixed-effect draws.
     v_random : ndarray, shape (...)
@@ -143,9 +145,14 @@ def latent_variances(
         Family parameter draws, each shaped (...).
     offset : ndarray, shape (n,), optional
         Enters the expected count of log-link families, not :math:`V_F`.
+    v_fixed_given : ndarray, optional
+        :math:`V_F` per draw, used when ``X`` is ``None``.
     """
-    v_fixed = fixed_variance(X, b)
-    eta = fixed_linear_predictor(X, b, offset)
+    if X is None:  # a design held as statistics gives V_F itself (identity link only)
+        v_fixed, eta = np.asarray(v_fixed_given, dtype=float), None
+    else:
+        v_fixed = fixed_variance(X, b)
+        eta = fixed_linear_predictor(X, b, offset)
     residual = family.latent_residual_variance(params, eta, link=link, random_variance=v_random)
     shape = v_fixed.shape
     return LatentVariances(

@@ -90,8 +90,12 @@ def r2_draws(fit: FitLike) -> dict[str, np.ndarray]:
 
     chains, draws = fit.posterior.sizes["chain"], fit.posterior.sizes["draw"]
     marginal, conditional = fit.latent_variances().r2()
-    eta = eta_draws(fit, fitted_new_data(fit), groups="conditional", new_groups="error", rng=None)
-    bayes = bayes_r2(fit.design.y, inverse_link(fit.spec.link, eta))
+    own = getattr(fit.design, "bayes_r2", None)  # a design held as statistics sums it
+    if own is not None:
+        bayes = own(fit.spec, fit.posterior, fit.info.get("random_seed"))
+    else:
+        eta = eta_draws(fit, fitted_new_data(fit), groups="conditional", new_groups="error", rng=None)
+        bayes = bayes_r2(fit.design.y, inverse_link(fit.spec.link, eta))
     out = {"marginal": marginal, "conditional": conditional, "bayes": bayes}
     return {key: np.asarray(value).reshape(chains, draws) for key, value in out.items()}
 
