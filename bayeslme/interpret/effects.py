@@ -91,12 +91,19 @@ def predictions(
     frame, named = base_rows(fit, grid)
     groups = resolve_groups(fit, groups, named + by_)
     values = expected(fit, frame, groups=groups, scale=scale, random_seed=random_seed)
-    if by_ or grid is None:
-        codes, keys = groups_of(frame, by_)
-        values = average_by(values, codes, len(keys))
-    else:
-        keys = frame[named]
-    return _finish(fit, values, keys, prob, summary, "prediction")
+    codes, keys = _row_groups(frame, named, by_, grid)
+    return _finish(fit, average_by(values, codes, len(keys)), keys, prob, summary, "prediction")
+
+
+def _row_groups(frame: pd.DataFrame, named: list[str], by: list[str], grid: Grid) -> tuple[np.ndarray, Any]:
+    """Group of each evaluated row and one label row per group.
+
+    Groups of ``by``; all rows together without a grid and without ``by``;
+    otherwise each grid row on its own.
+    """
+    if grid is None or by:
+        return groups_of(frame, by)
+    return np.arange(len(frame)), frame[named].reset_index(drop=True)
 
 
 def _level_label(value: Any) -> str:
@@ -183,10 +190,7 @@ def comparisons(
     frame, named = base_rows(fit, grid)
     _check_variable(fit, variable, by_)
     groups = resolve_groups(fit, groups, named + by_ + [variable])
-    if grid is None or by_:
-        codes, keys = groups_of(frame, by_)
-    else:
-        codes, keys = np.arange(len(frame)), frame[named].reset_index(drop=True)
+    codes, keys = _row_groups(frame, named, by_, grid)
     columns, tables = [], []
     for label, low, high in contrast_pairs(fit, variable, values, comparison):
         lo = expected(
@@ -246,11 +250,7 @@ def slopes(
         scale=scale,
         random_seed=random_seed,
     )
-    derivative = (hi - lo) / eps
-    if grid is None or by_:
-        codes, keys = groups_of(frame, by_)
-        derivative = average_by(derivative, codes, len(keys))
-    else:
-        keys = frame[named].reset_index(drop=True)
+    codes, keys = _row_groups(frame, named, by_, grid)
+    derivative = average_by((hi - lo) / eps, codes, len(keys))
     keys = keys.assign(term=variable)[["term", *keys.columns]]
     return _finish(fit, derivative, keys, prob, summary, "slope", null=0.0)
