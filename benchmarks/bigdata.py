@@ -135,6 +135,7 @@ def run_dask(directory: Path) -> dict:
     import distributed
 
     import bayeslme as bl
+    from bayeslme.bigdata.design import source_stats
     from bayeslme.bigdata.parquet import chunked_stats
     from bayeslme.formula.parse import parse_formula
 
@@ -143,7 +144,7 @@ def run_dask(directory: Path) -> dict:
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:
             start = time.perf_counter()
-            dask = chunked_stats(formula, bl.scan_parquet(pattern, client=client))
+            dask = source_stats(formula, bl.scan_parquet(pattern, client=client))
             dask_seconds = time.perf_counter() - start
     start = time.perf_counter()
     duck = chunked_stats(formula, bl.scan_parquet(pattern))

@@ -35,6 +35,7 @@ __all__ = [
     "StreamedDesign",
     "design_from_saved",
     "is_source",
+    "source_stats",
     "stats_dataset",
     "streamed_design",
     "streamed_parts",
@@ -231,10 +232,19 @@ def design_from_saved(spec: Any, rows: pd.DataFrame, dataset: xr.Dataset) -> Str
     )
 
 
+def source_stats(formula: FormulaSpec, source: ParquetSource, *, family: str = "gaussian") -> Any:
+    """The statistics of ``source`` by its engine: DuckDB (:func:`chunked_stats`) or Dask."""
+    if source.engine == "dask":
+        from bayeslme.bigdata.dask_engine import dask_chunked_stats
+
+        return dask_chunked_stats(formula, source, family=family, client=source.client)
+    return chunked_stats(formula, source, family=family)
+
+
 def streamed_design(formula: FormulaSpec, data: Any, *, family: str = "gaussian") -> StreamedDesign:
     """Read the files ``data`` names and keep their statistics (see ``chunked_stats``)."""
     source = data if isinstance(data, ParquetSource) else scan_parquet(data)
-    chunked = chunked_stats(formula, source, family=family)
+    chunked = source_stats(formula, source, family=family)
     return StreamedDesign(encoder=chunked.encoder, raw=chunked.raw, dropped=chunked.dropped, source=source)
 
 

@@ -291,10 +291,6 @@ def chunked_stats(
     """
     import duckdb
 
-    if source.engine == "dask":
-        from bayeslme.bigdata.dask_engine import dask_chunked_stats
-
-        return dask_chunked_stats(formula, source, family=family, client=source.client)
     check_supported(formula, family)
     connection = duckdb.connect()
     used, types = _columns(connection, source, formula)

@@ -39,5 +39,5 @@ def test_cli_fit_reads_parquet_files(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert code == 0
     assert "Fixed effects:" in out and "observations: 120" in out
-    assert "needs the rows" in out  # R² from a model of Parquet files
+    assert out.count("R²") == 1 and "conditional" in out  # R² from the sums
     assert "Per-donor coefficients" not in out

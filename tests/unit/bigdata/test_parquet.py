@@ -10,6 +10,7 @@ import pytest
 
 import bayeslme as bl
 from bayeslme.backend.suffstats import group_stats
+from bayeslme.bigdata.design import source_stats
 from bayeslme.bigdata.parquet import chunked_stats, scan_parquet
 from bayeslme.errors import DataError
 from bayeslme.formula.parse import parse_formula
@@ -114,7 +115,7 @@ def test_dask_gives_duckdbs_statistics(formula, tmp_path, cluster):
     duck = chunked_stats(parsed, scan_parquet(tmp_path), batch_rows=700)
     for source in (scan_parquet(tmp_path, client=cluster), scan_parquet(tmp_path, engine="dask")):
         assert source.engine == "dask"
-        dask = chunked_stats(parsed, source)
+        dask = source_stats(parsed, source)
         assert dask.levels == duck.levels and dask.dropped == duck.dropped and dask.n_rows == duck.n_rows
         assert dask.encoder.fixed_names == duck.encoder.fixed_names
         for name in ("counts", "ZZ", "ZX", "Zy", "Z1", "X1", "XX", "Xy"):
