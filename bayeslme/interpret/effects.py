@@ -30,7 +30,15 @@ import pandas as pd
 
 from bayeslme.errors import BayeslmeError, DataError
 from bayeslme.formula.levels import column_levels, labels
-from bayeslme.interpret.grid import base_rows, grouping_columns, is_categorical, typed, value_of
+from bayeslme.interpret.grid import (
+    base_rows,
+    grouping_columns,
+    is_categorical,
+    level_values,
+    model_columns,
+    typed,
+    value_of,
+)
 from bayeslme.interpret.tables import average_by, draws_array, estimate_table, groups_of
 from bayeslme.results.prediction import check_prob, prediction_draws
 
@@ -131,8 +139,13 @@ def contrast_pairs(fit: FitLike, variable: str, values: Any, comparison: str) ->
                 f"values for the categorical {variable!r}: None (each level against {levels[0]!r}), "
                 f"'pairwise', or two levels (low, high); got {values!r}"
             )
+        stored = level_values(fit, variable)
         return [
-            (f"{high}{sign}{low}", value_of(fit, variable, low), value_of(fit, variable, high))
+            (
+                f"{high}{sign}{low}",
+                value_of(fit, variable, low, stored),
+                value_of(fit, variable, high, stored),
+            )
             for low, high in pairs
         ]
     if values is None or (np.ndim(values) == 0 and not isinstance(values, str)):
@@ -160,9 +173,7 @@ def _set(fit: FitLike, frame: pd.DataFrame, variable: str, value: Any) -> pd.Dat
 
 
 def _check_variable(fit: FitLike, variable: str, by: list[str]) -> None:
-    from bayeslme.formula.newdata import predictor_data_columns
-
-    columns = predictor_data_columns(fit.design)
+    columns = model_columns(fit)
     if variable not in columns:
         raise DataError(f"{variable!r} is not a column the model reads; its columns are {columns}")
     if variable in by:

@@ -29,6 +29,8 @@ __all__ = [
     "datagrid",
     "grouping_columns",
     "is_categorical",
+    "level_values",
+    "model_columns",
     "typed",
     "typical_values",
     "value_of",
@@ -65,14 +67,36 @@ def _mode(series: pd.Series) -> Any:
     return series[names == best].iloc[0]
 
 
-def value_of(fit: FitLike, column: str, level: str) -> Any:
-    """The stored value of ``column`` whose label is ``level`` (``"True"`` -> ``True``, ``"3"`` -> 3)."""
+def model_columns(fit: FitLike) -> list[str]:
+    """Data columns new rows need (the response excepted), in first-use order.
+
+    Read from the fitting rows' columns; a model of Parquet files holds no
+    rows but the few its encoder was built from, which have every column.
+    """
+    return predictor_data_columns(fit.design, getattr(fit.design, "encoder_rows", None))
+
+
+def level_values(fit: FitLike, column: str) -> dict[str, Any]:
+    """Each label of ``column`` mapped to its stored value (``"True"`` -> ``True``, ``"3"`` -> 3)."""
     series = fit.design.data[column]
-    match = series[labels(series) == str(level)]
-    if match.empty:
-        known = list(column_levels(series))
+    names = labels(series)
+    first = ~names.duplicated().to_numpy()
+    return dict(zip(names[first], series[first], strict=True))
+
+
+def value_of(fit: FitLike, column: str, level: str, values: dict[str, Any] | None = None) -> Any:
+    """The stored value of ``column`` whose label is ``level``; ``values``: its :func:`level_values`.
+
+    Raises
+    ------
+    DataError
+        No such level, naming the column's levels.
+    """
+    values = level_values(fit, column) if values is None else values
+    if str(level) not in values:
+        known = list(column_levels(fit.design.data[column]))
         raise DataError(f"column {column!r} has no level {level!r}; its levels are {known}")
-    return match.iloc[0]
+    return values[str(level)]
 
 
 def typical_values(fit: FitLike) -> dict[str, Any]:
@@ -80,7 +104,7 @@ def typical_values(fit: FitLike) -> dict[str, Any]:
     data = fit.design.data
     return {
         column: _mode(data[column]) if is_categorical(fit, column) else float(data[column].mean())
-        for column in predictor_data_columns(fit.design)
+        for column in model_columns(fit)
     }
 
 
@@ -88,7 +112,8 @@ def _values(fit: FitLike, column: str, given: Any) -> list[Any]:
     series = fit.design.data[column]
     if isinstance(given, str) and given == ALL:
         if is_categorical(fit, column):
-            return [value_of(fit, column, level) for level in column_levels(series)]
+            values = level_values(fit, column)
+            return [values[level] for level in column_levels(series)]
         unique = np.unique(series.to_numpy(dtype=float))
         if unique.size <= SPREAD:
             return unique.tolist()
@@ -169,7 +194,7 @@ def base_rows(fit: FitLike, grid: Mapping[str, Any] | pd.DataFrame | None) -> tu
     (labelled by its own columns).
     """
     if grid is None:
-        return fit.design.data[predictor_data_columns(fit.design)].reset_index(drop=True), []
+        return fit.design.data[model_columns(fit)].reset_index(drop=True), []
     if isinstance(grid, Mapping):
         return datagrid(fit, **grid), list(grid)
     if not isinstance(grid, pd.DataFrame):
@@ -180,9 +205,7 @@ def base_rows(fit: FitLike, grid: Mapping[str, Any] | pd.DataFrame | None) -> tu
         raise DataError("grid has zero rows")
     named = list(grid.columns)
     frame = grid.reset_index(drop=True).copy()
-    try:  # every column there: nothing to fill (and no need of the fitting rows' typical values)
-        predictor_data_columns(fit.design, frame)
-    except DataError:
+    if any(column not in frame for column in model_columns(fit)):  # else no typical values needed
         for column, value in typical_values(fit).items():
             if column not in frame:
                 frame[column] = typed(fit, column, [value] * len(frame))

@@ -21,7 +21,7 @@ import pandas as pd
 from bayeslme.errors import BayeslmeError
 from bayeslme.families import inverse_link
 from bayeslme.interpret.effects import expected
-from bayeslme.interpret.grid import grouping_columns, typed, typical_values, value_of
+from bayeslme.interpret.grid import grouping_columns, level_values, typed, typical_values
 from bayeslme.interpret.tables import average_by, draws_array, estimate_table, groups_of
 from bayeslme.results.prediction import check_prob
 
@@ -43,7 +43,8 @@ def reference_grid(fit: FitLike) -> pd.DataFrame:
     for column, value in typical.items():
         if column in factors:
             position = list(factors).index(column)
-            values = [value_of(fit, column, combo[position]) for combo in combos]
+            stored = level_values(fit, column)
+            values = [stored[combo[position]] for combo in combos]
         else:
             values = [value] * len(combos)
         frame[column] = typed(fit, column, values)
