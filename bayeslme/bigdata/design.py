@@ -176,7 +176,7 @@ class StreamedDesign:
     def column_scales(self) -> ColumnScales:
         """Means and SDs of the fixed and group-effect columns, from the sums."""
         raw, n = self.raw, float(self.raw.n_obs)
-        means = raw.X1 / n
+        means = raw.column_means
         x_sds = np.sqrt(np.maximum(np.diag(raw.XX) / n - means**2, 0.0))
         z_sum, z_sq = raw.Z1.sum(axis=0), np.einsum("gkk->k", raw.ZZ)
         z_sds = np.sqrt(np.maximum(z_sq / n - (z_sum / n) ** 2, 0.0))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -221,7 +221,7 @@ def hypothesis(
     texts = [hypotheses] if isinstance(hypotheses, str) else list(hypotheses)
     draws = parameter_draws(fit) if on is None else _row_draws(on)
     priors = PriorDraws(fit.spec, np.random.default_rng(random_seed)) if on is None else None
-    rows, columns = [], []
+    columns, post_prob, evidence = [], [], []
     for text in texts:
         left, right, relation, found = _parse(text, list(draws))
         values = {placeholder: draws[name] for placeholder, name in found.items()}
@@ -230,21 +230,20 @@ def hypothesis(
         )
         diff = np.broadcast_to(diff, (next(iter(draws.values())).shape[0],))
         columns.append(diff)
-        row: dict[str, Any] = {"hypothesis": text.strip()}
         if relation == "=":
-            row["post_prob"] = np.nan
-            row["evidence_ratio"] = _savage_dickey(diff, left, right, found, priors, text)
+            post_prob.append(np.nan)
+            evidence.append(_savage_dickey(diff, left, right, found, priors, text))
         else:
-            holds = diff < 0 if relation in ("<", "<=") else diff > 0
-            p = float(holds.mean())
-            row["post_prob"] = p
-            row["evidence_ratio"] = p / (1 - p) if p < 1 else np.inf
-        rows.append(row)
-    values = np.column_stack(columns)
-    summary = summarize_draws(values[None], pd.RangeIndex(len(texts)), prob=prob, diagnostics=False)
-    table = pd.concat([pd.DataFrame(rows)[["hypothesis"]], summary.reset_index(drop=True)], axis=1)
-    table["post_prob"] = [row["post_prob"] for row in rows]
-    table["evidence_ratio"] = [row["evidence_ratio"] for row in rows]
+            p = float((diff < 0 if relation in ("<", "<=") else diff > 0).mean())
+            post_prob.append(p)
+            evidence.append(p / (1 - p) if p < 1 else np.inf)
+    summary = summarize_draws(
+        np.column_stack(columns)[None], pd.RangeIndex(len(texts)), prob=prob, diagnostics=False
+    )
+    table = summary.reset_index(drop=True)
+    table.insert(0, "hypothesis", [text.strip() for text in texts])
+    table["post_prob"] = post_prob
+    table["evidence_ratio"] = evidence
     table.attrs["prob"] = prob
     return table
 

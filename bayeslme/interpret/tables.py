@@ -32,12 +32,9 @@ def groups_of(frame: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFr
         raise DataError(f"by: {missing} not among the evaluated columns {list(frame.columns)}")
     if not by:
         return np.zeros(len(frame), dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
-    grouped = frame.groupby(by, sort=True, observed=True, dropna=False)
-    codes = grouped.ngroup().to_numpy(dtype=np.int64)
-    keys = grouped.head(1).copy()
-    keys["__code"] = codes[grouped.head(1).index.to_numpy()]
-    keys = keys.sort_values("__code")[by].reset_index(drop=True)
-    return codes, keys
+    codes = frame.groupby(by, sort=True, observed=True, dropna=False).ngroup().to_numpy(dtype=np.int64)
+    _, first = np.unique(codes, return_index=True)  # each group's first row, in group order
+    return codes, frame.iloc[first][by].reset_index(drop=True)
 
 
 def average_by(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:

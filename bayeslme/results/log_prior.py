@@ -45,9 +45,8 @@ def _fixed(spec: ModelSpec, b: np.ndarray) -> np.ndarray:
     columns = dict(zip(spec.fixed, range(len(spec.fixed)), strict=True))
     for name in spec.slopes:
         out = out + spec.coefficient_prior(name).logpdf(b[..., columns[name]])
-    if spec.has_intercept:
-        means = dict(zip(spec.fixed, spec.x_means, strict=True))
-        centred = b[..., columns["Intercept"]] + sum(means[s] * b[..., columns[s]] for s in spec.slopes)
+    if spec.has_intercept:  # the sampled intercept: at the slopes' column means
+        centred = b[..., columns["Intercept"]] + b @ spec.column_means
         out = out + spec.priors["Intercept"].logpdf(centred)
     return out
 

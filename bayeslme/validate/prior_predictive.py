@@ -67,11 +67,8 @@ def prior_predictive_tree(model: ModelLike, draws: int, random_seed: int | None 
     dims, coords = _dims(model)
     sample = ("chain", "draw")
     variables = {}
-    for name in params[0]:
-        if name not in dims and np.ndim(params[0][name]) > 0:
-            continue  # the centred intercept, kept by the kernel's trees only
-        stacked = np.stack([p[name] for p in params])[None]
-        variables[name] = (sample + dims.get(name, ()), stacked)
+    for name in params[0]:  # scalars (the centred intercept, family parameters) have no dims
+        variables[name] = (sample + dims.get(name, ()), np.stack([p[name] for p in params])[None])
     base = {"chain": [0], "draw": np.arange(draws)}
     prior = xr.Dataset(variables, coords={**base, **coords})
     replicated = xr.Dataset(
