@@ -38,7 +38,7 @@ class GLMM:
         are dropped with a :class:`~bayeslme.errors.DroppedRowsWarning`. A
         path, glob pattern or directory of Parquet files (or
         ``bl.scan_parquet(...)``) is read in batches by DuckDB and kept as
-        sums (Gaussian, one factor; see ``docs/bigdata.md``).
+        sums (Gaussian, one factor or two nested ones; see ``docs/bigdata.md``).
     family : str
         Response distribution: ``"gaussian"``, ``"student_t"`` (robust,
         degrees of freedom estimated), ``"bernoulli"`` (0/1, booleans or two

@@ -7,7 +7,8 @@ truth, files of 5 million rows), then times, in a fresh process each:
 
 * ``stream``: ``bl.LMM(formula, "<dir>/*.parquet")`` (the statistics) and
   ``fit()`` (4 chains x ``--draws`` draws after 1000 tuning), with the peak
-  resident memory after the statistics and after the fit;
+  resident memory after the statistics and after the fit, then ``fit.coef("g")``
+  over every level (its time and the peak memory after it);
 * ``subset`` (``--subset``): the first million rows fitted from Parquet and
   from the same rows in a DataFrame, the largest relative difference of their
   statistics and of their posterior means (same seed);
@@ -74,6 +75,10 @@ def run_stream(directory: Path, draws: int) -> dict:
     start = time.perf_counter()
     fit = model.fit(random_seed=1, progressbar=False, draws=draws, tune=1000, chains=4)
     fit_seconds = time.perf_counter() - start
+    fit_rss = peak_rss_mb()
+    start = time.perf_counter()
+    coef = fit.coef("g")  # every level's effects, summarised block by block
+    coef_seconds = time.perf_counter() - start
     table = fit.summary()
     population = [v for v in fit.population_var_names()]
     ess = min(float(fit.diagnostics.min_ess_bulk), float(fit.diagnostics.min_ess_tail))
@@ -89,7 +94,10 @@ def run_stream(directory: Path, draws: int) -> dict:
         "max_rhat": round(float(fit.diagnostics.max_rhat), 4),
         "draws": draws,
         "stats_peak_rss_mb": round(stats_rss),
-        "peak_rss_mb": round(peak_rss_mb()),
+        "peak_rss_mb": round(fit_rss),
+        "coef_rows": len(coef),
+        "coef_seconds": round(coef_seconds, 1),
+        "coef_peak_rss_mb": round(peak_rss_mb()),
         "population_variables": population,
         "means": {k: round(float(v), 4) for k, v in table["mean"].items()},
     }

@@ -70,7 +70,7 @@ from bayeslme.backend.nested_stats import (
 from bayeslme.backend.prior_vars import scalar_scale
 from bayeslme.backend.pymc_model import model_coords
 from bayeslme.backend.suffstats import GroupStats, conditional_effects, group_stats
-from bayeslme.bigdata.design import streamed_stats
+from bayeslme.bigdata.design import StreamedDesign, streamed_nesting, streamed_stats
 from bayeslme.formula.design import Design
 from bayeslme.output import constant_data, group_effect_arrays, observed_data
 from bayeslme.posterior_arrays import centred_theta, cholesky_draws
@@ -100,6 +100,8 @@ def supports_collapsed(spec: ModelSpec, design: Design) -> bool:
 
 def collapsed_nesting(spec: ModelSpec, design: Design) -> Nesting | None:
     """The nesting of a two-factor model, ``None`` for one factor or crossed factors."""
+    if isinstance(design, StreamedDesign):  # the map of levels comes from the sums
+        return streamed_nesting(design)
     return spec_nesting(spec, design)
 
 
@@ -220,12 +222,6 @@ def add_group_effects(
     L = [cholesky_draws(factor, posterior) for factor in spec.factors]
     sigma = posterior["sigma"].values.reshape(-1)
     rng = np.random.default_rng(None if random_seed is None else [random_seed, 5])
-    if streamed_stats(spec, design) is not None:
-        # A model of Parquet files draws them on demand (bayeslme.bigdata.effects): 100,000
-        # levels x 4,000 draws would not fit in memory.
-        if "constant_data" in idata.children:  # the PyMC path's statistics
-            del idata["constant_data"]
-        return idata
     stats = design_stats(spec, design)
     nesting = collapsed_nesting(spec, design)
     if nesting is None:

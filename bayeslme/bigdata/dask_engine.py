@@ -17,15 +17,15 @@ from typing import Any
 
 import pandas as pd
 
-from bayeslme.bigdata.parquet import (
-    ENCODER_ROWS,
-    ChunkedStats,
-    ParquetSource,
-    batch_stats,
+from bayeslme.bigdata.first_pass import (
     check_supported,
-    encoder_design,
     levels_from_distinct,
+    nesting_from_counts,
+    pair_columns,
 )
+from bayeslme.bigdata.parquet import ENCODER_ROWS, ChunkedStats, batch_stats, encoder_design
+from bayeslme.bigdata.scaling import add_moments, fix_scale_states, scale_moments, scale_states, uses_scale
+from bayeslme.bigdata.source import ParquetSource, dictionary_dtypes
 from bayeslme.errors import DataError
 from bayeslme.formula.checks import DroppedRows
 from bayeslme.formula.design import used_columns
@@ -76,17 +76,27 @@ def dask_chunked_stats(
         term.factor: complete[list(term.factor_columns)].drop_duplicates() for term in formula.group_terms
     }
     queries.update({c: complete[[c]].drop_duplicates() for c in categorical})
-    n_rows, missing, kept, *distinct = _compute(
-        client, frame.shape[0], frame.isna().sum(), complete.shape[0], *queries.values()
+    pairs = complete[pair_columns(formula)].drop_duplicates().shape[0]
+    n_rows, missing, kept, n_pairs, *distinct = _compute(
+        client, frame.shape[0], frame.isna().sum(), complete.shape[0], pairs, *queries.values()
     )
     if kept == 0:
         raise DataError(
             f"no rows left after dropping rows with missing values (missing per column: {missing})"
         )
-    levels = levels_from_distinct(formula, dict(zip(queries, distinct, strict=True)), categorical)
+    dtypes = dictionary_dtypes(source.paths, used)
+    levels = levels_from_distinct(formula, dict(zip(queries, distinct, strict=True)), categorical, dtypes)
+    nested = nesting_from_counts(formula, levels, int(n_pairs))
     first = next(part for part in (p.head(ENCODER_ROWS) for p in complete.partitions) if len(part))
     encoder = encoder_design(formula, first, family, levels)
-    parts = [dask.delayed(batch_stats)(encoder, part) for part in complete.to_delayed()]
+    states: tuple[tuple[float, float], ...] = ()
+    if uses_scale(formula):
+        moments = [dask.delayed(scale_moments)(encoder, part) for part in complete.to_delayed()]
+        (summed,) = _compute(client, dask.delayed(lambda items: reduce(add_moments, items))(moments))
+        states = scale_states(summed)
+        fix_scale_states(encoder, states)
+    parts = [dask.delayed(batch_stats)(encoder, part, nested) for part in complete.to_delayed()]
     (total,) = _compute(client, dask.delayed(lambda stats: reduce(lambda a, b: a + b, stats))(parts))
     by_column = {c: int(v) for c, v in missing.items() if v}
-    return ChunkedStats(total, encoder, levels, DroppedRows(int(n_rows - kept), by_column), int(n_rows))
+    dropped = DroppedRows(int(n_rows - kept), by_column)
+    return ChunkedStats(total, encoder, levels, dropped, int(n_rows), nested, states)

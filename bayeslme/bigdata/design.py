@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayeslme.backend.nested_stats import NestedStats, Nesting
 from bayeslme.backend.suffstats import GroupStats
 from bayeslme.bigdata.parquet import ParquetSource, chunked_stats, scan_parquet
-from bayeslme.bigdata.rawstats import RawStats
+from bayeslme.bigdata.rawstats import NestedRawStats, RawStats
 from bayeslme.errors import DataError
 from bayeslme.formula.checks import DroppedRows
 from bayeslme.formula.design import Design, FactorDesign
@@ -38,6 +39,7 @@ __all__ = [
     "source_stats",
     "stats_dataset",
     "streamed_design",
+    "streamed_nesting",
     "streamed_parts",
     "streamed_stats",
 ]
@@ -58,9 +60,11 @@ class StreamedDesign:
     """The design of a model fitted from statistics (see the module docstring)."""
 
     encoder: Design = field(repr=False)
-    raw: RawStats = field(repr=False)
+    raw: RawStats | NestedRawStats = field(repr=False)
     dropped: DroppedRows
     source: ParquetSource
+    nested: tuple[tuple[str, str], ...] = ()
+    scale_states: tuple[tuple[float, float], ...] = ()
 
     @property
     def formula(self) -> FormulaSpec:
@@ -97,14 +101,24 @@ class StreamedDesign:
                 return factor
         raise KeyError(name)
 
-    def effect_draws(self, spec: Any, posterior: Any, name: str, random_seed: int | None) -> np.ndarray:
+    def effect_draws(
+        self, spec: Any, posterior: Any, name: str, random_seed: int | None, levels: Any = None
+    ) -> np.ndarray:
         """Draws of the factor's group effects ``name`` (``u`` or ``z``), made on demand.
 
-        See :mod:`bayeslme.bigdata.effects`; raises ``KeyError`` for another name.
+        ``levels`` (indices) draws only those levels' blocks. See
+        :mod:`bayeslme.bigdata.effects`; raises ``KeyError`` for another name.
         """
         from bayeslme.bigdata.effects import effect_draws
 
-        return effect_draws(spec, self.raw.centered(spec.column_means), posterior, name, random_seed)
+        return effect_draws(spec, self.raw, posterior, name, random_seed, levels)
+
+    def level_blocks(self, name: str) -> list[np.ndarray]:
+        """The levels of factor ``name`` drawn together, block by block (a table summarises each in turn)."""
+        from bayeslme.bigdata.effects import level_blocks
+
+        position = [factor.name for factor in self.encoder.factors].index(name)
+        return [block[position] for block in level_blocks(self.raw)]
 
     def fixed_variance(self, b: np.ndarray) -> np.ndarray:
         """:math:`V_F`, the variance over rows of :math:`Xb` (``n - 1``), per draw of ``b`` (..., p)."""
@@ -121,7 +135,8 @@ class StreamedDesign:
 
     def factor_moment(self, name: str) -> np.ndarray:
         """:math:`Z^\\top Z / n` of the factor, over all rows (Johnson's random-slope variance)."""
-        return self.raw.ZZ.sum(axis=0) / float(self.raw.n_obs)
+        position = [factor.name for factor in self.encoder.factors].index(name)
+        return self.raw.per_factor[position].ZZ.sum(axis=0) / float(self.raw.n_obs)
 
     @property
     def n_obs(self) -> int:
@@ -178,12 +193,15 @@ class StreamedDesign:
         raw, n = self.raw, float(self.raw.n_obs)
         means = raw.column_means
         x_sds = np.sqrt(np.maximum(np.diag(raw.XX) / n - means**2, 0.0))
-        z_sum, z_sq = raw.Z1.sum(axis=0), np.einsum("gkk->k", raw.ZZ)
-        z_sds = np.sqrt(np.maximum(z_sq / n - (z_sum / n) ** 2, 0.0))
+        z_sds = []
+        for own in raw.per_factor:
+            z_sum, z_sq = own.Z1.sum(axis=0), np.einsum("gkk->k", own.ZZ)
+            sds = np.sqrt(np.maximum(z_sq / n - (z_sum / n) ** 2, 0.0))
+            z_sds.append(tuple(float(s) if s > 0 else 1.0 for s in sds))
         return ColumnScales(
             x_means=tuple(map(float, means)),
             x_sds=tuple(float(s) if s > 0 else 1.0 for s in x_sds),
-            z_sds=(tuple(float(s) if s > 0 else 1.0 for s in z_sds),),
+            z_sds=tuple(z_sds),
         )
 
     def response_moments(self) -> tuple[float, float]:
@@ -196,39 +214,72 @@ class StreamedDesign:
 RAW_FIELDS = ("counts", "ZZ", "ZX", "Zy", "Z1", "X1", "XX", "Xy", "y1", "yy")
 
 
+def _variables(prefix: str, arrays: dict[str, Any]) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+    return {
+        prefix + name: (tuple(f"{prefix}{name}_{i}" for i in range(np.ndim(v))), np.asarray(v))
+        for name, v in arrays.items()
+    }
+
+
+def _raw_fields(raw: RawStats) -> dict[str, Any]:
+    return {name: getattr(raw, name) for name in RAW_FIELDS}
+
+
 def stats_dataset(design: StreamedDesign) -> xr.Dataset:
     """The design's sums, dropped rows and file list as a dataset (what a saved fit keeps)."""
     raw = design.raw
-    data = {
-        name: (
-            tuple(f"{name}_{i}" for i in range(np.ndim(getattr(raw, name)))),
-            np.asarray(getattr(raw, name)),
-        )
-        for name in RAW_FIELDS
-    }
     attrs = {
         "dropped": json.dumps({"count": design.dropped.count, "by_column": design.dropped.by_column}),
         "paths": json.dumps(list(design.source.paths)),
+        "nested": json.dumps([list(pair) for pair in design.nested]),
+        "scale_states": json.dumps([list(state) for state in design.scale_states]),
     }
-    return xr.Dataset(data, attrs=attrs)
+    if isinstance(raw, RawStats):
+        return xr.Dataset(_variables("", _raw_fields(raw)), attrs=attrs)
+    data = {
+        **_variables("outer_", _raw_fields(raw.outer)),
+        **_variables("inner_", _raw_fields(raw.inner)),
+        **_variables("", {"cross": raw.cross, "parent": raw.parent}),
+    }
+    return xr.Dataset(data, attrs={**attrs, "outer_position": raw.outer_position})
+
+
+def _raw_from(dataset: xr.Dataset, prefix: str) -> RawStats:
+    values = {name: dataset[prefix + name].values for name in RAW_FIELDS}
+    return RawStats(**{k: (float(v) if k in ("y1", "yy") else v) for k, v in values.items()})
 
 
 def design_from_saved(spec: Any, rows: pd.DataFrame, dataset: xr.Dataset) -> StreamedDesign:
     """Rebuild a :class:`StreamedDesign` from :func:`stats_dataset` and the encoder's rows."""
+    from bayeslme.bigdata.scaling import fix_scale_states
     from bayeslme.formula.design import build_design
     from bayeslme.formula.parse import parse_formula
 
     encoder = build_design(
         parse_formula(spec.formula), rows, family=spec.family, levels=spec.levels, check_rank=False
     )
-    values = {name: dataset[name].values for name in RAW_FIELDS}
-    raw = RawStats(**{k: (float(v) if k in ("y1", "yy") else v) for k, v in values.items()})
+    states = tuple(tuple(state) for state in json.loads(dataset.attrs.get("scale_states", "[]")))
+    if states:
+        fix_scale_states(encoder, states)
+    raw: RawStats | NestedRawStats
+    if "outer_position" in dataset.attrs:
+        raw = NestedRawStats(
+            outer=_raw_from(dataset, "outer_"),
+            inner=_raw_from(dataset, "inner_"),
+            cross=dataset["cross"].values,
+            parent=dataset["parent"].values,
+            outer_position=int(dataset.attrs["outer_position"]),
+        )
+    else:
+        raw = _raw_from(dataset, "")
     dropped = json.loads(dataset.attrs["dropped"])
     return StreamedDesign(
         encoder=encoder,
         raw=raw,
         dropped=DroppedRows(int(dropped["count"]), dict(dropped["by_column"])),
         source=ParquetSource(tuple(json.loads(dataset.attrs["paths"]))),
+        nested=tuple(tuple(pair) for pair in json.loads(dataset.attrs.get("nested", "[]"))),
+        scale_states=states,
     )
 
 
@@ -245,7 +296,14 @@ def streamed_design(formula: FormulaSpec, data: Any, *, family: str = "gaussian"
     """Read the files ``data`` names and keep their statistics (see ``chunked_stats``)."""
     source = data if isinstance(data, ParquetSource) else scan_parquet(data)
     chunked = source_stats(formula, source, family=family)
-    return StreamedDesign(encoder=chunked.encoder, raw=chunked.raw, dropped=chunked.dropped, source=source)
+    return StreamedDesign(
+        encoder=chunked.encoder,
+        raw=chunked.raw,
+        dropped=chunked.dropped,
+        source=source,
+        nested=chunked.nested,
+        scale_states=chunked.scale_states,
+    )
 
 
 def streamed_parts(
@@ -264,12 +322,21 @@ def streamed_parts(
         response_scale=(mean, sd or 1.0),
         family_priors=family.family_priors(y_sd=sd),
         scales=design.column_scales(),
+        nested=design.nested,
     )
     return design, spec
 
 
-def streamed_stats(spec: Any, design: Any) -> GroupStats | None:
+def streamed_stats(spec: Any, design: Any) -> GroupStats | NestedStats | None:
     """The centred statistics of a streamed design; ``None`` for a design of rows."""
     if not isinstance(design, StreamedDesign):
         return None
     return design.raw.centered(spec.column_means)
+
+
+def streamed_nesting(design: Any) -> Nesting | None:
+    """The nesting of a streamed design's two factors; ``None`` for one factor or a design of rows."""
+    if not isinstance(design, StreamedDesign) or not isinstance(design.raw, NestedRawStats):
+        return None
+    outer = design.raw.outer_position
+    return Nesting(outer, 1 - outer, design.raw.parent)

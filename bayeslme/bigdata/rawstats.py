@@ -14,7 +14,10 @@ and :meth:`RawStats.centered` shifts them afterwards, exactly:
     X_c^\\top y = X^\\top y - m\\, (1^\\top y),
 
 with :math:`m = X^\\top 1 / n` on the slope columns (the intercept column
-is not centred). Numpy only.
+is not centred). Two nested factors (:class:`NestedRawStats`) keep both
+factors' sums, the per-inner-level cross products :math:`Z^{B\\top}_i Z^A_i`
+(which do not involve :math:`X`, so need no shift) and the map of inner to
+outer levels. Numpy only.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayeslme.backend.nested_stats import NestedStats
 from bayeslme.backend.suffstats import GroupStats, segment_sums
 
-__all__ = ["RawStats"]
+__all__ = ["NestedRawStats", "RawStats"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,11 @@ class RawStats:
         """Means of the fixed columns over all rows (the spec's ``x_means``)."""
         return self.X1 / max(self.n_obs, 1)
 
+    @property
+    def per_factor(self) -> tuple[RawStats, ...]:
+        """Each factor's sums, in the design's factor order (here the one factor's)."""
+        return (self,)
+
     def centered(self, centre: np.ndarray) -> GroupStats:
         """:class:`GroupStats` with ``X`` shifted by ``centre`` (0 for columns left as they are)."""
         m = np.asarray(centre, dtype=float)
@@ -104,4 +113,75 @@ class RawStats:
             Xy=self.Xy - m * self.y1,
             yy=self.yy,
             n_obs=self.n_obs,
+        )
+
+
+@dataclass(frozen=True)
+class NestedRawStats:
+    """Sums of two nested factors' rows: inner level ``i`` lies within outer level ``parent[i]``.
+
+    Both :class:`RawStats` hold the same totals (``X1``, ``XX``, ``Xy``,
+    ``y1``, ``yy``), read through this object's properties.
+    """
+
+    outer: RawStats
+    inner: RawStats
+    cross: np.ndarray  # (I, k_b, k_a): Z^B_i' Z^A_i
+    parent: np.ndarray  # (I,) outer level of each inner level, -1 for one not in the rows yet
+    outer_position: int  # position of the outer factor in the design's factors
+
+    @classmethod
+    def from_rows(
+        cls,
+        y: np.ndarray,
+        X: np.ndarray,
+        outer: tuple[np.ndarray, np.ndarray, int],
+        inner: tuple[np.ndarray, np.ndarray, int],
+        outer_position: int,
+    ) -> NestedRawStats:
+        """The sums of a block of rows; ``outer`` and ``inner`` are each factor's ``(Z, index, n_levels)``."""
+        (Za, index_a, n_a), (Zb, index_b, n_b) = outer, inner
+        Za, Zb = np.asarray(Za, dtype=float), np.asarray(Zb, dtype=float)
+        index_a, index_b = np.asarray(index_a, dtype=np.int64), np.asarray(index_b, dtype=np.int64)
+        ka, kb = Za.shape[1], Zb.shape[1]
+        parent = np.full(n_b, -1, dtype=np.int64)
+        parent[index_b] = index_a
+        return cls(
+            outer=RawStats.from_rows(y, X, Za, index_a, n_a),
+            inner=RawStats.from_rows(y, X, Zb, index_b, n_b),
+            cross=segment_sums(index_b, n_b, Zb[:, :, None] * Za[:, None, :]).reshape(n_b, kb, ka),
+            parent=parent,
+            outer_position=outer_position,
+        )
+
+    def __add__(self, other: NestedRawStats) -> NestedRawStats:
+        """Sums of both blocks of rows (the nesting was checked before reading them)."""
+        return NestedRawStats(
+            outer=self.outer + other.outer,
+            inner=self.inner + other.inner,
+            cross=self.cross + other.cross,
+            parent=np.maximum(self.parent, other.parent),
+            outer_position=self.outer_position,
+        )
+
+    @property
+    def per_factor(self) -> tuple[RawStats, RawStats]:
+        """Each factor's sums, in the design's factor order."""
+        return (self.outer, self.inner) if self.outer_position == 0 else (self.inner, self.outer)
+
+    n_obs = property(lambda self: self.outer.n_obs, doc="Rows summed.")
+    X1 = property(lambda self: self.outer.X1, doc="Column sums of X.")
+    XX = property(lambda self: self.outer.XX, doc="X'X.")
+    Xy = property(lambda self: self.outer.Xy, doc="X'y.")
+    y1 = property(lambda self: self.outer.y1, doc="Sum of y.")
+    yy = property(lambda self: self.outer.yy, doc="y'y.")
+    column_means = property(lambda self: self.outer.column_means, doc="Means of the fixed columns.")
+
+    def centered(self, centre: np.ndarray) -> NestedStats:
+        """:class:`NestedStats` with ``X`` shifted by ``centre``."""
+        return NestedStats(
+            outer=self.outer.centered(centre),
+            inner=self.inner.centered(centre),
+            cross=self.cross,
+            parent=self.parent,
         )

@@ -12,6 +12,12 @@ R's, as stateful transforms: the centre and scale, or the knots, come from
 the fitting data and serve new data too. numpy is available as ``np``
 (``np.log(x)``).
 
+When the rows come in batches (a model of Parquet files), ``scale``'s state
+is decided from all of them: within :func:`collecting_moments` each call
+records the moments of its argument instead of transforming it, and within
+:func:`presetting_states` each call takes its state from a list, in call
+order (formulae evaluates the terms in the same order every time).
+
 formulae's own transforms (``center``, ``standardize``, ``poly``, ``C``, ...)
 keep their formulae meaning; ``poly(x, k)`` equals R's orthogonal
 polynomials.
@@ -21,17 +27,21 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from bayeslme.errors import FormulaError
 from bayeslme.formula import levels as _levels
 from bayeslme.formula import splines
 from bayeslme.formula.rsyntax import BS_CALLEE, SCALE_CALLEE
 
-__all__ = ["NAMESPACE", "formulae_keeps_state"]
+__all__ = ["NAMESPACE", "collecting_moments", "formulae_keeps_state", "presetting_states", "scale_state"]
 
 _log = logging.getLogger("bayeslme")
 
@@ -129,6 +139,45 @@ def r_as_numeric(x: Any) -> np.ndarray:
     return pd.to_numeric(pd.Series(np.asarray(x)), errors="raise").to_numpy(dtype=float)
 
 
+_MODE: ContextVar[tuple[str, list] | None] = ContextVar("bayeslme_stateful_mode", default=None)
+
+
+@contextmanager
+def collecting_moments() -> Iterator[list[tuple]]:
+    """Within: each ``scale()`` call appends ``(n, sum, sum of squares, center, scale)`` of its argument.
+
+    The call returns its argument unchanged; other stateful transforms raise
+    :class:`~bayeslme.errors.FormulaError` (their state needs every value at once).
+    """
+    items: list[tuple] = []
+    token = _MODE.set(("collect", items))
+    try:
+        yield items
+    finally:
+        _MODE.reset(token)
+
+
+@contextmanager
+def presetting_states(states: list[tuple[float, float]]) -> Iterator[list[tuple[float, float]]]:
+    """Within: each ``scale()`` call takes the next ``(centre, scale)`` of ``states`` as its lasting state."""
+    queue = list(states)
+    token = _MODE.set(("preset", queue))
+    try:
+        yield queue
+    finally:
+        _MODE.reset(token)
+
+
+def scale_state(n: float, total: float, squares: float, center: Any, scale: Any) -> tuple[float, float]:
+    """R's ``scale`` centre and scale from the count, sum and sum of squares of its argument."""
+    m = total / n if center is True else (0.0 if center is False else float(center))
+    if scale is True:
+        s = math.sqrt(max(squares - 2 * m * total + n * m * m, 0.0) / max(n - 1, 1))
+    else:
+        s = 1.0 if scale is False else float(scale)
+    return m, s
+
+
 class _Stateful:
     """A transform that decides its state on its first call (the fitting data) and keeps it."""
 
@@ -137,6 +186,9 @@ class _Stateful:
 
     def __call__(self, x: Any, *args: Any, **kwargs: Any) -> np.ndarray:
         values = _array(x)
+        mode = _MODE.get()
+        if mode is not None:
+            return self.batched(mode[0], mode[1], values, *args, **kwargs)
         if self.state is None:
             self.state = self.fit(values, *args, **kwargs)
         return self.apply(self.state, values)
@@ -146,6 +198,13 @@ class _Stateful:
 
     def apply(self, state: Any, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def batched(self, mode: str, items: list, x: np.ndarray, *args: Any, **kwargs: Any) -> np.ndarray:
+        """A call within :func:`collecting_moments` or :func:`presetting_states`."""
+        name = type(self).__name__.lstrip("_R").lower()
+        raise FormulaError(
+            f"{name}() needs every value of its argument at once; rows read in batches lack it"
+        )
 
 
 class _RScale(_Stateful):
@@ -166,6 +225,16 @@ class _RScale(_Stateful):
 
     def apply(self, state: tuple[float, float], x: np.ndarray) -> np.ndarray:
         return (x - state[0]) / state[1]
+
+    def batched(
+        self, mode: str, items: list, x: np.ndarray, center: Any = True, scale: Any = True
+    ) -> np.ndarray:
+        """Record the moments of ``x`` (``"collect"``), or take the next state (``"preset"``)."""
+        if mode == "collect":
+            items.append((float(x.size), float(x.sum()), float(x @ x), center, scale))
+            return x
+        self.state = items.pop(0)
+        return self.apply(self.state, x)
 
 
 class _RBs(_Stateful):

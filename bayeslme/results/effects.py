@@ -11,20 +11,30 @@ from bayeslme.spec import FactorSpec, ModelSpec
 __all__ = ["coefficient_draws", "group_effects_table", "coefficients_table"]
 
 
-def group_effects_table(factor: FactorSpec, u: np.ndarray, *, prob: float = 0.95) -> pd.DataFrame:
+def _labels(factor: FactorSpec, levels: np.ndarray | None) -> list[str]:
+    return list(factor.levels) if levels is None else [factor.levels[i] for i in levels]
+
+
+def group_effects_table(
+    factor: FactorSpec, u: np.ndarray, *, prob: float = 0.95, levels: np.ndarray | None = None
+) -> pd.DataFrame:
     """Summary of the group effects (deviations from the fixed effects).
 
     Parameters
     ----------
     factor : FactorSpec
     u : ndarray, shape (chain, draw, levels, effects)
+    levels : ndarray, optional
+        Indices of the levels in ``u`` (all, in order, when not given).
 
     Returns
     -------
     pandas.DataFrame
         Index ``(level, effect)``.
     """
-    index = pd.MultiIndex.from_product([factor.levels, factor.effects], names=[factor.name, "effect"])
+    index = pd.MultiIndex.from_product(
+        [_labels(factor, levels), factor.effects], names=[factor.name, "effect"]
+    )
     flat = u.reshape(u.shape[0], u.shape[1], -1)
     return summarize_draws(flat, index, prob=prob, diagnostics=False)
 
@@ -63,10 +73,25 @@ def coefficient_draws(
 
 
 def coefficients_table(
-    factor: FactorSpec, draws: np.ndarray, names: list[str], *, prob: float = 0.95
+    factor: FactorSpec,
+    draws: np.ndarray,
+    names: list[str],
+    *,
+    prob: float = 0.95,
+    levels: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Summary of :func:`coefficient_draws`, index ``(level, coefficient)``."""
-    index = pd.MultiIndex.from_product([factor.levels, names], names=[factor.name, "coefficient"])
+    """Summary of :func:`coefficient_draws`, index ``(level, coefficient)`` (``levels`` as above)."""
+    index = pd.MultiIndex.from_product([_labels(factor, levels), names], names=[factor.name, "coefficient"])
     return summarize_draws(
         draws.reshape(draws.shape[0], draws.shape[1], -1), index, prob=prob, diagnostics=False
     )
+
+
+def in_level_order(factor: FactorSpec, parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Tables of blocks of ``factor``'s levels as one table, levels in the factor's order."""
+    if len(parts) == 1:
+        return parts[0]
+    table = pd.concat(parts)
+    rank = {level: i for i, level in enumerate(factor.levels)}
+    order = np.argsort([rank[level] for level in table.index.get_level_values(0)], kind="stable")
+    return table.iloc[order]

@@ -27,7 +27,7 @@ from bayeslme.results.fit_plots import FitPlots
 from bayeslme.results.fit_predictions import FitPredictions
 from bayeslme.results.fit_tables import FitTables
 from bayeslme.results.view import FAMILY_PARAMETERS, population_var_names
-from bayeslme.spec import ModelSpec
+from bayeslme.spec import FactorSpec, ModelSpec
 
 __all__ = ["Fit", "PriorFit", "load"]
 
@@ -59,17 +59,25 @@ class Fit(FitTables, FitPredictions, FitInterpret):
         """The posterior group as an :class:`xarray.Dataset`."""
         return self.idata["posterior"].to_dataset()
 
-    def draws(self, name: str) -> np.ndarray:
+    def draws(self, name: str, levels: np.ndarray | None = None) -> np.ndarray:
         """Posterior draws of variable ``name`` as (chain, draw, ...) numpy array.
 
+        ``levels`` (indices) picks those levels of a factor's group effects.
         A model of Parquet files stores no group effects; they are drawn here
-        when asked for (:mod:`bayeslme.bigdata.effects`).
+        when asked for (:mod:`bayeslme.bigdata.effects`), only the blocks
+        that hold ``levels`` when given.
         """
         posterior = self.posterior
         on_demand = getattr(self.design, "effect_draws", None)
         if name not in posterior and on_demand is not None:
-            return on_demand(self.spec, posterior, name, self.info.get("random_seed"))
-        return posterior[name].values
+            return on_demand(self.spec, posterior, name, self.info.get("random_seed"), levels)
+        values = posterior[name].values
+        return values if levels is None else values[:, :, levels]
+
+    def level_blocks(self, factor: FactorSpec) -> list[np.ndarray]:
+        """Level indices of ``factor`` to summarise together: all of them, or a Parquet model's blocks."""
+        own = getattr(self.design, "level_blocks", None)
+        return own(factor.name) if own is not None else [np.arange(len(factor.levels))]
 
     def population_var_names(self) -> list[str]:
         """Names of the population-level variables (fixed effects, SDs, cors, family)."""

@@ -114,7 +114,11 @@ class FitTables:
     def random_effects(self, factor: str, *, prob: float = 0.95) -> pd.DataFrame:
         """Posterior group effects (deviations ``u``) of each level of ``factor``."""
         spec = factor_or_error(self.spec, factor)
-        return effects.group_effects_table(spec, self.draws(spec.u_var), prob=prob)
+        parts = [
+            effects.group_effects_table(spec, self.draws(spec.u_var, levels), prob=prob, levels=levels)
+            for levels in self.level_blocks(spec)
+        ]
+        return effects.in_level_order(spec, parts)
 
     def coef(self, factor: str, *, prob: float = 0.95) -> pd.DataFrame:
         """Each level's own coefficients (fixed + group effect), like lme4's ``coef()``.
@@ -130,8 +134,12 @@ class FitTables:
             Index ``(level, coefficient)``; ``.unstack()`` on ``mean`` gives
             lme4's wide layout.
         """
-        draws, names, spec = self._coefficient_draws(factor)
-        return effects.coefficients_table(spec, draws, names, prob=prob)
+        spec = factor_or_error(self.spec, factor)
+        parts = []
+        for levels in self.level_blocks(spec):
+            draws, names, _ = self._coefficient_draws(factor, levels)
+            parts.append(effects.coefficients_table(spec, draws, names, prob=prob, levels=levels))
+        return effects.in_level_order(spec, parts)
 
     def coef_draws(self, factor: str) -> xr.DataArray:
         """Posterior draws of each level's own coefficients (fixed + group effect).
@@ -160,11 +168,13 @@ class FitTables:
         }
         return xr.DataArray(values, dims=list(coords), coords=coords, name="coef")
 
-    def _coefficient_draws(self, factor: str) -> tuple[np.ndarray, list[str], FactorSpec]:
-        """Per-level coefficient draws of ``factor``, its sibling terms (``g.1``, ...) included."""
+    def _coefficient_draws(
+        self, factor: str, levels: np.ndarray | None = None
+    ) -> tuple[np.ndarray, list[str], FactorSpec]:
+        """Per-level coefficient draws of ``factor`` (``levels`` only), sibling terms (``g.1``) included."""
         spec = factor_or_error(self.spec, factor)
         siblings = [f for f in self.spec.factors if f.columns == spec.columns]
-        u = [self.draws(f.u_var) for f in siblings]
+        u = [self.draws(f.u_var, levels) for f in siblings]
         b = self.draws(COEFFICIENTS) if self.spec.fixed else np.zeros(u[0].shape[:2] + (0,))
         values, names = effects.coefficient_draws(self.spec, siblings, b, u)
         return values, names, spec

@@ -44,8 +44,11 @@ class FitLike(Protocol):
     def posterior(self) -> xr.Dataset:
         """The posterior draws."""
 
-    def draws(self, name: str) -> np.ndarray:
-        """Draws of one posterior variable, ``(chain, draw, ...)``."""
+    def draws(self, name: str, levels: np.ndarray | None = None) -> np.ndarray:
+        """Draws of one posterior variable, ``(chain, draw, ...)``; ``levels`` of group effects only."""
+
+    def level_blocks(self, factor: FactorSpec) -> list[np.ndarray]:
+        """Level indices of ``factor`` to summarise together."""
 
     def family_parameters(self) -> list[str]:
         """The family's own parameters present in the posterior."""

@@ -55,6 +55,7 @@ def build_spec(
     response_scale: tuple[float, float] | None = None,
     family_priors: Mapping[str, Prior] | None = None,
     scales: ColumnScales | None = None,
+    nested: tuple[tuple[str, str], ...] | None = None,
 ) -> ModelSpec:
     """Build the :class:`ModelSpec` of a design, resolving every prior.
 
@@ -74,6 +75,9 @@ def build_spec(
     scales : ColumnScales, optional
         Column means and SDs; from ``design``'s rows when not given (a design
         held as statistics passes its own).
+    nested : tuple of (inner, outer) factor names, optional
+        Which factors nest in which (:attr:`ModelSpec.nested`); found on
+        ``design``'s rows when not given.
 
     Raises
     ------
@@ -107,7 +111,7 @@ def build_spec(
         rescor=rescor,
         column_levels=dict(design.column_levels),
         notes=tuple(note for factor in design.factors for note in factor.notes),
-        nested=nested_pairs(design.factors),
+        nested=nested_pairs(design.factors) if nested is None else nested,
     )
 
 

@@ -122,3 +122,75 @@ def test_r2_from_the_sums(fits):
         a.loc[["marginal", "conditional"], "mean"], b.loc[["marginal", "conditional"], "mean"], rtol=1e-4
     )
     assert abs(a.loc["bayes", "mean"] - b.loc["bayes", "mean"]) < 0.2 * b.loc["bayes", "sd"] + 1e-3
+
+
+@pytest.fixture(scope="module")
+def nested_fits(tmp_path_factory):
+    rng = np.random.default_rng(3)
+    n, schools, per = 4000, 20, 4
+    school, klass = rng.integers(0, schools, n), rng.integers(0, per, n)
+    x1 = rng.normal(3, 2, size=n)
+    y = (
+        1.0
+        + 0.5 * x1
+        + rng.normal(0, 0.8, schools)[school]
+        + rng.normal(0, 0.3, schools)[school] * x1
+        + rng.normal(0, 0.5, schools * per)[school * per + klass]
+        + rng.normal(size=n)
+    )
+    frame = pd.DataFrame({"y": y, "x1": x1, "school": school, "klass": klass})
+    directory = tmp_path_factory.mktemp("nested")
+    for k in range(3):
+        frame.iloc[k::3].to_parquet(directory / f"part{k}.parquet")
+    formula = "y ~ scale(x1) + (1 + scale(x1) | school) + (1 | school:klass)"  # scale() from all rows
+    streamed = bl.LMM(formula, str(directory)).fit(random_seed=4, **SETTINGS)
+    memory = bl.LMM(formula, frame).fit(random_seed=4, **SETTINGS)
+    return streamed, memory, frame
+
+
+def test_nested_factors_from_parquet(nested_fits, tmp_path):
+    streamed, memory, frame = nested_fits
+    assert streamed.info["method"] == memory.info["method"] == "collapsed"
+    assert set(streamed.spec.nested) == set(memory.spec.nested) == {("school:klass", "school")}
+    # Statistics equal to rounding (tested in tests/unit/bigdata), so both fits sample one
+    # posterior; their draws start 1e-9 apart and NUTS's trajectories part during warm-up, so
+    # agreement is within Monte Carlo error: ESS >= 170 of 600 draws gives a standard error of at
+    # most 0.08 posterior SD per mean, 0.11 for a difference; 0.35 SD is three of those.
+    for table in ("fixed_effects", "variance_components", "r2"):
+        a, b = getattr(streamed, table)(), getattr(memory, table)()
+        gap = (a["mean"] - b["mean"]).abs() / b["sd"]
+        assert gap.max() < 0.35, (table, gap.max())
+    for factor in ("school", "school:klass"):
+        a, b = streamed.coef(factor)["mean"].to_numpy(), memory.coef(factor)["mean"].to_numpy()
+        assert np.max(np.abs(a - b) / memory.coef(factor)["sd"].to_numpy()) < 0.35, factor
+    np.testing.assert_allclose(
+        streamed.predict(frame.head(5))["mean"], memory.predict(frame.head(5))["mean"], atol=0.05
+    )
+    path = tmp_path / "nested.nc"
+    streamed.save(path)
+    loaded = bl.load(path)
+    assert loaded.spec.nested == streamed.spec.nested
+    assert loaded.design.scale_states == streamed.design.scale_states
+    np.testing.assert_array_equal(loaded.predict(frame.head(5))["mean"], streamed.predict(frame.head(5))["mean"])
+    for name in ("school__u", "school:klass__u"):
+        np.testing.assert_array_equal(loaded.draws(name), streamed.draws(name))
+
+
+def test_tables_over_levels_summarise_block_by_block(nested_fits, monkeypatch):
+    # A table over 100,000 levels would hold every level's draws at once (6.4 GB for 4,000 draws
+    # and two effects); it summarises one block of levels at a time instead: the same table as
+    # one summary of all levels' draws, rows in level order.
+    from bayeslme.bigdata import effects
+    from bayeslme.results.effects import coefficients_table, group_effects_table
+
+    streamed, _, _ = nested_fits
+    monkeypatch.setattr(effects, "BLOCK", 7)  # blocks of about 7 levels: 1-2 schools with their classes
+    for spec in streamed.spec.factors:
+        assert len(streamed.level_blocks(spec)) > 5
+        draws, names, _ = streamed._coefficient_draws(spec.name)
+        pd.testing.assert_frame_equal(streamed.coef(spec.name), coefficients_table(spec, draws, names))
+        whole = group_effects_table(spec, streamed.draws(spec.u_var))
+        pd.testing.assert_frame_equal(streamed.random_effects(spec.name), whole)
+    levels = np.array([5, 2])
+    some = streamed.draws("school:klass__u", levels)
+    np.testing.assert_array_equal(some, streamed.draws("school:klass__u")[:, :, levels])
