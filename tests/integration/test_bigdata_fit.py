@@ -171,7 +171,9 @@ def test_nested_factors_from_parquet(nested_fits, tmp_path):
     loaded = bl.load(path)
     assert loaded.spec.nested == streamed.spec.nested
     assert loaded.design.scale_states == streamed.design.scale_states
-    np.testing.assert_array_equal(loaded.predict(frame.head(5))["mean"], streamed.predict(frame.head(5))["mean"])
+    np.testing.assert_array_equal(
+        loaded.predict(frame.head(5))["mean"], streamed.predict(frame.head(5))["mean"]
+    )
     for name in ("school__u", "school:klass__u"):
         np.testing.assert_array_equal(loaded.draws(name), streamed.draws(name))
 

@@ -71,7 +71,9 @@ def test_statistics_equal_the_in_memory_ones(formula, tmp_path):
     assert chunked.levels.factors["g"] == model.spec.factors[0].levels  # numeric ids: numeric order
     assert dict(chunked.levels.columns) == dict(model.spec.column_levels)
     centre = model.spec.column_means
-    np.testing.assert_allclose(chunked.raw.column_means[centre != 0], centre[centre != 0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        chunked.raw.column_means[centre != 0], centre[centre != 0], rtol=1e-12, atol=1e-12
+    )
     got = chunked.raw.centered(centre)
     for name in ("ZZ", "ZX", "Zy", "XX", "Xy"):
         a, b = getattr(got, name), getattr(expected, name)
