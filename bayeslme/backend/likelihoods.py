@@ -7,7 +7,7 @@ import pymc as pm
 import pytensor.tensor as pt
 from scipy import special
 
-from bayeslme.backend.prior_vars import scalar_scale
+from bayeslme.backend.prior_vars import scalar_probability, scalar_scale
 from bayeslme.backend.rescor import add_correlated_normal
 from bayeslme.families import log_binomial_coefficient
 from bayeslme.formula.rescor import RescorDesign
@@ -100,7 +100,39 @@ def add_likelihood(
         alpha = scalar_scale("alpha", spec.priors["alpha"])
         pm.NegativeBinomial("y", mu=pt.exp(eta), alpha=alpha, observed=y, dims="obs")
     else:
+        _add_other_likelihood(spec, eta, y)
+
+
+def _add_other_likelihood(spec: ModelSpec, eta: pt.TensorVariable, y: pt.TensorVariable) -> None:
+    """The families added with issue 21, in brms's parametrizations (:mod:`bayeslme.families`)."""
+    family = spec.family
+    if family == "gamma":
+        shape = scalar_scale("shape", spec.priors["shape"])
+        pm.Gamma("y", alpha=shape, beta=shape * pt.exp(-eta), observed=y, dims="obs")
+    elif family == "lognormal":
+        sigma = scalar_scale("sigma", spec.priors["sigma"])
+        pm.LogNormal("y", mu=eta, sigma=sigma, observed=y, dims="obs")
+    elif family == "beta":
+        phi = scalar_scale("phi", spec.priors["phi"])
+        mu = pt.sigmoid(eta)
+        pm.Beta("y", alpha=mu * phi, beta=(1 - mu) * phi, observed=y, dims="obs")
+    elif family in _ZERO_MODELS:
+        zero = "zi" if family.startswith("zero_inflated") else "hu"
+        psi = 1 - scalar_probability(zero, spec.priors[zero])  # PyMC's psi: the count part's share
+        kwargs = {"mu": pt.exp(eta)}
+        if family.endswith("negativebinomial"):
+            kwargs["alpha"] = scalar_scale("alpha", spec.priors["alpha"])
+        _ZERO_MODELS[family]("y", psi=psi, observed=y, dims="obs", **kwargs)
+    else:
         raise NotImplementedError(family)  # families are validated before this point
+
+
+_ZERO_MODELS = {
+    "zero_inflated_poisson": pm.ZeroInflatedPoisson,
+    "zero_inflated_negativebinomial": pm.ZeroInflatedNegativeBinomial,
+    "hurdle_poisson": pm.HurdlePoisson,
+    "hurdle_negativebinomial": pm.HurdleNegativeBinomial,
+}
 
 
 def _probit_probability(eta: pt.TensorVariable) -> pt.TensorVariable:

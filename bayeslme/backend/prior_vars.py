@@ -11,7 +11,7 @@ import pytensor.tensor as pt
 from bayeslme.priors import Prior, shape_parameters
 from bayeslme.spec import part_var, prior_data_var, unit_var
 
-__all__ = ["location_vector", "scale_vector", "scalar_scale"]
+__all__ = ["location_vector", "scalar_probability", "scale_vector", "scalar_scale"]
 
 
 def location_vector(
@@ -65,6 +65,11 @@ def scalar_scale(name: str, prior: Prior, *, shared: bool = False) -> pt.TensorV
     """One positive scale parameter stored under ``name``."""
     unit = _unit_rv(unit_var(name), prior.dist, shape_parameters(prior))
     return pm.Deterministic(name, unit * _constant(prior_data_var(name, "scale"), prior.scale, shared))
+
+
+def scalar_probability(name: str, prior: Prior) -> pt.TensorVariable:
+    """One probability stored under ``name``, with a ``uniform(lower, upper)`` prior inside [0, 1]."""
+    return pm.Uniform(name, lower=prior["lower"], upper=prior["upper"])
 
 
 def _constant(name: str, values, shared: bool):

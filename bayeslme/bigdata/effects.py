@@ -130,8 +130,12 @@ def effect_draws(
     out = np.empty((chains * draws, len(wanted), len(factor.effects)))
     for drawn in effect_blocks(spec, raw, posterior, random_seed, (position, wanted)):
         block, u, z = drawn[position]
-        keep = where[block] >= 0
-        out[:, where[block][keep]] = (u if name == factor.u_var else z)[:, keep]
+        values, at = (u if name == factor.u_var else z), where[block]
+        if at[0] >= 0 and np.array_equal(at, np.arange(at[0], at[0] + at.size)):
+            out[:, at[0] : at[0] + at.size] = values  # a run of wanted levels in order: a slice, no gather
+        else:
+            keep = at >= 0
+            out[:, at[keep]] = values[:, keep]
     return out.reshape(chains, draws, *out.shape[1:])
 
 

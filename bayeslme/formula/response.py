@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from bayeslme.errors import DataError, FamilyError, FormulaError
+from bayeslme.families import get_family
 from bayeslme.formula.evaluate import check_evaluated, evaluate_formula
 from bayeslme.formula.parse import FormulaSpec
 from bayeslme.formula.text import split_top_level, unquote_name
@@ -204,8 +205,20 @@ def evaluate_response(formula: FormulaSpec, frame: pd.DataFrame, family: str) ->
         trials = np.ones_like(y)
         _check_binomial(y, trials, name, frame)
         return Response(y, trials)
-    if family in ("poisson", "negativebinomial"):
+    support = get_family(family).support
+    if support == "count":
         _check_counts(y, name, frame, family)
+    elif support == "positive" and not (y > 0).all():
+        raise FamilyError(
+            f"family {family!r} needs a positive response; {name!r} is zero or negative in rows "
+            f"{_rows(frame, ~(y > 0))}"
+        )
+    elif support == "unit" and not ((y > 0) & (y < 1)).all():
+        raise FamilyError(
+            f"family {family!r} needs values strictly between 0 and 1; {name!r} is 0, 1 or outside in "
+            f"rows {_rows(frame, ~((y > 0) & (y < 1)))}. Squeeze them inside with (y * (n - 1) + 0.5) / n "
+            "for n rows (Smithson & Verkuilen 2006; docs/families.md), or model the zeros and ones apart"
+        )
     return Response(y)
 
 

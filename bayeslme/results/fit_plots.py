@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from bayeslme.errors import BayeslmeError
+from bayeslme.errors import BayeslmeError, FamilyError
 from bayeslme.results.view import draw_labels, factor_or_error
 
 if TYPE_CHECKING:
@@ -173,6 +173,11 @@ class FitPlots:
         from bayeslme.results.r2 import r2_draws
 
         draws = r2_draws(fit)
+        if "marginal" not in draws:
+            raise FamilyError(
+                f"family {fit.spec.family!r} has no latent scale (Nakagawa et al. 2017), so no marginal "
+                "and conditional R²; fit.r2() gives its Bayesian R²"
+            )
         return plot_r2_draws(np.asarray(draws["marginal"]), np.asarray(draws["conditional"]), ax=ax)
 
     def ppc(self, *, n_lines: int = 50, random_seed: int | None = 0, ax=None):

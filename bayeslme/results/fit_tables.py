@@ -62,7 +62,8 @@ class FitTables:
         Values are on the link scale for non-Gaussian families. Their ICC uses
         the distribution-specific latent residual variance of Nakagawa et al.
         (2017) (:meth:`bayeslme.families.Family.latent_residual_variance`), and
-        the table has no ``Residual`` rows.
+        the table has no ``Residual`` rows. Families without a latent scale
+        (beta, zero-inflated, hurdle) have no ICC row.
 
         Returns
         -------
@@ -79,7 +80,8 @@ class FitTables:
             return variance.variance_components_table(
                 factors, sds, cors, moments, residual, prob=prob, residual_correlation=correlation
             )
-        residual_variance = self.latent_variances().residual if factors else None
+        latent_scale = factors and get_family(self.spec.family).has_latent_scale
+        residual_variance = self.latent_variances().residual if latent_scale else None
         return variance.variance_components_table(
             factors, sds, cors, moments, None, prob=prob, residual_variance=residual_variance
         )

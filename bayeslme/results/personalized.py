@@ -108,9 +108,12 @@ class Personalized:
         new = build_new_data(self.design, rows)
         rng = np.random.default_rng(random_seed)
         eta = _eta(self, new, rng)
+        family = get_family(self.spec.family)
         mean = inverse_link(self.spec.link, eta)
         if kind == "response":
-            mean = get_family(self.spec.family).draw_response(mean, self.params, rng)
+            mean = family.draw_response(mean, self.params, rng)
+        else:
+            mean = family.mean(mean, self.params)
         return summary_table(mean, new.row_labels, prob)
 
 
@@ -162,7 +165,7 @@ def personalize_fit(
         u_other = flat_draws(fit, fit.spec.factor(other.name).u_var)
         offset = offset + predict.group_contribution(other.Z, other.index, u_other)
         others[other.name] = (u_other, factor_covariance(fit, other.name))
-    residual = new.y[None, :] - offset
+    residual = family.gaussian_response(new.y)[None, :] - offset
     resid_var = per_draw(family.latent_residual_variance(params), b.shape[0])
     mean, cov, log_marginal = conditional_group_effects(
         residual, target.Z, factor_covariance(fit, name), resid_var

@@ -160,9 +160,11 @@ def prediction_draws(
     eta = eta_draws(fit, new, groups=groups, new_groups=new_groups, rng=rng)
     if scale == "link":
         return eta, new.row_labels
-    mean = inverse_link(fit.spec.link, eta)
+    mean = inverse_link(fit.spec.link, eta)  # the location: the count part's mean for zi/hu families
+    family = get_family(fit.spec.family)
+    if kind == "mean":
+        return family.mean(mean, family_params(fit)), new.row_labels
     if kind == "response":
-        family = get_family(fit.spec.family)
         if family.needs_trials and new.trials is None:
             raise DataError(
                 "kind='response' for a binomial model needs the number of trials: include the "

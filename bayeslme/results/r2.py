@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from bayeslme.families import inverse_link
+from bayeslme.families import get_family, inverse_link
 from bayeslme.results.summaries import summarize_draws
 
 if TYPE_CHECKING:
@@ -84,19 +84,24 @@ def r2_draws(fit: FitLike) -> dict[str, np.ndarray]:
 
     Marginal and conditional R² come from :meth:`Fit.latent_variances`
     (:mod:`bayeslme.results.latent`), so every family uses its own
-    distribution-specific variance; Bayesian R² is computed on the response scale.
+    distribution-specific variance; families without one (beta,
+    zero-inflated, hurdle) have Bayesian R² only, computed on the response
+    scale from the expected response (:meth:`Family.mean`).
     """
-    from bayeslme.results.prediction import eta_draws, fitted_new_data
+    from bayeslme.results.prediction import eta_draws, family_params, fitted_new_data
 
     chains, draws = fit.posterior.sizes["chain"], fit.posterior.sizes["draw"]
-    marginal, conditional = fit.latent_variances().r2()
+    family = get_family(fit.spec.family)
+    out = {}
+    if family.has_latent_scale:  # else Nakagawa et al. define no marginal and conditional R²
+        out["marginal"], out["conditional"] = fit.latent_variances().r2()
     own = getattr(fit.design, "bayes_r2", None)  # a design held as statistics sums it
     if own is not None:
-        bayes = own(fit.spec, fit.posterior, fit.info.get("random_seed"))
+        out["bayes"] = own(fit.spec, fit.posterior, fit.info.get("random_seed"))
     else:
         eta = eta_draws(fit, fitted_new_data(fit), groups="conditional", new_groups="error", rng=None)
-        bayes = bayes_r2(fit.design.y, inverse_link(fit.spec.link, eta))
-    out = {"marginal": marginal, "conditional": conditional, "bayes": bayes}
+        mean = family.mean(inverse_link(fit.spec.link, eta), family_params(fit))
+        out["bayes"] = bayes_r2(fit.design.y, mean)
     return {key: np.asarray(value).reshape(chains, draws) for key, value in out.items()}
 
 

@@ -50,11 +50,12 @@ def summarize_draws(
         draws = draws[..., None]
     flat = draws.reshape(-1, draws.shape[-1])
     lower, upper = interval_labels(prob)
+    bounds = np.quantile(flat, [(1 - prob) / 2, 1 - (1 - prob) / 2], axis=0)  # one partition for both
     table = {
         "mean": flat.mean(axis=0),
         "sd": flat.std(axis=0, ddof=1) if flat.shape[0] > 1 else np.full(flat.shape[1], np.nan),
-        lower: np.quantile(flat, (1 - prob) / 2, axis=0),
-        upper: np.quantile(flat, 1 - (1 - prob) / 2, axis=0),
+        lower: bounds[0],
+        upper: bounds[1],
     }
     if diagnostics:
         table.update(_diagnostics(draws))

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FAMILY_PARAMETERS", "FitLike", "draw_labels", "factor_or_error", "population_var_names"]
 
-FAMILY_PARAMETERS = ("sigma", "nu", "alpha", "phi")
+FAMILY_PARAMETERS = ("sigma", "nu", "alpha", "shape", "phi", "zi", "hu")
 
 
 class FitLike(Protocol):

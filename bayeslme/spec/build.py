@@ -222,7 +222,7 @@ def _allowed(key: str) -> tuple[str, ...]:
         return LOCATION_DISTS
     if base == "cor":
         return ("lkj",)
-    if base in ("ar", "cosy", "rho"):
+    if base in ("ar", "cosy", "rho", "zi", "hu"):
         return ("uniform",)
     return SCALE_DISTS
 
