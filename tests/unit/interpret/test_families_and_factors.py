@@ -17,13 +17,22 @@ FAMILIES = {
     "binomial": ("cbind(hits, 10 - hits) ~ arm + week + (1 | patient)", {}),
     "poisson": ("count ~ arm + week + (1 | patient)", {}),
     "negativebinomial": ("count ~ arm + week + (1 | patient)", {}),
+    "gamma": ("score ~ arm + week + (1 | patient)", {}),
+    "lognormal": ("score ~ arm + week + (1 | patient)", {}),
+    "beta": ("share ~ arm + week + (1 | patient)", {}),
+    "zero_inflated_poisson": ("count ~ arm + week + (1 | patient)", {}),
+    "hurdle_negativebinomial": ("count ~ arm + week + (1 | patient)", {}),
 }
 
 
 def _data():
     data = trial_data()
     rng = np.random.default_rng(9)
-    return data.assign(event=rng.integers(0, 2, len(data)), hits=rng.integers(0, 11, len(data)))
+    return data.assign(
+        event=rng.integers(0, 2, len(data)),
+        hits=rng.integers(0, 11, len(data)),
+        share=rng.uniform(0.05, 0.95, len(data)),
+    )
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
