@@ -24,7 +24,7 @@ import xarray as xr
 from arviz_stats.loo import SamplingWrapper
 
 from bayeslme.errors import BayeslmeError, DataError, UnseenLevelsError
-from bayeslme.families import get_family, inverse_link
+from bayeslme.families import get_family
 from bayeslme.formula.levels import factor_labels
 from bayeslme.model import GLMM
 from bayeslme.results.checks import LOG_LIK_VAR, arviz_tree
@@ -55,8 +55,9 @@ def heldout_log_likelihood(fit: Fit, rows: pd.DataFrame, random_seed: int | None
     eta = eta_draws(
         fit, new, groups="conditional", new_groups="sample", rng=np.random.default_rng(random_seed)
     )
-    mean = inverse_link(fit.spec.link, eta)
-    return get_family(fit.spec.family).log_likelihood(new.y, mean, family_params(fit), trials=new.trials)
+    family = get_family(fit.spec.family, fit.spec.link)
+    mean = family.location(fit.spec.link, eta)
+    return family.log_likelihood(new.y, mean, family_params(fit), trials=new.trials)
 
 
 class RefitWrapper(SamplingWrapper):

@@ -9,9 +9,10 @@ from scipy import special
 
 from bayeslme.backend.prior_vars import scalar_probability, scalar_scale
 from bayeslme.backend.rescor import add_correlated_normal
-from bayeslme.families import log_binomial_coefficient
+from bayeslme.families import link_function, log_binomial_coefficient
 from bayeslme.formula.rescor import RescorDesign
 from bayeslme.spec import ModelSpec
+from bayeslme.spec.names import THRESHOLD_DIM, THRESHOLDS
 
 __all__ = ["RESPONSE_DATA", "RESPONSE_NORMALISER", "add_likelihood"]
 
@@ -100,10 +101,12 @@ def add_likelihood(
         alpha = scalar_scale("alpha", spec.priors["alpha"])
         pm.NegativeBinomial("y", mu=pt.exp(eta), alpha=alpha, observed=y, dims="obs")
     else:
-        _add_other_likelihood(spec, eta, y)
+        _add_other_likelihood(spec, eta, y, y_values)
 
 
-def _add_other_likelihood(spec: ModelSpec, eta: pt.TensorVariable, y: pt.TensorVariable) -> None:
+def _add_other_likelihood(
+    spec: ModelSpec, eta: pt.TensorVariable, y: pt.TensorVariable, y_values: np.ndarray
+) -> None:
     """The families added with issue 21, in brms's parametrizations (:mod:`bayeslme.families`)."""
     family = spec.family
     if family == "gamma":
@@ -116,6 +119,10 @@ def _add_other_likelihood(spec: ModelSpec, eta: pt.TensorVariable, y: pt.TensorV
         phi = scalar_scale("phi", spec.priors["phi"])
         mu = pt.sigmoid(eta)
         pm.Beta("y", alpha=mu * phi, beta=(1 - mu) * phi, observed=y, dims="obs")
+    elif family == "cumulative":
+        thresholds = _thresholds(spec, y_values)
+        kinds = {"logit": pm.OrderedLogistic, "probit": pm.OrderedProbit}
+        kinds[spec.link]("y", eta=eta, cutpoints=thresholds, compute_p=False, observed=y - 1, dims="obs")
     elif family in _ZERO_MODELS:
         zero = "zi" if family.startswith("zero_inflated") else "hu"
         psi = 1 - scalar_probability(zero, spec.priors[zero])  # PyMC's psi: the count part's share
@@ -125,6 +132,23 @@ def _add_other_likelihood(spec: ModelSpec, eta: pt.TensorVariable, y: pt.TensorV
         _ZERO_MODELS[family]("y", psi=psi, observed=y, dims="obs", **kwargs)
     else:
         raise NotImplementedError(family)  # families are validated before this point
+
+
+def _thresholds(spec: ModelSpec, y: pt.TensorVariable) -> pt.TensorVariable:
+    """An ordinal model's increasing cut points, started at the empirical cumulative proportions' link."""
+    prior = spec.priors[THRESHOLDS]
+    observed = np.asarray(y.get_value() if hasattr(y, "get_value") else y.data, dtype=float)
+    K = len(spec.response_levels or ())
+    share = np.clip(
+        np.cumsum(np.bincount(observed.astype(int) - 1, minlength=K))[:-1] / observed.size, 0.02, 0.98
+    )
+    start = np.maximum.accumulate(link_function(spec.link, share) + np.arange(K - 1) * 1e-3)
+    kwargs = {"dims": THRESHOLD_DIM, "transform": pm.distributions.transforms.ordered, "initval": start}
+    if prior.dist == "flat":
+        return pm.Flat(THRESHOLDS, **kwargs)
+    if prior.dist == "normal":
+        return pm.Normal(THRESHOLDS, mu=prior["mu"], sigma=prior["sigma"], **kwargs)
+    return pm.StudentT(THRESHOLDS, nu=prior["nu"], mu=prior["mu"], sigma=prior["sigma"], **kwargs)
 
 
 _ZERO_MODELS = {

@@ -31,7 +31,7 @@ from bayeslme.backend.components import factor_scales, fixed_coefficients, scale
 from bayeslme.backend.likelihoods import add_likelihood
 from bayeslme.formula.design import Design
 from bayeslme.spec import FactorSpec, ModelSpec
-from bayeslme.spec.names import FIXED_DIM
+from bayeslme.spec.names import FIXED_DIM, THRESHOLD_DIM, threshold_labels
 
 __all__ = ["build_pymc_model", "model_coords"]
 
@@ -48,6 +48,8 @@ def model_coords(spec: ModelSpec, n_obs: int) -> dict[str, list]:
         coords[factor.effect_dim] = list(factor.effects)
         if factor.pairs():
             coords[factor.pair_dim] = factor.pair_labels()
+    if spec.response_levels is not None:
+        coords[THRESHOLD_DIM] = threshold_labels(spec.response_levels)
     return coords
 
 

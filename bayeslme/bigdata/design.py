@@ -167,6 +167,7 @@ class StreamedDesign:
     offset = None
     trials = None
     rescor = None
+    response_levels = None
 
     @property
     def y(self) -> np.ndarray:

@@ -34,7 +34,8 @@ the ICC and the latent-scale R²:
 
 * gaussian: :math:`\\sigma^2`; student_t: :math:`\\sigma^2 \\nu / (\\nu - 2)`
   (infinite for :math:`\\nu \\le 2`); lognormal: :math:`\\sigma^2` (log scale);
-* bernoulli / binomial: :math:`\\pi^2 / 3` (logit), :math:`1` (probit);
+* bernoulli / binomial / cumulative: :math:`\\pi^2 / 3` (logit), :math:`1`
+  (probit), the latent variable's residual variance;
 * poisson (lognormal approximation): :math:`\\ln(1 + 1/\\lambda)`;
 * negativebinomial (lognormal approximation):
   :math:`\\ln(1 + 1/\\lambda + 1/\\alpha)`;
@@ -60,8 +61,11 @@ linear mixed-effects models revisited and expanded. *J. R. Soc. Interface*, 14.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bayeslme.errors import FamilyError
 from bayeslme.families.base import Family, expected_count, log_binomial_coefficient
+from bayeslme.families.ordinal import Cumulative
 from bayeslme.families.positive import Beta, Gamma, LogNormal
 from bayeslme.families.standard import Bernoulli, Binomial, Gaussian, NegativeBinomial, Poisson, StudentT
 from bayeslme.families.zeros import Hurdle, ZeroInflated
@@ -94,6 +98,7 @@ FAMILIES: dict[str, Family] = {
     ),
     "hurdle_poisson": Hurdle("hurdle_poisson", ("log",), count="poisson"),
     "hurdle_negativebinomial": Hurdle("hurdle_negativebinomial", ("log",), count="negativebinomial"),
+    "cumulative": Cumulative("cumulative", ("logit", "probit")),
 }
 
 ALIASES = {
@@ -104,8 +109,8 @@ ALIASES = {
 """brms's spellings of the negative binomial families."""
 
 
-def get_family(name: str) -> Family:
-    """Look up a family by name (or a brms spelling in :data:`ALIASES`).
+def get_family(name: str, link: str | None = None) -> Family:
+    """Look up a family by name (or a brms spelling in :data:`ALIASES`), bound to ``link`` when given.
 
     Raises
     ------
@@ -113,6 +118,7 @@ def get_family(name: str) -> Family:
         For an unknown family, listing the known ones.
     """
     try:
-        return FAMILIES[ALIASES.get(name, name)]
+        family = FAMILIES[ALIASES.get(name, name)]
     except KeyError:
         raise FamilyError(f"unknown family {name!r}; choose one of {sorted(FAMILIES)}") from None
+    return family if link is None else replace(family, link=family.check_link(link))

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import special
 
 from bayeslme.errors import FamilyError
-from bayeslme.links import link_function
+from bayeslme.links import inverse_link, link_function
 from bayeslme.priors import Prior
 
 __all__ = ["Family", "expected_count", "log_binomial_coefficient"]
@@ -57,11 +57,15 @@ class Family:
     has_sigma : bool
         Whether the family has a residual SD ``sigma`` on the scale of the
         linear predictor (Gaussian, Student-t, lognormal).
+    link : str, optional
+        The model's link, for the families whose maths need it beyond
+        :meth:`location` (ordinal); :func:`bayeslme.families.get_family` sets it.
     """
 
     name: str
     links: tuple[str, ...]
     has_sigma: bool = False
+    link: str | None = None
 
     def default_link(self) -> str:
         """The canonical link."""
@@ -75,6 +79,15 @@ class Family:
                 f"family {self.name!r} does not support link {link!r}; use one of {list(self.links)}"
             )
         return link
+
+    @property
+    def has_intercept(self) -> bool:
+        """Whether the linear predictor keeps the formula's intercept (not for ordinal models)."""
+        return True
+
+    def location(self, link: str, eta: np.ndarray) -> np.ndarray:
+        """The distribution's location ``mu`` from the linear predictor: the inverse link."""
+        return inverse_link(link, eta)
 
     @property
     def needs_trials(self) -> bool:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from bayeslme.errors import UnseenLevelsError
+from bayeslme.families import get_family
 from bayeslme.formula.centering import CenteringState, add_centering_columns
 from bayeslme.formula.checks import DroppedRows, check_collinear, check_finite, check_frame, drop_missing
 from bayeslme.formula.columns import check_generated_names, direct_variables, predictor_columns, used_columns
@@ -74,6 +75,8 @@ class Design:
     offset: np.ndarray | None = None
     rescor: RescorDesign | None = None
     column_levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    response_levels: tuple[str, ...] | None = None  # an ordinal response's categories, in order
+    intercept_dropped: bool = False  # formulae's intercept column left out (ordinal: thresholds instead)
 
     @property
     def n_obs(self) -> int:
@@ -156,6 +159,9 @@ def build_design(
     fixed_text, offsets = split_offsets(formula.fixed)
     response = evaluate_response(formula, frame, family)
     X, fixed_names, fixed_matrix = _fixed_design(fixed_text, coded, formula)
+    intercept_dropped = not get_family(family).has_intercept and fixed_names[:1] == ("Intercept",)
+    if intercept_dropped:  # the coding of categorical predictors stays that of a model with an intercept
+        X, fixed_names = X[:, 1:], fixed_names[1:]
     check_evaluated(response.y, [formula.response], frame)
     check_evaluated(X, list(fixed_names), frame)
     if check_rank:
@@ -176,6 +182,8 @@ def build_design(
         fixed_matrix=fixed_matrix,
         term_matrices=term_matrices,
         trials=response.trials,
+        response_levels=response.levels,
+        intercept_dropped=intercept_dropped,
         offset=evaluate_offset(offsets, frame),
         rescor=rescor,
         column_levels=column_levels,

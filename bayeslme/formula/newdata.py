@@ -20,7 +20,7 @@ from bayeslme.formula.design import Design, check_finite, encode_predictors, use
 from bayeslme.formula.evaluate import evaluate_new, formula_response
 from bayeslme.formula.factors import factor_index
 from bayeslme.formula.levels import factor_labels
-from bayeslme.formula.response import binomial_parts, evaluate_offset, split_offsets
+from bayeslme.formula.response import binomial_parts, evaluate_offset, ordinal_codes, split_offsets
 
 __all__ = ["NewData", "NewFactor", "build_new_data", "predictor_data_columns"]
 
@@ -123,11 +123,15 @@ def build_new_data(design: Design, data: pd.DataFrame, *, require_response: bool
         X = np.zeros((len(frame), 0))
     else:
         X = evaluate_new(design.fixed_matrix, frame)
+        X = X[:, 1:] if design.intercept_dropped else X
     factors = _new_factors(design, frame)
     y = None
     has_response = all(name in data.columns for name in response_vars)
     if has_response and not data[list(response_vars)].isna().any().any():
-        y = formula_response(formula.fixed_formula, frame)
+        if design.response_levels is not None:  # ordinal: category numbers against the fit's categories
+            y = ordinal_codes(frame[formula.response], design.response_levels, formula.response)
+        else:
+            y = formula_response(formula.fixed_formula, frame)
     elif require_response:
         raise DataError(f"newdata must contain the response {formula.response!r} without missing values")
     _, offsets = split_offsets(formula.fixed)

@@ -40,6 +40,7 @@ import pandas as pd
 from bayeslme.errors import DataError, FamilyError, FormulaError
 from bayeslme.families import get_family
 from bayeslme.formula.evaluate import check_evaluated, evaluate_formula
+from bayeslme.formula.levels import column_levels, labels, positions
 from bayeslme.formula.parse import FormulaSpec
 from bayeslme.formula.text import split_top_level, unquote_name
 
@@ -64,11 +65,15 @@ class Response:
         Number of trials per row (binomial), else ``None``.
     success : str or None
         For a two-level Bernoulli response, the level coded 1.
+    levels : tuple of str or None
+        For an ordinal response, its categories in order; ``y`` holds each
+        row's category number (1 for the first).
     """
 
     y: np.ndarray
     trials: np.ndarray | None = None
     success: str | None = None
+    levels: tuple[str, ...] | None = None
 
 
 def binomial_parts(response: str, formula_text: str) -> tuple[str, str, str] | None:
@@ -194,6 +199,8 @@ def evaluate_response(formula: FormulaSpec, frame: pd.DataFrame, family: str) ->
     if family == "bernoulli":
         y, success = _bernoulli_values(frame, name, formula.text)
         return Response(y, success=success)
+    if get_family(family).support == "ordinal":
+        return _ordinal_response(frame, name)
     y = _evaluate_expression(name, frame, formula.text)
     if family == "binomial":
         if not np.isin(y, (0.0, 1.0)).all():
@@ -220,6 +227,39 @@ def evaluate_response(formula: FormulaSpec, frame: pd.DataFrame, family: str) ->
             "for n rows (Smithson & Verkuilen 2006; docs/families.md), or model the zeros and ones apart"
         )
     return Response(y)
+
+
+def _ordinal_response(frame: pd.DataFrame, name: str) -> Response:
+    """Category numbers of an ordinal response column, levels in their order (category order, else sorted)."""
+    column_name = unquote_name(name)
+    if column_name not in frame.columns:
+        raise FamilyError(f"an ordinal response must be a column of the data; {name!r} is not one")
+    column = frame[column_name]
+    levels = column_levels(column)
+    if len(levels) < 2:
+        raise FamilyError(
+            f"ordinal response {name!r} has one level ({levels[0]!r}) in all {len(frame)} rows; "
+            "an ordinal model needs at least two categories"
+        )
+    return Response(ordinal_codes(column, levels, name), levels=levels)
+
+
+def ordinal_codes(column: pd.Series, levels: tuple[str, ...], name: str) -> np.ndarray:
+    """Category numbers (1 = the first of ``levels``) of an ordinal response column.
+
+    Raises
+    ------
+    FamilyError
+        A value that is none of ``levels``, naming the rows.
+    """
+    codes = positions(labels(column), levels)
+    if (codes < 0).any():
+        unknown = sorted(set(labels(column)[codes < 0]))[:5]
+        raise FamilyError(
+            f"ordinal response {name!r} has values {unknown} that are not among its categories "
+            f"{list(levels)} (rows {_rows(column.to_frame(), codes < 0)})"
+        )
+    return codes.astype(float) + 1.0
 
 
 def _evaluate_expression(

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from bayeslme.errors import BayeslmeError
-from bayeslme.families import inverse_link
+from bayeslme.families import get_family
 from bayeslme.interpret.effects import expected
 from bayeslme.interpret.grid import grouping_columns, level_values, typed, typical_values
 from bayeslme.interpret.tables import average_by, draws_array, estimate_table, groups_of
-from bayeslme.results.prediction import check_prob
+from bayeslme.results.prediction import check_prob, family_params
 
 if TYPE_CHECKING:
     from bayeslme.results.view import FitLike
@@ -77,8 +77,9 @@ def marginal_means(
     eta = expected(fit, frame, groups="population", scale="link", random_seed=None)
     codes, keys = groups_of(frame, columns)
     means = average_by(eta, codes, len(keys))
-    if scale == "response":
-        means = inverse_link(fit.spec.link, means)
+    if scale == "response":  # the expected response at the mean linear predictor (Family.mean)
+        family = get_family(fit.spec.family, fit.spec.link)
+        means = family.mean(family.location(fit.spec.link, means), family_params(fit))
     if summary:
         return estimate_table(means, keys, prob)
     return draws_array(means, keys, fit.posterior.sizes["chain"], "marginal_mean")

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayeslme.families import get_family, inverse_link
+from bayeslme.families import get_family
 
 if TYPE_CHECKING:
     from bayeslme.results.view import FitLike
@@ -108,16 +108,15 @@ def log_likelihood_draws(fit: FitLike) -> np.ndarray:
     from bayeslme.results.rescor import pointwise_logpdf
 
     eta = eta_draws(fit, fitted_new_data(fit), groups="conditional", new_groups="error", rng=None)
-    mean = inverse_link(fit.spec.link, eta)
+    family = get_family(fit.spec.family, fit.spec.link)
+    mean = family.location(fit.spec.link, eta)
     rescor = fit.spec.rescor
     if rescor is not None and fit.design.rescor is not None:
         sigma = flat_draws(fit, "sigma")[:, None]
         rho = flat_draws(fit, rescor.kind)[:, None]
         values = pointwise_logpdf(fit.design.rescor, fit.design.y - mean, sigma, rho)
     else:
-        values = get_family(fit.spec.family).log_likelihood(
-            fit.design.y, mean, family_params(fit), trials=fit.design.trials
-        )
+        values = family.log_likelihood(fit.design.y, mean, family_params(fit), trials=fit.design.trials)
     return values.reshape(fit.posterior.sizes["chain"], fit.posterior.sizes["draw"], -1)
 
 

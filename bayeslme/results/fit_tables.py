@@ -91,7 +91,7 @@ class FitTables:
 
         See :mod:`bayeslme.results.latent` (Nakagawa, Johnson & Schielzeth 2017).
         """
-        family = get_family(self.spec.family)
+        family = get_family(self.spec.family, self.spec.link)
         sds, cors, moments = self._group_moments()
         v_random = latent.total_random_variance(self.spec.factors, sds, cors, moments)
         chains, draws = self.posterior.sizes["chain"], self.posterior.sizes["draw"]

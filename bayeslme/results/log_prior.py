@@ -107,6 +107,7 @@ def log_prior_dataset(spec: ModelSpec, posterior: xr.Dataset) -> xr.Dataset:
     names += [] if spec.rescor is None else [spec.rescor.kind]
     for name in names:
         if name in posterior and name in spec.priors:
-            out[name] = (dims, spec.priors[name].logpdf(posterior[name].values))
+            values = spec.priors[name].logpdf(posterior[name].values)  # a vector (thresholds): summed
+            out[name] = (dims, values.reshape(values.shape[:2] + (-1,)).sum(axis=-1))
     coords = {dim: posterior[dim].values for dim in dims}
     return xr.Dataset(out, coords=coords)

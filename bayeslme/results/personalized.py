@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from bayeslme.errors import BayeslmeError, DataError, FamilyError, UnseenLevelsError
-from bayeslme.families import get_family, inverse_link
+from bayeslme.families import get_family
 from bayeslme.formula.newdata import NewData, build_new_data
 from bayeslme.results import effects, predict
 from bayeslme.results.personalize import conditional_group_effects, importance_weights
@@ -108,8 +108,8 @@ class Personalized:
         new = build_new_data(self.design, rows)
         rng = np.random.default_rng(random_seed)
         eta = _eta(self, new, rng)
-        family = get_family(self.spec.family)
-        mean = inverse_link(self.spec.link, eta)
+        family = get_family(self.spec.family, self.spec.link)
+        mean = family.location(self.spec.link, eta)
         if kind == "response":
             mean = family.draw_response(mean, self.params, rng)
         else:

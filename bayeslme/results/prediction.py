@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from bayeslme.errors import BayeslmeError, DataError, UnseenLevelsError
-from bayeslme.families import get_family, inverse_link
+from bayeslme.families import get_family
 from bayeslme.formula.newdata import NewData, build_new_data
 from bayeslme.results import predict, variance
 from bayeslme.results.summaries import summarize_draws
@@ -160,8 +160,8 @@ def prediction_draws(
     eta = eta_draws(fit, new, groups=groups, new_groups=new_groups, rng=rng)
     if scale == "link":
         return eta, new.row_labels
-    mean = inverse_link(fit.spec.link, eta)  # the location: the count part's mean for zi/hu families
-    family = get_family(fit.spec.family)
+    family = get_family(fit.spec.family, fit.spec.link)
+    mean = family.location(fit.spec.link, eta)  # the count part's mean for zi/hu, eta for ordinal
     if kind == "mean":
         return family.mean(mean, family_params(fit)), new.row_labels
     if kind == "response":

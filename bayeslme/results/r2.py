@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from bayeslme.families import get_family, inverse_link
+from bayeslme.families import get_family
 from bayeslme.results.summaries import summarize_draws
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def r2_draws(fit: FitLike) -> dict[str, np.ndarray]:
     from bayeslme.results.prediction import eta_draws, family_params, fitted_new_data
 
     chains, draws = fit.posterior.sizes["chain"], fit.posterior.sizes["draw"]
-    family = get_family(fit.spec.family)
+    family = get_family(fit.spec.family, fit.spec.link)
     out = {}
     if family.has_latent_scale:  # else Nakagawa et al. define no marginal and conditional R²
         out["marginal"], out["conditional"] = fit.latent_variances().r2()
@@ -100,7 +100,7 @@ def r2_draws(fit: FitLike) -> dict[str, np.ndarray]:
         out["bayes"] = own(fit.spec, fit.posterior, fit.info.get("random_seed"))
     else:
         eta = eta_draws(fit, fitted_new_data(fit), groups="conditional", new_groups="error", rng=None)
-        mean = family.mean(inverse_link(fit.spec.link, eta), family_params(fit))
+        mean = family.mean(family.location(fit.spec.link, eta), family_params(fit))
         out["bayes"] = bayes_r2(fit.design.y, mean)
     return {key: np.asarray(value).reshape(chains, draws) for key, value in out.items()}
 

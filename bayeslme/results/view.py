@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bayeslme.errors import BayeslmeError
-from bayeslme.spec.names import COEFFICIENTS
+from bayeslme.spec.names import COEFFICIENTS, THRESHOLDS, threshold_key, threshold_labels
 
 if TYPE_CHECKING:
     import numpy as np
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FAMILY_PARAMETERS", "FitLike", "draw_labels", "factor_or_error", "population_var_names"]
 
-FAMILY_PARAMETERS = ("sigma", "nu", "alpha", "shape", "phi", "zi", "hu")
+FAMILY_PARAMETERS = ("sigma", "nu", "alpha", "shape", "phi", "zi", "hu", "thresholds")
 
 
 class FitLike(Protocol):
@@ -102,4 +102,6 @@ def draw_labels(spec: ModelSpec, name: str) -> list[str]:
             return factor.sd_labels()
         if name == factor.cor_var:
             return factor.cor_labels()
+    if name == THRESHOLDS and spec.response_levels is not None:
+        return [threshold_key(label) for label in threshold_labels(spec.response_levels)]
     return [name]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from bayeslme.families import get_family, inverse_link
+from bayeslme.families import get_family
 
 __all__ = ["SimulatedData", "glmm", "random_slopes"]
 
@@ -155,7 +155,7 @@ def glmm(
     n = np.full(group.size, trials) if family == "binomial" else None
     if n is not None:
         data["n"] = n
-    y = spec.draw_response(inverse_link(link, eta), params, rng, trials=n)
+    y = spec.draw_response(spec.location(link, eta), params, rng, trials=n)
     truth = {"Intercept": intercept, "x": slope, "sd_intercept": sd_intercept}
     truth.update({name: params[name] for name in spec.parameters()})
     return SimulatedData(pd.DataFrame({"y": y, **data}), truth, u[:, None])

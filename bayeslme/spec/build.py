@@ -112,6 +112,7 @@ def build_spec(
         column_levels=dict(design.column_levels),
         notes=tuple(note for factor in design.factors for note in factor.notes),
         nested=nested_pairs(design.factors) if nested is None else nested,
+        response_levels=design.response_levels,
     )
 
 
@@ -224,6 +225,8 @@ def _allowed(key: str) -> tuple[str, ...]:
         return ("lkj",)
     if base in ("ar", "cosy", "rho", "zi", "hu"):
         return ("uniform",)
+    if base == "thresholds":
+        return LOCATION_DISTS
     return SCALE_DISTS
 
 

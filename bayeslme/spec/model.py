@@ -83,6 +83,9 @@ class ModelSpec:
         lies within one level of the outer on the fitting data
         (:func:`~bayeslme.formula.factors.nested_pairs`). Specs written
         before version 3 read as having none; only sampling uses this.
+    response_levels : tuple of str or None
+        An ordinal response's categories in order (family ``cumulative``);
+        written only for such models, so other specs' form is unchanged.
     """
 
     formula: str
@@ -98,6 +101,7 @@ class ModelSpec:
     column_levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     nested: tuple[tuple[str, str], ...] = ()
+    response_levels: tuple[str, ...] | None = None
 
     def nests(self, inner: int, outer: int) -> bool:
         """Whether factor ``inner`` is nested in factor ``outer`` (positions in :attr:`factors`)."""
@@ -153,7 +157,8 @@ class ModelSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (see :meth:`from_dict`)."""
-        return {
+        ordinal = {} if self.response_levels is None else {"response_levels": list(self.response_levels)}
+        return ordinal | {
             "version": SPEC_VERSION,
             "formula": self.formula,
             "family": self.family,
@@ -209,6 +214,7 @@ class ModelSpec:
             column_levels={c: tuple(v) for c, v in data.get("column_levels", {}).items()},
             notes=tuple(data.get("notes", ())),
             nested=tuple((inner, outer) for inner, outer in data.get("nested", ())),
+            response_levels=None if data.get("response_levels") is None else tuple(data["response_levels"]),
         )
 
 

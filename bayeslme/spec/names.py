@@ -12,10 +12,14 @@ __all__ = [
     "CENTERED_INTERCEPT",
     "FIXED_DIM",
     "SLOPES",
+    "THRESHOLDS",
+    "THRESHOLD_DIM",
     "auto_dim",
     "coefficient_key",
     "part_var",
     "prior_data_var",
+    "threshold_key",
+    "threshold_labels",
     "unit_var",
     "value_var",
 ]
@@ -31,6 +35,22 @@ CENTERED_INTERCEPT = "Intercept_centered"
 
 SLOPES = "b_slopes"
 """Fixed coefficients other than the intercept (what is sampled beside it)."""
+
+THRESHOLDS = "thresholds"
+"""An ordinal model's cut points, dimension :data:`THRESHOLD_DIM`."""
+
+THRESHOLD_DIM = "threshold"
+"""Dimension of the cut points, labelled ``"1|2"``, ``"2|3"``, ... as R's ordinal package labels them."""
+
+
+def threshold_key(label: str) -> str:
+    """``thresholds[<a>|<b>]``: the table label of one cut point."""
+    return f"{THRESHOLDS}[{label}]"
+
+
+def threshold_labels(levels: tuple[str, ...]) -> list[str]:
+    """``"<a>|<b>"`` for each pair of neighbouring categories (the cut point between them)."""
+    return [f"{a}|{b}" for a, b in zip(levels[:-1], levels[1:], strict=True)]
 
 
 def unit_var(name: str, part: int | None = None) -> str:

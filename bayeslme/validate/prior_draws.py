@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from bayeslme.blocks import BlockSpec, block_cholesky, structured_cholesky_array
-from bayeslme.families import get_family, inverse_link
+from bayeslme.families import get_family
 from bayeslme.spec import FactorSpec, ModelSpec
 from bayeslme.spec.names import CENTERED_INTERCEPT, COEFFICIENTS
 
@@ -181,9 +181,9 @@ def simulate_response(
         eta = eta + (factor.Z * u[factor.index]).sum(axis=1)
     if design.offset is not None:
         eta = eta + design.offset
-    family = get_family(model.spec.family)
+    family = get_family(model.spec.family, model.spec.link)
     own = {name: np.asarray(params[name], dtype=float) for name in family.parameters()}
-    mean = inverse_link(model.spec.link, eta)
+    mean = family.location(model.spec.link, eta)
     return np.asarray(family.draw_response(mean, own, rng, trials=design.trials), dtype=float)
 
 
