@@ -6,6 +6,7 @@ import numpy as np
 import xarray as xr
 
 import bayeslme as bl
+from bayeslme.spec.names import THRESHOLD_DIM, THRESHOLDS, threshold_labels
 
 
 def synthetic_fit(
@@ -48,6 +49,12 @@ def synthetic_fit(
         if name in ("Intercept", "sigma") or "[" in name:
             continue
         bounds = dict(prior.params)
+        if name == THRESHOLDS:  # an ordinal model's increasing cut points, one per pair of categories
+            labels = threshold_labels(spec.response_levels)
+            coords[THRESHOLD_DIM] = labels
+            steps = np.exp(0.1 * rng.normal(size=shape + (len(labels),)))
+            variables[name] = (("chain", "draw", THRESHOLD_DIM), np.cumsum(steps, axis=-1) - len(labels) / 2)
+            continue
         if prior.dist == "uniform":
             middle, half = (bounds["lower"] + bounds["upper"]) / 2, (bounds["upper"] - bounds["lower"]) / 2
             values = middle + half * (0.5 + 0.1 * rng.normal(size=shape))

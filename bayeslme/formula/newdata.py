@@ -20,7 +20,8 @@ from bayeslme.formula.design import Design, check_finite, encode_predictors, use
 from bayeslme.formula.evaluate import evaluate_new, formula_response
 from bayeslme.formula.factors import factor_index
 from bayeslme.formula.levels import factor_labels
-from bayeslme.formula.response import binomial_parts, evaluate_offset, ordinal_codes, split_offsets
+from bayeslme.formula.response import binomial_parts, evaluate_offset, split_offsets
+from bayeslme.formula.support import ordinal_codes
 
 __all__ = ["NewData", "NewFactor", "build_new_data", "predictor_data_columns"]
 

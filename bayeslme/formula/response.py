@@ -40,8 +40,8 @@ import pandas as pd
 from bayeslme.errors import DataError, FamilyError, FormulaError
 from bayeslme.families import get_family
 from bayeslme.formula.evaluate import check_evaluated, evaluate_formula
-from bayeslme.formula.levels import column_levels, labels, positions
 from bayeslme.formula.parse import FormulaSpec
+from bayeslme.formula.support import check_support, ordinal_response, rows_text
 from bayeslme.formula.text import split_top_level, unquote_name
 
 __all__ = ["Response", "evaluate_offset", "evaluate_response", "response_texts", "split_offsets"]
@@ -50,7 +50,6 @@ _NAME = r"(?:[^\W\d]|\.)[\w.]*"  # R names: letters of any script, digits, "_" a
 _CBIND = re.compile(r"^cbind\((.*)\)$", re.S)
 _TRIALS = re.compile(r"^(.*?)\|\s*trials\((.*)\)$", re.S)
 _OFFSET = re.compile(r"^offset\s*\((.*)\)$", re.S)
-_MAX_ROWS = 5
 
 
 @dataclass(frozen=True)
@@ -145,7 +144,7 @@ def evaluate_offset(offsets: tuple[str, ...], frame: pd.DataFrame) -> np.ndarray
         bad = ~np.isfinite(values)
         if bad.any():
             raise DataError(
-                f"offset {term!r} is not finite in rows {_rows(frame, bad)} (log of values <= 0?); "
+                f"offset {term!r} is not finite in rows {rows_text(frame, bad)} (log of values <= 0?); "
                 "fix or drop those rows"
             )
         total += values
@@ -191,7 +190,7 @@ def evaluate_response(formula: FormulaSpec, frame: pd.DataFrame, family: str) ->
         if kind == "cbind" and (other < 0).any():
             raise FamilyError(
                 f"binomial response {name!r} has negative failures ({second!r}) in rows "
-                f"{_rows(frame, other < 0)}"
+                f"{rows_text(frame, other < 0)}"
             )
         trials = successes + other if kind == "cbind" else other
         _check_binomial(successes, trials, first, frame)
@@ -200,66 +199,21 @@ def evaluate_response(formula: FormulaSpec, frame: pd.DataFrame, family: str) ->
         y, success = _bernoulli_values(frame, name, formula.text)
         return Response(y, success=success)
     if get_family(family).support == "ordinal":
-        return _ordinal_response(frame, name)
+        y, levels = ordinal_response(frame, name)
+        return Response(y, levels=levels)
     y = _evaluate_expression(name, frame, formula.text)
     if family == "binomial":
         if not np.isin(y, (0.0, 1.0)).all():
             raise FamilyError(
                 f"response {name!r} of a binomial model needs a number of trials: write "
                 f"'cbind({name}, failures) ~ ...' or '{name} | trials(n) ~ ...' "
-                f"(non-0/1 rows {_rows(frame, ~np.isin(y, (0.0, 1.0)))})"
+                f"(non-0/1 rows {rows_text(frame, ~np.isin(y, (0.0, 1.0)))})"
             )
         trials = np.ones_like(y)
         _check_binomial(y, trials, name, frame)
         return Response(y, trials)
-    support = get_family(family).support
-    if support == "count":
-        _check_counts(y, name, frame, family)
-    elif support == "positive" and not (y > 0).all():
-        raise FamilyError(
-            f"family {family!r} needs a positive response; {name!r} is zero or negative in rows "
-            f"{_rows(frame, ~(y > 0))}"
-        )
-    elif support == "unit" and not ((y > 0) & (y < 1)).all():
-        raise FamilyError(
-            f"family {family!r} needs values strictly between 0 and 1; {name!r} is 0, 1 or outside in "
-            f"rows {_rows(frame, ~((y > 0) & (y < 1)))}. Squeeze them inside with (y * (n - 1) + 0.5) / n "
-            "for n rows (Smithson & Verkuilen 2006; docs/families.md), or model the zeros and ones apart"
-        )
+    check_support(y, name, frame, family)
     return Response(y)
-
-
-def _ordinal_response(frame: pd.DataFrame, name: str) -> Response:
-    """Category numbers of an ordinal response column, levels in their order (category order, else sorted)."""
-    column_name = unquote_name(name)
-    if column_name not in frame.columns:
-        raise FamilyError(f"an ordinal response must be a column of the data; {name!r} is not one")
-    column = frame[column_name]
-    levels = column_levels(column)
-    if len(levels) < 2:
-        raise FamilyError(
-            f"ordinal response {name!r} has one level ({levels[0]!r}) in all {len(frame)} rows; "
-            "an ordinal model needs at least two categories"
-        )
-    return Response(ordinal_codes(column, levels, name), levels=levels)
-
-
-def ordinal_codes(column: pd.Series, levels: tuple[str, ...], name: str) -> np.ndarray:
-    """Category numbers (1 = the first of ``levels``) of an ordinal response column.
-
-    Raises
-    ------
-    FamilyError
-        A value that is none of ``levels``, naming the rows.
-    """
-    codes = positions(labels(column), levels)
-    if (codes < 0).any():
-        unknown = sorted(set(labels(column)[codes < 0]))[:5]
-        raise FamilyError(
-            f"ordinal response {name!r} has values {unknown} that are not among its categories "
-            f"{list(levels)} (rows {_rows(column.to_frame(), codes < 0)})"
-        )
-    return codes.astype(float) + 1.0
 
 
 def _evaluate_expression(
@@ -318,7 +272,7 @@ def _check_binary(y: np.ndarray, name: str, frame: pd.DataFrame) -> None:
         values = sorted(set(y[bad].tolist()))[:5]
         raise FamilyError(
             f"Bernoulli response {name!r} must be 0/1 (or two levels); found values {values} "
-            f"in rows {_rows(frame, bad)}; use family='binomial' with cbind() for counts"
+            f"in rows {rows_text(frame, bad)}; use family='binomial' with cbind() for counts"
         )
 
 
@@ -331,24 +285,7 @@ def _check_binomial(successes: np.ndarray, trials: np.ndarray, name: str, frame:
     )
     for bad, what in checks:
         if bad.any():
-            raise FamilyError(f"binomial response {name!r} has {what} in rows {_rows(frame, bad)}")
-
-
-def _check_counts(y: np.ndarray, name: str, frame: pd.DataFrame, family: str) -> None:
-    for bad, what in ((y < 0, "negative"), (y % 1 != 0, "non-integer")):
-        if bad.any():
-            values = sorted(set(y[bad].tolist()))[:5]
-            raise FamilyError(
-                f"{family} response {name!r} must be non-negative integer counts; {what} values "
-                f"{values} in rows {_rows(frame, bad)}"
-            )
-
-
-def _rows(frame: pd.DataFrame, bad: np.ndarray) -> str:
-    labels = frame.index[np.asarray(bad)].tolist()
-    shown = ", ".join(str(v) for v in labels[:_MAX_ROWS])
-    more = f" and {len(labels) - _MAX_ROWS} more" if len(labels) > _MAX_ROWS else ""
-    return f"[{shown}]{more}"
+            raise FamilyError(f"binomial response {name!r} has {what} in rows {rows_text(frame, bad)}")
 
 
 def _split_plus(text: str) -> list[str]:

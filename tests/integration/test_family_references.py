@@ -41,10 +41,25 @@ MODELS = {
     "gamma": ("Reaction ~ Days + (Days | Subject)", "gamma", "sleepstudy.csv", ["Subject"]),
     "lognormal": ("Reaction ~ Days + (Days | Subject)", "lognormal", "sleepstudy.csv", ["Subject"]),
     "beta": ("seatbelt ~ yr + (1 | state)", "beta", "usseatbelts.csv", ["state"]),
-    "zip_intercept": ("count ~ mined + (1 | site)", "zero_inflated_poisson", "salamanders.csv", ["mined", "site"]),
-    "zinb": ("count ~ mined + (1 | site)", "zero_inflated_negativebinomial", "salamanders.csv", ["mined", "site"]),
+    "zip_intercept": (
+        "count ~ mined + (1 | site)",
+        "zero_inflated_poisson",
+        "salamanders.csv",
+        ["mined", "site"],
+    ),
+    "zinb": (
+        "count ~ mined + (1 | site)",
+        "zero_inflated_negativebinomial",
+        "salamanders.csv",
+        ["mined", "site"],
+    ),
     "hurdle_poisson": ("count ~ mined + (1 | site)", "hurdle_poisson", "salamanders.csv", ["mined", "site"]),
-    "hurdle_nb": ("count ~ mined + (1 | site)", "hurdle_negativebinomial", "salamanders.csv", ["mined", "site"]),
+    "hurdle_nb": (
+        "count ~ mined + (1 | site)",
+        "hurdle_negativebinomial",
+        "salamanders.csv",
+        ["mined", "site"],
+    ),
     "ordinal_logit": ("rating ~ temp + contact + (1 | judge)", "cumulative", "wine.csv", ["judge"]),
     "ordinal_probit": ("rating ~ temp + contact + (1 | judge)", "cumulative", "wine.csv", ["judge"]),
 }

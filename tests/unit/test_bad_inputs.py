@@ -399,9 +399,14 @@ def csv(tmp_path):
         pytest.param(["fit", "y ~ x + (1 | )", "--data", "{csv}"], r"no grouping factor", id="empty-group"),
         pytest.param(["fit", "y ~ w + (1 | g)", "--data", "{csv}"], r"column 'w'", id="unknown-column"),
         pytest.param(
-            ["fit", FORMULA, "--data", "{csv}", "--family", "gamma"],
-            r"unknown family 'gamma'",
+            ["fit", FORMULA, "--data", "{csv}", "--family", "weibull"],
+            r"unknown family 'weibull'",
             id="unknown-family",
+        ),
+        pytest.param(
+            ["fit", FORMULA, "--data", "{csv}", "--family", "gamma"],
+            r"family 'gamma' needs a positive response; 'y' is zero or negative in rows \[",
+            id="family-support",
         ),
         pytest.param(
             ["fit", FORMULA, "--data", "{csv}", "--draws", "-1"], r"draws must be.*-1", id="negative-draws"

@@ -62,6 +62,7 @@ def test_default_links():
         "zero_inflated_negativebinomial": "log",
         "hurdle_poisson": "log",
         "hurdle_negativebinomial": "log",
+        "cumulative": "logit",
     }
     assert {name: family.default_link() for name, family in FAMILIES.items()} == expected
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayeslme as bl
-from bayeslme.families import inverse_link
+from bayeslme.families import get_family
 from tests.helpers import synthetic_fit
 from tests.unit.interpret.conftest import trial_data
 
@@ -22,6 +23,7 @@ FAMILIES = {
     "beta": ("share ~ arm + week + (1 | patient)", {}),
     "zero_inflated_poisson": ("count ~ arm + week + (1 | patient)", {}),
     "hurdle_negativebinomial": ("count ~ arm + week + (1 | patient)", {}),
+    "cumulative": ("grade ~ arm + week + (1 | patient)", {}),
 }
 
 
@@ -32,6 +34,7 @@ def _data():
         event=rng.integers(0, 2, len(data)),
         hits=rng.integers(0, 11, len(data)),
         share=rng.uniform(0.05, 0.95, len(data)),
+        grade=pd.Categorical(rng.choice(["low", "mid", "high"], len(data)), ["low", "mid", "high"]),
     )
 
 
@@ -42,7 +45,15 @@ def test_every_function_runs_and_agrees_with_the_link(family):
     fit = synthetic_fit(model, draws=20, seed=3)
     response = fit.marginal_means("arm", summary=False).values
     link = fit.marginal_means("arm", scale="link", summary=False).values
-    np.testing.assert_allclose(response, inverse_link(fit.spec.link, link), rtol=1e-12)
+    # the expected response at each mean linear predictor (zero-inflated: (1 - zi) exp(eta); lognormal:
+    # exp(eta + sigma^2 / 2); ordinal: the expected category)
+    family = get_family(fit.spec.family, fit.spec.link)
+    params = {
+        name: fit.draws(name).reshape(-1, 1, *fit.draws(name).shape[2:]) for name in family.parameters()
+    }
+    shape = link.shape
+    expected = family.mean(family.location(fit.spec.link, link.reshape(-1, shape[-1])), params)
+    np.testing.assert_allclose(response, expected.reshape(shape), rtol=1e-12)
     assert len(fit.comparisons("arm")) == 2
     assert len(fit.comparisons("arm", comparison="ratio", scale="response")) == 2
     slope = fit.slopes("week", scale="link", summary=False).values.reshape(-1)

@@ -1,4 +1,4 @@
-"""Every table, prediction, R², LOO, save/load and the report for each family of issue 21 (synthetic draws)."""
+"""Every table, prediction, R², LOO, save/load and the report for each new family (synthetic draws)."""
 
 from __future__ import annotations
 
