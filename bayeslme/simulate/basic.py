@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bayeslme.families import get_family
+from bayeslme.spec.names import THRESHOLDS, threshold_key, threshold_labels
 
 __all__ = ["SimulatedData", "glmm", "random_slopes"]
 
@@ -109,6 +110,11 @@ def glmm(
     alpha: float = 2.0,
     sigma: float = 1.0,
     nu: float = 4.0,
+    shape: float = 4.0,
+    phi: float = 10.0,
+    zi: float = 0.3,
+    hu: float = 0.4,
+    thresholds: tuple[float, ...] = (-1.0, 0.5, 2.0),
     seed: int = 0,
 ) -> SimulatedData:
     """Simulate ``y ~ x + (1 | g)`` from a generalized linear mixed model.
@@ -128,7 +134,13 @@ def glmm(
     trials : int
         Trials per row (binomial).
     alpha, sigma, nu : float
-        Negative-binomial overdispersion, Student-t scale and degrees of freedom.
+        Negative-binomial overdispersion, Student-t (or lognormal) scale and
+        Student-t degrees of freedom.
+    shape, phi, zi, hu : float
+        Gamma shape, beta precision, zero-inflation and hurdle probabilities.
+    thresholds : tuple of float
+        Increasing cut points of an ordinal (``cumulative``) model, whose
+        linear predictor has no intercept (``intercept`` is not used).
     seed : int
         Same seed, same data.
 
@@ -146,16 +158,23 @@ def glmm(
     group = np.repeat(np.arange(n_groups), n_per_group)
     u = rng.normal(0.0, sd_intercept, size=n_groups)
     x = rng.normal(size=group.size)
-    eta = intercept + slope * x + u[group]
+    eta = (0.0 if not spec.has_intercept else intercept) + slope * x + u[group]
     data = {"x": x, "g": level_labels("g", n_groups)[group]}
     if link == "log":
         data["exposure"] = rng.uniform(0.5, 2.0, size=group.size)
         eta = eta + np.log(data["exposure"])
-    params = {"alpha": alpha, "sigma": sigma, "nu": nu}
+    params = {"alpha": alpha, "sigma": sigma, "nu": nu, "shape": shape, "phi": phi, "zi": zi, "hu": hu}
+    params["thresholds"] = np.asarray(thresholds, dtype=float)[None, None, :]
     n = np.full(group.size, trials) if family == "binomial" else None
     if n is not None:
         data["n"] = n
-    y = spec.draw_response(spec.location(link, eta), params, rng, trials=n)
-    truth = {"Intercept": intercept, "x": slope, "sd_intercept": sd_intercept}
-    truth.update({name: params[name] for name in spec.parameters()})
+    spec = get_family(family, link)
+    y = np.reshape(spec.draw_response(spec.location(link, eta), params, rng, trials=n), eta.shape)
+    truth = {"x": slope, "sd_intercept": sd_intercept}
+    truth.update({name: params[name] for name in spec.parameters() if name != THRESHOLDS})
+    if spec.has_intercept:
+        truth["Intercept"] = intercept
+    else:  # categories 1..K, cut points labelled as the fit's table labels them
+        labels = threshold_labels(tuple(str(k) for k in range(1, len(thresholds) + 2)))
+        truth.update({threshold_key(label): float(t) for label, t in zip(labels, thresholds, strict=True)})
     return SimulatedData(pd.DataFrame({"y": y, **data}), truth, u[:, None])
