@@ -79,9 +79,9 @@ class Cumulative(Family):
 
     @staticmethod
     def _thresholds(params: dict[str, np.ndarray]) -> np.ndarray:
-        """Thresholds shaped ``(draws, 1, K - 1)`` from ``params`` (given so, or ``(draws, K - 1)``)."""
+        """Thresholds ``(draws, 1, K - 1)`` (also given as ``(draws, K - 1)``), or one set ``(K - 1,)``."""
         values = np.asarray(params["thresholds"], dtype=float)
-        return values if values.ndim == 3 else values[:, None, :]
+        return values[:, None, :] if values.ndim == 2 else values  # one set (K - 1,) serves every row
 
     def mean(self, mu, params):
         """The expected category number :math:`\\sum_k k\\, P(y = k)`."""

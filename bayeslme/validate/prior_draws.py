@@ -9,7 +9,13 @@ import numpy as np
 from bayeslme.blocks import BlockSpec, block_cholesky, structured_cholesky_array
 from bayeslme.families import get_family
 from bayeslme.spec import FactorSpec, ModelSpec
-from bayeslme.spec.names import CENTERED_INTERCEPT, COEFFICIENTS
+from bayeslme.spec.names import (
+    CENTERED_INTERCEPT,
+    COEFFICIENTS,
+    THRESHOLDS,
+    threshold_key,
+    threshold_labels,
+)
 
 if TYPE_CHECKING:
     from bayeslme.formula.design import Design
@@ -144,7 +150,11 @@ def draw_parameters(spec: ModelSpec, rng: np.random.Generator) -> dict[str, np.n
         if cors:
             params[factor.cor_var] = np.array(cors)
     for name in get_family(spec.family).parameters():
-        if name in spec.priors:
+        if name == THRESHOLDS and spec.response_levels is not None:
+            # iid draws sorted: the prior on the ordered cut points is the iid one restricted to order
+            size = len(spec.response_levels) - 1
+            params[name] = np.sort(np.asarray(spec.priors[name].sample(rng, size), dtype=float))
+        elif name in spec.priors:
             params[name] = np.array(spec.priors[name].sample(rng))
     return params
 
@@ -184,7 +194,9 @@ def simulate_response(
     family = get_family(model.spec.family, model.spec.link)
     own = {name: np.asarray(params[name], dtype=float) for name in family.parameters()}
     mean = family.location(model.spec.link, eta)
-    return np.asarray(family.draw_response(mean, own, rng, trials=design.trials), dtype=float)
+    return np.reshape(
+        np.asarray(family.draw_response(mean, own, rng, trials=design.trials), dtype=float), eta.shape
+    )
 
 
 def true_values(spec: ModelSpec, params: dict[str, np.ndarray]) -> dict[str, float]:
@@ -196,6 +208,9 @@ def true_values(spec: ModelSpec, params: dict[str, np.ndarray]) -> dict[str, flo
         for label, value in zip(factor.cor_labels(), params.get(factor.cor_var, ()), strict=True):
             values[label] = float(value)
     for name in get_family(spec.family).parameters():
-        if name in params:
+        if name == THRESHOLDS and name in params and spec.response_levels is not None:
+            labels = [threshold_key(label) for label in threshold_labels(spec.response_levels)]
+            values.update(zip(labels, map(float, params[name]), strict=True))
+        elif name in params:
             values[name] = float(params[name])
     return values
