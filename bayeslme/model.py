@@ -44,9 +44,9 @@ class GLMM:
         degrees of freedom estimated), ``"bernoulli"`` (0/1, booleans or two
         levels), ``"binomial"`` (``cbind(successes, failures)`` or
         ``successes | trials(n)`` on the left of ``~``), ``"poisson"``,
-        ``"negativebinomial"``. Log-link families accept
-        ``offset(log(exposure))`` in the fixed part. See
-        :mod:`bayeslme.families` and :mod:`bayeslme.formula.response`.
+        ``"negativebinomial"``, ``"gamma"``, ``"lognormal"``, ``"beta"``,
+        zero-inflated and hurdle counts, ``"cumulative"`` (ordinal): see
+        ``docs/families.md``. Log-link families accept ``offset(log(exposure))``.
     link : str, optional
         Link function; the family's canonical link by default (``"logit"``
         or ``"probit"`` for bernoulli and binomial).

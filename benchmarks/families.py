@@ -1,0 +1,256 @@
+"""Response families side by side with bambi + nutpie, each fit a whole fresh process.
+
+For each case one data set is simulated with
+``bayeslme.simulate.glmm(family, n_groups=40, n_per_group=25, seed=3)`` and
+written to a CSV that both packages read. Each package then fits it in a new
+Python process (bayeslme under this interpreter, bambi under
+``--bambi-python``), so imports and compilation count as a user meets them on
+a machine that has run the package before (caches as earlier runs left them,
+the "new formula" convention of ``docs/performance.md``). ``--runs 2`` fits
+every case a second time, again in new processes, after the first pass.
+
+Both packages: 4 chains x (1000 tune + 1000 draws), nutpie, seed 1, default
+target_accept and priors. Recorded per (case, package, run): wall time of the
+whole process, the fit call alone (bayeslme: ``GLMM(...)`` + ``fit()``;
+bambi: ``Model(...)`` + ``fit(inference_method="nutpie")``), min bulk and tail
+ESS and max R-hat over the population parameters (fixed effects, thresholds,
+group SDs, family parameters; not per-group effects), min bulk ESS per second
+of the fit call, divergences and the child's peak RSS. Both sides compute ESS
+and R-hat with the same ``arviz_stats`` calls bayeslme's diagnostics make
+(rank-normalised split R-hat, bulk ESS, tail ESS at 5 % / 95 %).
+
+One JSON line per row is printed as it finishes, a markdown table at the end::
+
+    python benchmarks/families.py --cases gamma beta --runs 2 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+# name: (bayeslme formula, bayeslme family, bambi formula, bambi family, bambi link)
+# bambi's formula evaluates `np.log` in the runner's namespace (formulae has no bare `log`).
+CASES = {
+    "gamma": (
+        "y ~ x + offset(log(exposure)) + (1 | g)",
+        "gamma",
+        "y ~ x + offset(np.log(exposure)) + (1 | g)",
+        "gamma",
+        "log",  # bambi's gamma defaults to the inverse link
+    ),
+    "beta": ("y ~ x + (1 | g)", "beta", "y ~ x + (1 | g)", "beta", None),
+    "zero_inflated_poisson": (
+        "y ~ x + offset(log(exposure)) + (1 | g)",
+        "zero_inflated_poisson",
+        "y ~ x + offset(np.log(exposure)) + (1 | g)",
+        "zero_inflated_poisson",
+        None,
+    ),
+    "hurdle_poisson": (
+        "y ~ x + offset(log(exposure)) + (1 | g)",
+        "hurdle_poisson",
+        "y ~ x + offset(np.log(exposure)) + (1 | g)",
+        "hurdle_poisson",
+        None,
+    ),
+    "cumulative": ("y ~ x + (1 | g)", "cumulative", "y ~ x + (1 | g)", "cumulative", None),
+    "lognormal": ("y ~ x + (1 | g)", "lognormal", "y ~ x + (1 | g)", "lognormal", None),
+}
+
+# Shared by both children: min bulk / tail ESS and max R-hat as bayeslme.results.diagnostics computes them.
+DIAGNOSTICS = """
+def _diagnostics(arrays):
+    import numpy as np
+    from arviz_stats.base import array_stats
+    draws = np.concatenate([a.reshape(a.shape[0], a.shape[1], -1) for a in arrays], axis=-1)
+    draws = draws[..., np.ptp(draws.reshape(-1, draws.shape[-1]), axis=0) > 0]
+    rhat = float(np.nanmax(array_stats.rhat(draws, chain_axis=0, draw_axis=1)))
+    bulk = float(np.nanmin(array_stats.ess(draws, chain_axis=0, draw_axis=1, method="bulk")))
+    tail = float(np.nanmin(array_stats.ess(draws, chain_axis=0, draw_axis=1, method="tail", prob=(0.05, 0.95))))
+    return bulk, tail, rhat
+"""
+
+OURS = (
+    """
+import json, resource, sys, time, warnings
+start = time.perf_counter()
+import pandas as pd
+import bayeslme as bl
+bl.GLMM  # `import bayeslme` is lazy: load the modules fit() uses before the fit's timer
+imported = time.perf_counter() - start
+warnings.simplefilter("ignore")
+formula, family, path, draws, tune, chains, seed = sys.argv[1:8]
+data = pd.read_csv(path)
+data["g"] = data["g"].astype(str)
+start = time.perf_counter()
+model = bl.GLMM(formula, data, family=family)
+fit = model.fit(draws=int(draws), tune=int(tune), chains=int(chains), random_seed=int(seed), progressbar=False)
+seconds = time.perf_counter() - start
+d = fit.diagnostics
+info = fit.info
+print(json.dumps({"imports": imported, "fit": seconds, "compile": info.get("compile_seconds"),
+                  "sample": info.get("sampling_seconds"), "method": info.get("method"),
+                  "kernel": info.get("kernel"), "min_ess_bulk": d.min_ess_bulk, "min_ess_tail": d.min_ess_tail,
+                  "max_rhat": d.max_rhat, "divergences": d.divergences,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+)
+
+BAMBI = (
+    """
+import json, resource, sys, time, warnings
+start = time.perf_counter()
+import numpy as np
+import pandas as pd
+import bambi as bmb
+imported = time.perf_counter() - start
+warnings.simplefilter("ignore")
+formula, family, link, path, draws, tune, chains, seed = sys.argv[1:9]
+data = pd.read_csv(path)
+data["g"] = data["g"].astype(str)
+if family == "cumulative":  # bambi's ordinal families take an ordered categorical response
+    data["y"] = pd.Categorical(data["y"], categories=sorted(data["y"].unique()), ordered=True)
+start = time.perf_counter()
+model = bmb.Model(formula, data, family=family, **({"link": link} if link != "-" else {}))
+idata = model.fit(inference_method="nutpie", draws=int(draws), tune=int(tune), chains=int(chains),
+                  random_seed=int(seed), progressbar=False)
+seconds = time.perf_counter() - start
+posterior = idata["posterior"]
+population = []
+for name in posterior.data_vars:
+    if any("__obs__" in dim for dim in posterior[name].dims):
+        continue  # per-row quantities
+    if "|" in name and not name.endswith("_sigma"):
+        continue  # group-specific effects (`1|g`); keep their SDs (`1|g_sigma`)
+    population.append(name)
+"""
+    + DIAGNOSTICS
+    + """
+bulk, tail, rhat = _diagnostics([np.asarray(posterior[n].values) for n in population])
+stats = idata["sample_stats"]
+divergences = int(np.asarray(stats["diverging"].values).sum()) if "diverging" in stats else None
+from importlib.metadata import version
+print(json.dumps({"imports": imported, "fit": seconds, "min_ess_bulk": bulk, "min_ess_tail": tail,
+                  "max_rhat": rhat, "divergences": divergences, "parameters": population,
+                  "versions": {n: version(n) for n in ("bambi", "pymc", "pytensor", "nutpie", "numba")},
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+)
+
+
+def simulate(name: str, path: str) -> int:
+    """Write case ``name``'s data to ``path``; the number of rows."""
+    import bayeslme as bl
+
+    data = bl.simulate.glmm(CASES[name][1], n_groups=40, n_per_group=25, seed=3).data
+    data.to_csv(path, index=False)
+    return len(data)
+
+
+def _timed(command: list[str], env: dict, timeout: float) -> tuple[float, dict, str]:
+    """Run ``command``; (wall seconds, its last JSON line, error)."""
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return time.perf_counter() - start, {}, f"timeout after {timeout:.0f} s"
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines()
+        return wall, {}, (lines[-1] if lines else f"exit {done.returncode}")
+    try:
+        return wall, json.loads(done.stdout.strip().splitlines()[-1]), ""
+    except (json.JSONDecodeError, IndexError):
+        return wall, {}, "no JSON output: " + done.stdout[-300:]
+
+
+def run_case(name: str, package: str, path: str, settings: dict, bambi_python: str, timeout: float) -> dict:
+    """Fit case ``name`` with ``package`` in a fresh process; one result row."""
+    ours_formula, ours_family, bambi_formula, bambi_family, link = CASES[name]
+    common = [str(settings[k]) for k in ("draws", "tune", "chains", "seed")]
+    if package == "bayeslme":
+        formula = ours_formula
+        command = [sys.executable, "-c", OURS, ours_formula, ours_family, path, *common]
+        env = {**os.environ, "PYTHONPATH": ROOT}
+    else:
+        formula = bambi_formula
+        command = [bambi_python, "-c", BAMBI, bambi_formula, bambi_family, link or "-", path, *common]
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)
+    wall, result, error = _timed(command, env, timeout)
+    row = {"case": name, "package": package, "formula": formula, "process_s": wall, **result, "error": error}
+    if result.get("fit") and result.get("min_ess_bulk") is not None:
+        row["ess_per_s"] = result["min_ess_bulk"] / result["fit"]
+    return row
+
+
+def table(rows: list[dict]) -> str:
+    """Markdown table of the rows."""
+    lines = [
+        "| case | package | run | process s | fit s | min ESS bulk | min ESS tail | max R-hat | ESS/s (fit) "
+        "| div | peak RSS MB | note |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+
+        def f(key, fmt="{:.1f}", r=r):
+            value = r.get(key)
+            return "-" if value is None else fmt.format(value)
+
+        note = r.get("error") or ""
+        if r["package"] == "bayeslme" and r.get("method"):
+            note = note or f"{r['method']}, kernel={r.get('kernel')}"
+        lines.append(
+            f"| {r['case']} | {r['package']} | {r['run']} | {f('process_s')} | {f('fit')} | "
+            f"{f('min_ess_bulk', '{:.0f}')} | {f('min_ess_tail', '{:.0f}')} | {f('max_rhat', '{:.3f}')} | "
+            f"{f('ess_per_s')} | {f('divergences', '{:d}')} | {f('peak_rss_mb', '{:.0f}')} | "
+            f"{note.replace('|', '/')} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--bambi-python", default="/work/bambi-venv/bin/python")
+    parser.add_argument("--packages", nargs="+", default=["bayeslme", "bambi"], choices=["bayeslme", "bambi"])
+    parser.add_argument("--runs", type=int, default=1, help="passes over the cases (1: first fits only)")
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--tune", type=int, default=1000)
+    parser.add_argument("--chains", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--json", default=None, help="also write all rows to this file")
+    args = parser.parse_args()
+    settings = {"draws": args.draws, "tune": args.tune, "chains": args.chains, "seed": args.seed}
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory() as work:
+        paths = {}
+        for name in args.cases:
+            paths[name] = os.path.join(work, f"{name}.csv")
+            simulate(name, paths[name])
+        for run in range(1, args.runs + 1):
+            for name in args.cases:
+                for package in args.packages:
+                    row = run_case(name, package, paths[name], settings, args.bambi_python, args.timeout)
+                    row["run"] = run
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+    print()
+    print(table(rows))
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(rows, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main()
