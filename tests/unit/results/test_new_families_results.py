@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import bayeslme as bl
-from bayeslme.families import get_family, inverse_link
+from bayeslme.families import get_family
 from tests.helpers import synthetic_fit
 
 FAMILIES = {
@@ -18,6 +18,7 @@ FAMILIES = {
     "zero_inflated_negativebinomial": "count",
     "hurdle_poisson": "count",
     "hurdle_negativebinomial": "count",
+    "cumulative": "grade",
 }
 
 
@@ -28,6 +29,7 @@ def _data() -> pd.DataFrame:
     frame["cost"] = rng.gamma(3.0, 2.0, n)
     frame["share"] = rng.beta(2.0, 5.0, n)
     frame["count"] = np.where(rng.random(n) < 0.3, 0, rng.poisson(2.0, n))
+    frame["grade"] = pd.Categorical(rng.choice(["poor", "fair", "good"], n), ["poor", "fair", "good"])
     return frame
 
 
@@ -39,7 +41,8 @@ def fit(request):
 
 def test_tables_and_latent_scale(fit):
     family = get_family(fit.spec.family)
-    assert set(family.parameters()) <= set(fit.summary().index)
+    labels = {label.split("[")[0] for label in fit.summary().index}
+    assert set(family.parameters()) <= labels
     components = fit.variance_components()
     assert ("ICC" in components.index.get_level_values(0)) == family.has_latent_scale
     r2 = fit.r2()
@@ -48,16 +51,19 @@ def test_tables_and_latent_scale(fit):
 
 
 def test_predictions_on_both_scales(fit):
-    family = get_family(fit.spec.family)
+    family = get_family(fit.spec.family, fit.spec.link)
     rows = _data().head(4)
     link = fit.predict(rows, scale="link", summary=False)
     mean = fit.predict(rows, summary=False)
-    params = {name: fit.draws(name).reshape(-1, 1) for name in family.parameters()}
-    expected = family.mean(inverse_link(fit.spec.link, np.asarray(link).reshape(-1, 4)), params)
+    params = {n: fit.draws(n).reshape(-1, 1, *fit.draws(n).shape[2:]) for n in family.parameters()}
+    expected = family.mean(family.location(fit.spec.link, np.asarray(link).reshape(-1, 4)), params)
     np.testing.assert_allclose(np.asarray(mean).reshape(-1, 4), expected, rtol=1e-12)
     drawn = np.asarray(fit.predict(rows, kind="response", summary=False, random_seed=1))
     if family.support == "count":
         assert (drawn % 1 == 0).all() and (drawn >= 0).all()
+    elif family.support == "ordinal":  # category numbers of poor, fair, good
+        assert set(np.unique(drawn)) <= {1.0, 2.0, 3.0}
+        assert ((np.asarray(mean) >= 1) & (np.asarray(mean) <= 3)).all()
     elif family.support == "unit":
         assert ((drawn >= 0) & (drawn <= 1)).all()  # a draw can round to 0 or 1 (mu phi < 1)
     else:
@@ -73,3 +79,19 @@ def test_loo_save_load_and_report(fit, tmp_path):
     np.testing.assert_allclose(loaded.predict(_data().head(3))["mean"], fit.predict(_data().head(3))["mean"])
     path = fit.report(tmp_path / "report.html")
     assert "Average effects" in path.read_text()
+
+
+def test_ordinal_categories_follow_the_response_and_new_data_is_checked():
+    data = _data()
+    fit = synthetic_fit(bl.GLMM("grade ~ x + (1 | g)", data, family="cumulative"), draws=30)
+    assert fit.spec.response_levels == ("poor", "fair", "good") and fit.spec.fixed == ("x",)
+    assert list(fit.summary().index[-2:]) == ["thresholds[poor|fair]", "thresholds[fair|good]"]
+    # the pointwise likelihood of new rows codes their categories against the fit's
+    new = data.head(3).assign(grade=["good", "poor", "fair"])
+    from bayeslme.crossval import heldout_log_likelihood
+
+    assert np.isfinite(heldout_log_likelihood(fit, new, random_seed=0)).all()
+    with pytest.raises(bl.errors.FamilyError, match="values \\['great'\\] that are not among its categories"):
+        heldout_log_likelihood(fit, data.head(2).assign(grade=["great", "poor"]), random_seed=0)
+    with pytest.raises(bl.errors.FamilyError, match="has one level \\('poor'\\)"):
+        bl.GLMM("grade ~ x + (1 | g)", data.assign(grade="poor"), family="cumulative")
