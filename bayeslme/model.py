@@ -199,9 +199,9 @@ class GLMM:
             for the other methods. ``False`` samples every factor
             non-centered; ``True`` centres all; a list names the centered
             factors; ``"auto"`` decides per intercept-only factor from the
-            data (:mod:`bayeslme.kernel.parametrization`). Needs the
-            precompiled kernel (nutpie); ``fit.info["centered"]`` lists the
-            choice.
+            data (:mod:`bayeslme.kernel.parametrization`; the precompiled
+            kernel's families only, others stay non-centered).
+            ``fit.info["centered"]`` lists the choice.
 
         Returns
         -------
@@ -254,13 +254,9 @@ class GLMM:
             build_seconds = 0.0
             idata, timing = sample_with_kernel(self.spec, self.design, method, settings, centered=flags)
             timing = {"sampler": "nutpie", **timing}
-        else:
-            if any(flags) and not (isinstance(centered, str) and centered == "auto"):
-                raise SamplerError(
-                    f"centered factors need the precompiled kernel, which this fit cannot use: {reason}"
-                )
-            flags = (False,) * len(flags)
-            model, cache_key = build_model(self.spec, self.design, method)
+        else:  # PyMC's model: centered factors as asked ("auto" decides for the kernel only)
+            flags = (False,) * len(flags) if isinstance(centered, str) else flags
+            model, cache_key = build_model(self.spec, self.design, method, flags)
             build_seconds = time.perf_counter() - start
             idata, timing = run_sampler(model, settings, cache_key=cache_key)
         start = time.perf_counter()

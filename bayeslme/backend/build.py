@@ -105,7 +105,9 @@ def _marginal_pays(spec: ModelSpec, design: Design) -> bool:
     return all(tuple(f.effects) == ("Intercept",) for p, f in enumerate(spec.factors) if p not in integrated)
 
 
-def build_model(spec: ModelSpec, design: Design, method: str) -> tuple[pm.Model, tuple]:
+def build_model(
+    spec: ModelSpec, design: Design, method: str, centered: tuple[bool, ...] = ()
+) -> tuple[pm.Model, tuple]:
     """Build the model and the key under which its compiled form may be cached.
 
     Values that enter as ``pm.Data`` are not part of the key (the sampler adds
@@ -119,14 +121,17 @@ def build_model(spec: ModelSpec, design: Design, method: str) -> tuple[pm.Model,
     one (the map of inner to outer levels is data). The non-centered model
     keeps priors as graph constants, so its key holds the full spec; the
     response is a data container there too, so a new response with the same
-    spec (SBC, a simulation study) reuses the compiled model.
+    spec (SBC, a simulation study) reuses the compiled model. ``centered``
+    (per factor, for the non-centered method) samples those factors' effects
+    centered instead, and is part of the key.
     """
     if method == "collapsed":
         nesting = collapsed_nesting(spec, design)
         outer = None if nesting is None else nesting.outer
         return build_collapsed_model(spec, design), (method, _graph_key(spec), outer)
     spec_json = json.dumps(spec.to_dict(), sort_keys=True)
-    return build_pymc_model(spec, design), (method, spec_json)
+    flags = tuple(bool(flag) for flag in centered)
+    return build_pymc_model(spec, design, flags), (method, spec_json, *([flags] if any(flags) else []))
 
 
 def _graph_key(spec: ModelSpec) -> str:

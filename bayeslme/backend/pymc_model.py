@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+from pytensor.tensor.linalg import solve_triangular
 
 from bayeslme.backend.components import factor_scales, fixed_coefficients, scaled_cholesky
 from bayeslme.backend.likelihoods import add_likelihood
@@ -53,7 +54,7 @@ def model_coords(spec: ModelSpec, n_obs: int) -> dict[str, list]:
     return coords
 
 
-def build_pymc_model(spec: ModelSpec, design: Design) -> pm.Model:
+def build_pymc_model(spec: ModelSpec, design: Design, centered: tuple[bool, ...] = ()) -> pm.Model:
     """Build the PyMC model of ``spec`` on ``design``'s data.
 
     Parameters
@@ -62,6 +63,10 @@ def build_pymc_model(spec: ModelSpec, design: Design) -> pm.Model:
         Resolved model specification.
     design : Design
         Design evaluated on the fitting data.
+    centered : tuple of bool, optional
+        Per factor, whether its group effects are sampled centered (the
+        effects with prior :math:`N(0, \\Sigma)`) rather than as standardised
+        ``z`` (the default for every factor).
 
     Returns
     -------
@@ -70,10 +75,11 @@ def build_pymc_model(spec: ModelSpec, design: Design) -> pm.Model:
     """
     with pm.Model(coords=model_coords(spec, design.n_obs)) as model:
         eta = _fixed_predictor(spec, design)
-        for factor_spec, factor in zip(spec.factors, design.factors, strict=True):
+        flags = centered or (False,) * len(spec.factors)
+        for factor_spec, factor, flag in zip(spec.factors, design.factors, flags, strict=True):
             index = pm.Data(factor_spec.index_var, factor.index, dims="obs")
             Z = pm.Data(factor_spec.Z_var, factor.Z, dims=("obs", factor_spec.effect_dim))
-            u = _group_effects(spec, factor_spec)
+            u = _group_effects(spec, factor_spec, flag)
             # One gather per effect column, summed explicitly: the same sum as
             # ``(Z * u[index]).sum(axis=1)`` without the (obs, effect)
             # temporary and its scatter in the gradient.
@@ -109,8 +115,19 @@ def _fixed_predictor(spec: ModelSpec, design: Design) -> pt.TensorVariable:
     return eta
 
 
-def _group_effects(spec: ModelSpec, factor: FactorSpec) -> pt.TensorVariable:
+def _group_effects(spec: ModelSpec, factor: FactorSpec, centered: bool = False) -> pt.TensorVariable:
     sd, chols = factor_scales(spec, factor)
+    dims = (factor.level_dim, factor.effect_dim)
+    if centered:
+        # The effects themselves, with prior N(0, Sigma); z = L^-1 u is kept for the results.
+        if all(chol is None for chol in chols):
+            u = pm.Normal(factor.u_var, 0.0, sd, dims=dims)
+            pm.Deterministic(factor.z_var, u / sd, dims=dims)
+            return u
+        L = scaled_cholesky(factor, sd, chols)
+        u = pm.MvNormal(factor.u_var, mu=pt.zeros(len(factor.effects)), chol=L, dims=dims)
+        pm.Deterministic(factor.z_var, solve_triangular(L, u.T, lower=True).T, dims=dims)
+        return u
     z = pm.Normal(factor.z_var, 0.0, 1.0, dims=(factor.level_dim, factor.effect_dim))
     if all(chol is None for chol in chols):
         # Diagonal scale: ``z * sd`` is ``z @ diag(sd).T`` without the matrix
