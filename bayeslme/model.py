@@ -199,8 +199,8 @@ class GLMM:
             for the other methods. ``False`` samples every factor
             non-centered; ``True`` centres all; a list names the centered
             factors; ``"auto"`` decides per intercept-only factor from the
-            data (:mod:`bayeslme.kernel.parametrization`; the precompiled
-            kernel's families only, others stay non-centered).
+            data (:mod:`bayeslme.kernel.parametrization`), the default for
+            families without the precompiled kernel (gamma, beta, ...).
             ``fit.info["centered"]`` lists the choice.
 
         Returns
@@ -218,6 +218,7 @@ class GLMM:
         from bayeslme.backend.sampling import SamplerSettings, run_sampler
         from bayeslme.kernel.factor_choice import integrated_factors
         from bayeslme.kernel.parametrization import resolve_centered
+        from bayeslme.kernel.records import FAMILIES as KERNEL_FAMILIES
         from bayeslme.kernel.sample import kernel_reason, sample_with_kernel
         from bayeslme.results.diagnostics import check_diagnostics, check_singular
 
@@ -245,8 +246,8 @@ class GLMM:
             _log.info("method 'auto' samples non-centered: the marginal method needs the kernel (%s)", reason)
             method = "noncentered"
             reason = kernel_reason(self.spec, self.design, method, settings.resolved_sampler())
-        if centered is None:
-            centered = "auto" if method == "marginal" else False
+        if centered is None:  # "auto" where measured better: marginal's factors, families without the kernel
+            centered = "auto" if method == "marginal" or self.spec.family not in KERNEL_FAMILIES else False
         flags = resolve_centered(self.spec, self.design, method, centered)
         start = time.perf_counter()
         if reason is None:
@@ -254,8 +255,7 @@ class GLMM:
             build_seconds = 0.0
             idata, timing = sample_with_kernel(self.spec, self.design, method, settings, centered=flags)
             timing = {"sampler": "nutpie", **timing}
-        else:  # PyMC's model: centered factors as asked ("auto" decides for the kernel only)
-            flags = (False,) * len(flags) if isinstance(centered, str) else flags
+        else:  # PyMC's model, with the centered factors as resolved
             model, cache_key = build_model(self.spec, self.design, method, flags)
             build_seconds = time.perf_counter() - start
             idata, timing = run_sampler(model, settings, cache_key=cache_key)

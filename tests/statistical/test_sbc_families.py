@@ -1,4 +1,5 @@
-"""Small SBC runs of the new parametrizations of issue 21: the ordinal thresholds and zero inflation.
+"""Small SBC runs of the new parametrizations of issue 21: the ordinal thresholds, zero inflation,
+and group intercepts centred on the fixed intercept (hierarchical centering, PyMC's model).
 
 Same design and thresholds as tests/statistical/test_sbc.py: ``y ~ x + (1 | g)``,
 8 groups of 6 rows, 40 data sets drawn from the default priors, fits of
@@ -31,15 +32,28 @@ def _template(family: str) -> bl.GLMM:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("family", "parameters"),
+    ("family", "centered", "parameters"),
     [
-        ("cumulative", ["b[x]", "sd[g|Intercept]", "thresholds[1|2]", "thresholds[2|3]", "thresholds[3|4]"]),
-        ("zero_inflated_poisson", ["b[Intercept]", "b[x]", "sd[g|Intercept]", "zi"]),
+        (
+            "cumulative",
+            None,
+            ["b[x]", "sd[g|Intercept]", "thresholds[1|2]", "thresholds[2|3]", "thresholds[3|4]"],
+        ),
+        ("zero_inflated_poisson", False, ["b[Intercept]", "b[x]", "sd[g|Intercept]", "zi"]),
+        ("zero_inflated_poisson", True, ["b[Intercept]", "b[x]", "sd[g|Intercept]", "zi"]),
     ],
 )
-def test_sbc_new_parametrizations(family, parameters):
+def test_sbc_new_parametrizations(family, centered, parameters):
     result = run_sbc(
-        _template(family), N_DATASETS, draws=150, tune=200, chains=2, seed=11, sampler="nutpie", min_ess=100
+        _template(family),
+        N_DATASETS,
+        draws=150,
+        tune=200,
+        chains=2,
+        seed=11,
+        sampler="nutpie",
+        min_ess=100,
+        fit_options={"centered": centered},
     )
     table = result.table(bins=4, ecdf_sims=1000)
     assert list(table.index) == parameters
