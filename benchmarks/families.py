@@ -80,7 +80,8 @@ def _diagnostics(named):
     draws, labels = draws[..., varying], [l for l, v in zip(labels, varying) if v]
     rhat = float(np.nanmax(array_stats.rhat(draws, chain_axis=0, draw_axis=1)))
     ess = array_stats.ess(draws, chain_axis=0, draw_axis=1, method="bulk")
-    tail = float(np.nanmin(array_stats.ess(draws, chain_axis=0, draw_axis=1, method="tail", prob=(0.05, 0.95))))
+    tail_ess = array_stats.ess(draws, chain_axis=0, draw_axis=1, method="tail", prob=(0.05, 0.95))
+    tail = float(np.nanmin(tail_ess))
     return float(np.nanmin(ess)), tail, rhat, labels[int(np.nanargmin(ess))]
 """
 
@@ -99,15 +100,19 @@ data = pd.read_csv(path)
 data["g"] = data["g"].astype(str)
 start = time.perf_counter()
 model = bl.GLMM(formula, data, family=family)
-fit = model.fit(draws=int(draws), tune=int(tune), chains=int(chains), random_seed=int(seed), progressbar=False)
+fit = model.fit(
+    draws=int(draws), tune=int(tune), chains=int(chains), random_seed=int(seed), progressbar=False
+)
 seconds = time.perf_counter() - start
 d = fit.diagnostics
 info = fit.info
 names = fit.population_var_names()
 worst = _diagnostics({n: fit.posterior[n].values for n in names})[3]
-print(json.dumps({"worst": worst, "parameters": names, "imports": imported, "fit": seconds, "compile": info.get("compile_seconds"),
+print(json.dumps({"worst": worst, "parameters": names, "imports": imported, "fit": seconds,
+                  "compile": info.get("compile_seconds"),
                   "sample": info.get("sampling_seconds"), "method": info.get("method"),
-                  "kernel": info.get("kernel"), "min_ess_bulk": d.min_ess_bulk, "min_ess_tail": d.min_ess_tail,
+                  "kernel": info.get("kernel"), "min_ess_bulk": d.min_ess_bulk,
+                  "min_ess_tail": d.min_ess_tail,
                   "max_rhat": d.max_rhat, "divergences": d.divergences,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -147,7 +152,8 @@ bulk, tail, rhat, worst = _diagnostics({n: np.asarray(posterior[n].values) for n
 stats = idata["sample_stats"]
 divergences = int(np.asarray(stats["diverging"].values).sum()) if "diverging" in stats else None
 from importlib.metadata import version
-print(json.dumps({"worst": worst, "imports": imported, "fit": seconds, "min_ess_bulk": bulk, "min_ess_tail": tail,
+print(json.dumps({"worst": worst, "imports": imported, "fit": seconds, "min_ess_bulk": bulk,
+                  "min_ess_tail": tail,
                   "max_rhat": rhat, "divergences": divergences, "parameters": population,
                   "versions": {n: version(n) for n in ("bambi", "pymc", "pytensor", "nutpie", "numba")},
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -236,14 +242,17 @@ def table(rows: list[dict]) -> str:
         lines.append(
             f"| {r['case']} | {r['package']} | {r['run']} | {f('process_s')} | {f('fit')} | "
             f"{f('min_ess_bulk', '{:.0f}')} | {f('min_ess_tail', '{:.0f}')} | {f('max_rhat', '{:.3f}')} | "
-            f"{f('ess_per_s')} | {f('divergences', '{:d}')} | {f('peak_rss_mb', '{:.0f}')} | {r.get('worst', '-')} | "
+            f"{f('ess_per_s')} | {f('divergences', '{:d}')} | {f('peak_rss_mb', '{:.0f}')} | "
+            f"{r.get('worst', '-')} | "
             f"{note.replace('|', '/')} |"
         )
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
     parser.add_argument("--bambi-python", default="/work/bambi-venv/bin/python")
     parser.add_argument("--packages", nargs="+", default=["bayeslme", "bambi"], choices=["bayeslme", "bambi"])
