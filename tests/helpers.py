@@ -95,3 +95,17 @@ def synthetic_sampling(monkeypatch, *, seed: int = 0) -> list[dict]:
     monkeypatch.setattr(bl.GLMM, "fit", fit)
     monkeypatch.setenv("BAYESLME_COMPILE_WORKERS", "0")  # nothing to compile
     return calls
+
+
+def assert_sbc_calibrated(table, n_datasets: int) -> None:
+    """The SBC thresholds of 40-data-set runs (``tests/statistical/test_sbc.py`` explains them).
+
+    Chi-square and ECDF p-values above 0.001; 90% coverage at least 31/40
+    (Binomial(40, 0.9) gives 30 or fewer with probability 0.005); 50% coverage
+    within [12/40, 28/40] (Binomial(40, 0.5) falls outside with probability 0.006).
+    """
+    assert n_datasets == 40, "the coverage bounds are derived for 40 data sets"
+    assert (table["chi2_p"] > 0.001).all(), table
+    assert (table["ecdf_p"] > 0.001).all(), table
+    assert (table["cover90"] >= 31 / 40).all(), table
+    assert table["cover50"].between(12 / 40, 28 / 40).all(), table
