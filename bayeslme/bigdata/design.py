@@ -168,6 +168,7 @@ class StreamedDesign:
     trials = None
     rescor = None
     response_levels = None
+    intercept_dropped = False
 
     @property
     def y(self) -> np.ndarray:
