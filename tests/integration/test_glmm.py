@@ -77,7 +77,9 @@ def test_log_likelihood_hook_matches_pymc(family):
     logp = pm_model.logp(vars=[pm_model["y"]], sum=False, jacobian=False)[0]
     # Deterministics are functions of the random variables: evaluate them at the value variables.
     graph = pm_model.replace_rvs_by_values([logp] + [pm_model[n] for n in names])
-    outputs = pm_model.compile_fn(graph, inputs=pm_model.value_vars, point_fn=True)(point)
+    outputs = pm_model.compile_fn(graph, inputs=pm_model.value_vars, point_fn=True, mode="FAST_COMPILE")(
+        point
+    )
     values = dict(zip(names, outputs[1:], strict=True))
     eta = linear_predictor(glmm, values["b"], values["g__u"])
     params = {n: values[n] for n in get_family(family).parameters()}
