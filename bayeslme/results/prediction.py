@@ -117,10 +117,14 @@ def eta_draws(
                     f"{list(factor.unseen)}; use new_groups='sample' to predict for new groups"
                 )
             codes = unseen_codes(factor.labels, factor.index)
+            spec = fit.spec.factor(factor.name)
             seen = np.unique(codes[codes >= 0])  # only these levels' draws (a Parquet model draws them)
-            u = fit.draws(fit.spec.factor(factor.name).u_var, seen)
-            u = u.reshape((u.shape[0] * u.shape[1],) + u.shape[2:])
-            codes = np.where(codes >= 0, np.searchsorted(seen, codes), codes)
+            if seen.size == len(spec.levels):  # every level (the fitted rows): the stored draws, no copy
+                u = flat_draws(fit, spec.u_var)
+            else:
+                u = fit.draws(spec.u_var, seen)
+                u = u.reshape((u.shape[0] * u.shape[1],) + u.shape[2:])
+                codes = np.where(codes >= 0, np.searchsorted(seen, codes), codes)
             if factor.unseen:
                 cov = factor_covariance(fit, factor.name)
                 u, codes = predict.draw_new_effects(u, codes, cov, rng or np.random.default_rng())
