@@ -52,12 +52,12 @@ def heldout_log_likelihood(fit: Fit, rows: pd.DataFrame, random_seed: int | None
     from bayeslme.results.prediction import eta_draws, family_params
 
     new = build_new_data(fit.design, rows, require_response=True)
-    eta = eta_draws(
-        fit, new, groups="conditional", new_groups="sample", rng=np.random.default_rng(random_seed)
-    )
+    rng = np.random.default_rng(random_seed)
+    eta = eta_draws(fit, new, groups="conditional", new_groups="sample", rng=rng)
     family = get_family(fit.spec.family, fit.spec.link)
     mean = family.location(fit.spec.link, eta)
-    return family.log_likelihood(new.y, mean, family_params(fit), trials=new.trials)
+    params = family_params(fit, rows, rng=rng)
+    return family.log_likelihood(new.y, mean, params, trials=new.trials)
 
 
 class RefitWrapper(SamplingWrapper):
@@ -81,7 +81,11 @@ class RefitWrapper(SamplingWrapper):
         """Refit the model on the training rows."""
         spec = self.fit.spec
         model = GLMM(
-            spec.formula, modified_observed_data, family=spec.family, link=spec.link, priors=dict(spec.priors)
+            spec.formulas,
+            modified_observed_data,
+            family=spec.family,
+            link=spec.link,
+            priors=spec.prior_overrides(),
         )
         return model.fit(random_seed=self.random_seed, **self.fit_kwargs)
 

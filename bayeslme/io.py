@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -63,6 +64,8 @@ def save_fit(
         groups["/bayeslme_data"] = frame_to_dataset(design.encoder_rows)
     else:
         columns = used_columns(design.formula, design.data)
+        for part in design.dpars.values():  # the columns of the parameters' formulas too
+            columns += [c for c in used_columns(part.formula, part.data) if c not in columns]
         groups["/bayeslme_data"] = frame_to_dataset(design.data[columns])
     root = xr.Dataset(
         attrs={
@@ -128,6 +131,14 @@ def read_fit(path: str | os.PathLike) -> tuple[ModelSpec, Design, xr.DataTree, d
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             design = build_design(parse_formula(spec.formula), data, family=spec.family, levels=levels)
+            if spec.dpars:  # each parameter's formula on the same rows, against its own levels
+                parts = {
+                    d.name: build_design(
+                        parse_formula(d.spec.formula), data, family=spec.family, levels=d.spec.levels
+                    )
+                    for d in spec.dpars
+                }
+                design = replace(design, dpars=parts)
     children = {
         f"/{k}": _rename_v1(unescape_dataset(v.to_dataset()), spec, int(version))
         for k, v in tree.children.items()

@@ -6,6 +6,7 @@ import logging
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -13,13 +14,16 @@ import pandas as pd
 from bayeslme.bigdata.design import is_source, streamed_parts
 from bayeslme.errors import DataError, FormulaError, PriorError, SamplerError
 from bayeslme.families import Family, get_family
+from bayeslme.formula.checks import check_frame, drop_missing
 from bayeslme.formula.design import Design, build_design, numeric_group_columns
+from bayeslme.formula.distributional import build_dpar_designs, dpar_columns, response_text, split_formulas
 from bayeslme.formula.parse import FormulaSpec, parse_formula
 from bayeslme.formula.text import split_top_level
 from bayeslme.priors import Prior
 from bayeslme.results.fit import Fit, PriorFit
 from bayeslme.spec import ModelSpec
 from bayeslme.spec.build import build_spec
+from bayeslme.spec.dpars import build_dpar_specs, split_priors
 
 __all__ = ["GLMM", "LMM"]
 
@@ -31,8 +35,15 @@ class GLMM:
 
     Parameters
     ----------
-    formula : str
-        lme4-style formula, e.g. ``"y ~ x + (1 + x | g)"``.
+    formula : str or list of str
+        lme4-style formula, e.g. ``"y ~ x + (1 + x | g)"``; or a list of the
+        mean's formula followed by formulas of the family's own parameters,
+        as brms's ``bf()`` and bambi's ``Formula``:
+        ``["y ~ x + (1 | g)", "sigma ~ arm + (1 | clinic)"]`` lets the
+        residual SD differ by arm and clinic (log link). ``sigma`` (gaussian,
+        student_t, lognormal), ``phi`` (beta), ``shape`` (gamma), ``alpha``
+        (negative binomial, log link) and ``zi``/``hu`` (logit link) may have
+        formulas; see ``docs/families.md``.
     data : pandas.DataFrame or str
         One row per observation. Rows with missing values in model columns
         are dropped with a :class:`~bayeslme.errors.DroppedRowsWarning`. A
@@ -71,7 +82,7 @@ class GLMM:
 
     def __init__(
         self,
-        formula: str,
+        formula: str | Sequence[str],
         data: pd.DataFrame,
         *,
         family: str = "gaussian",
@@ -85,11 +96,28 @@ class GLMM:
             )
         self.family: Family = get_family(family)
         self.link: str = self.family.check_link(link)
-        self.formula = parse_formula(formula)
+        text, dpars = split_formulas(formula, self.family.parameters(), self.family.name)
+        self.formula = parse_formula(text)
         _check_group_terms(self.formula)
         if is_source(data):  # Parquet files: statistics streamed by DuckDB (bayeslme.bigdata)
+            if dpars:
+                raise FormulaError(
+                    "distributional formulas need the data in memory (a data frame); Parquet files are "
+                    "read as sums, which a residual SD that differs by row does not reduce to",
+                    dpars[0].text,
+                )
             self.design, self.spec = streamed_parts(self.formula, data, self.family, self.link, priors)
             return
+        priors, dpar_priors = split_priors(priors, tuple(d.name for d in dpars))
+        if dpars and self.formula.rescor is not None:
+            raise FormulaError(
+                f"{self.formula.rescor} with a formula for {dpars[0].name!r}: a residual correlation term "
+                "needs one residual SD for all rows",
+                dpars[0].text,
+            )
+        if dpars:  # every formula on the same rows: drop those missing a parameter's column too
+            check_frame(data)
+            data, _ = drop_missing(data, dpar_columns(dpars, response_text(text), data))
         self.design: Design = build_design(self.formula, data, family=self.family.name)
         _check_response(self.design, self.family)
         numeric = numeric_group_columns(self.design)
@@ -102,8 +130,17 @@ class GLMM:
             link=self.link,
             priors=priors,
             response_scale=scale,
-            family_priors=self.family.family_priors(self.design.y),
+            family_priors={
+                name: prior
+                for name, prior in self.family.family_priors(self.design.y).items()
+                if name not in dpar_priors
+            },
         )
+        if dpars:
+            designs = build_dpar_designs(dpars, response_text(text), self.design, self.family.name)
+            self.design = replace(self.design, dpars=designs)
+            specs = build_dpar_specs(dpars, designs, self.family, self.design.y, dpar_priors)
+            self.spec = replace(self.spec, dpars=specs)
 
     def build(self) -> Any:
         """The PyMC model (non-centered group effects, LKJ correlations)."""
@@ -284,7 +321,7 @@ class GLMM:
         numeric = numeric_group_columns(self.design)
         note = f", numeric grouping columns read as labels: {numeric}" if numeric else ""
         return (
-            f"{type(self).__name__}({self.spec.formula!r}, family={self.spec.family!r}, "
+            f"{type(self).__name__}({self.spec.formulas!r}, family={self.spec.family!r}, "
             f"n_obs={self.spec.n_obs}, groups=[{factors}]{note})"
         )
 

@@ -49,7 +49,15 @@ def resolve_method(spec: ModelSpec, method: str, design: Design) -> str:
     """
     if method not in METHODS:
         raise SamplerError(f"unknown method {method!r}; choose one of {list(METHODS)}")
+    if spec.dpars and method in ("collapsed", "marginal"):
+        raise SamplerError(
+            f"method={method!r} integrates group effects out of a likelihood with one residual SD; "
+            f"this model's {[d.name for d in spec.dpars]} vary by row (their formulas). Use "
+            "method='noncentered' (or 'auto')"
+        )
     if method == "auto":
+        if spec.dpars:  # a residual SD per row: neither integration applies
+            return "noncentered"
         if supports_collapsed(spec, design):
             return "collapsed"
         return "marginal" if supports_marginal(spec) and _marginal_pays(spec, design) else "noncentered"

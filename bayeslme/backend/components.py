@@ -25,10 +25,22 @@ from bayeslme.spec.names import CENTERED_INTERCEPT, COEFFICIENTS, FIXED_DIM, SLO
 
 __all__ = [
     "correlation_cholesky_draws",
+    "scoped",
     "factor_scales",
     "fixed_coefficients",
     "scaled_cholesky",
 ]
+
+
+def scoped(dim: str) -> str:
+    """``dim`` as named in the current PyMC model: ``sigma::<dim>`` inside a parameter's formula.
+
+    PyMC prefixes the variables of a named sub-model (``pm.Model(name="sigma")``)
+    but not the dimensions, which all models share; a parameter's formula
+    (:class:`~bayeslme.spec.DparSpec`) has dimensions of its own, such as its
+    fixed effects and its factors' levels.
+    """
+    return pm.modelcontext(None).name_for(dim)
 
 
 def fixed_coefficients(spec: ModelSpec, *, shared: bool = False) -> pt.TensorVariable | None:
@@ -43,14 +55,14 @@ def fixed_coefficients(spec: ModelSpec, *, shared: bool = False) -> pt.TensorVar
         return None
     if not spec.has_intercept:
         priors = [spec.priors[coefficient_key(n)] for n in spec.fixed]
-        return location_vector(COEFFICIENTS, priors, dims=FIXED_DIM, shared=shared)
+        return location_vector(COEFFICIENTS, priors, dims=scoped(FIXED_DIM), shared=shared)
     position = spec.fixed.index("Intercept")
     slopes = np.array([j for j, name in enumerate(spec.fixed) if name != "Intercept"], dtype=int)
     intercept_c = location_vector(CENTERED_INTERCEPT, [spec.priors["Intercept"]], shared=shared)[0]
     theta = pt.zeros(len(spec.fixed))
     theta = pt.set_subtensor(theta[position], intercept_c)
     if slopes.size == 0:
-        pm.Deterministic(COEFFICIENTS, theta, dims=FIXED_DIM)
+        pm.Deterministic(COEFFICIENTS, theta, dims=scoped(FIXED_DIM))
         return theta
     beta = location_vector(SLOPES, [spec.coefficient_prior(spec.fixed[j]) for j in slopes], shared=shared)
     theta = pt.set_subtensor(theta[slopes], beta)
@@ -58,7 +70,9 @@ def fixed_coefficients(spec: ModelSpec, *, shared: bool = False) -> pt.TensorVar
     if shared:
         means = pm.Data("x_means", means)
     pm.Deterministic(
-        COEFFICIENTS, pt.set_subtensor(theta[position], intercept_c - pt.dot(means, beta)), dims=FIXED_DIM
+        COEFFICIENTS,
+        pt.set_subtensor(theta[position], intercept_c - pt.dot(means, beta)),
+        dims=scoped(FIXED_DIM),
     )
     return theta
 
@@ -94,7 +108,7 @@ def factor_scales(
         correlations.append((chol @ chol.T)[rows, cols])
         chols.append(chol)
     if correlations:
-        pm.Deterministic(factor.cor_var, pt.concatenate(correlations), dims=factor.pair_dim)
+        pm.Deterministic(factor.cor_var, pt.concatenate(correlations), dims=scoped(factor.pair_dim))
     return sd, chols
 
 
@@ -103,12 +117,12 @@ def _factor_sds(spec: ModelSpec, factor: FactorSpec, shared: bool) -> pt.TensorV
     slots = factor.sd_slots()
     priors = [spec.priors[key] for key, _ in slots]
     if len(slots) == len(factor.effects):
-        return scale_vector(factor.sd_var, priors, dims=factor.effect_dim, shared=shared)
+        return scale_vector(factor.sd_var, priors, dims=scoped(factor.effect_dim), shared=shared)
     free = scale_vector(factor.sd_free_var, priors, shared=shared)
     owner = np.zeros(len(factor.effects), dtype=np.int64)
     for slot, (_, positions) in enumerate(slots):
         owner[list(positions)] = slot
-    return pm.Deterministic(factor.sd_var, free[owner], dims=factor.effect_dim)
+    return pm.Deterministic(factor.sd_var, free[owner], dims=scoped(factor.effect_dim))
 
 
 def scaled_cholesky(

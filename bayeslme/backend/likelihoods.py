@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
@@ -38,6 +40,7 @@ def add_likelihood(
     y: np.ndarray,
     trials: np.ndarray | None = None,
     rescor: RescorDesign | None = None,
+    dpars: Mapping[str, pt.TensorVariable] | None = None,
 ) -> None:
     """Add the observed response variable ``y`` to the current model.
 
@@ -54,8 +57,12 @@ def add_likelihood(
     rescor : RescorDesign, optional
         Index arrays of a residual correlation term (Gaussian only; see
         :mod:`bayeslme.backend.rescor`).
+    dpars : mapping of str to TensorVariable, optional
+        Family parameters modelled by formulas (:class:`~bayeslme.spec.DparSpec`),
+        one value per row, in place of the single scalar parameter.
     """
     family, link = spec.family, spec.link
+    scale = _ParameterSource(spec, dpars or {})
     # The response enters as a data container, not a graph constant, so that
     # a refit on a new response of the same shape (SBC, bootstrap, a cached
     # session) reuses the compiled model. PyMC leaves a container used as
@@ -63,14 +70,14 @@ def add_likelihood(
     y_values = np.asarray(y, dtype=float)
     y = pm.Data(RESPONSE_DATA, y, dims="obs")
     if family == "gaussian":
-        sigma = scalar_scale("sigma", spec.priors["sigma"])
+        sigma = scale("sigma")
         if spec.rescor is not None and rescor is not None:
             add_correlated_normal(spec.rescor, rescor, eta, sigma, spec.priors[spec.rescor.kind], y)
         else:
             pm.Normal("y", mu=eta, sigma=sigma, observed=y, dims="obs")
     elif family == "student_t":
-        sigma = scalar_scale("sigma", spec.priors["sigma"])
-        nu = scalar_scale("nu", spec.priors["nu"])
+        sigma = scale("sigma")
+        nu = scale("nu")
         pm.StudentT("y", nu=nu, mu=eta, sigma=sigma, observed=y, dims="obs")
     elif family == "bernoulli":
         if link == "logit":
@@ -98,25 +105,44 @@ def add_likelihood(
         normaliser = pm.Data(RESPONSE_NORMALISER, -special.gammaln(y_values + 1.0), dims="obs")
         pm.CustomDist("y", eta, normaliser, dist=_poisson_log, logp=_poisson_log_logp, observed=y, dims="obs")
     elif family == "negativebinomial":
-        alpha = scalar_scale("alpha", spec.priors["alpha"])
+        alpha = scale("alpha")
         pm.NegativeBinomial("y", mu=pt.exp(eta), alpha=alpha, observed=y, dims="obs")
     else:
-        _add_other_likelihood(spec, eta, y, y_values)
+        _add_other_likelihood(spec, eta, y, y_values, scale)
+
+
+class _ParameterSource:
+    """Each family parameter: the rows' values of its formula, else one scalar with its prior."""
+
+    def __init__(self, spec: ModelSpec, dpars: Mapping[str, pt.TensorVariable]) -> None:
+        self._spec = spec
+        self._dpars = dpars
+
+    def __call__(self, name: str) -> pt.TensorVariable:
+        if name in self._dpars:
+            return self._dpars[name]
+        if name in ("zi", "hu"):
+            return scalar_probability(name, self._spec.priors[name])
+        return scalar_scale(name, self._spec.priors[name])
 
 
 def _add_other_likelihood(
-    spec: ModelSpec, eta: pt.TensorVariable, y: pt.TensorVariable, y_values: np.ndarray
+    spec: ModelSpec,
+    eta: pt.TensorVariable,
+    y: pt.TensorVariable,
+    y_values: np.ndarray,
+    scale: _ParameterSource,
 ) -> None:
     """The families added with issue 21, in brms's parametrizations (:mod:`bayeslme.families`)."""
     family = spec.family
     if family == "gamma":
-        shape = scalar_scale("shape", spec.priors["shape"])
+        shape = scale("shape")
         pm.Gamma("y", alpha=shape, beta=shape * pt.exp(-eta), observed=y, dims="obs")
     elif family == "lognormal":
-        sigma = scalar_scale("sigma", spec.priors["sigma"])
+        sigma = scale("sigma")
         pm.LogNormal("y", mu=eta, sigma=sigma, observed=y, dims="obs")
     elif family == "beta":
-        phi = scalar_scale("phi", spec.priors["phi"])
+        phi = scale("phi")
         mu = pt.sigmoid(eta)
         pm.Beta("y", alpha=mu * phi, beta=(1 - mu) * phi, observed=y, dims="obs")
     elif family == "cumulative":
@@ -125,10 +151,10 @@ def _add_other_likelihood(
         kinds[spec.link]("y", eta=eta, cutpoints=thresholds, compute_p=False, observed=y - 1, dims="obs")
     elif family in _ZERO_MODELS:
         zero = "zi" if family.startswith("zero_inflated") else "hu"
-        psi = 1 - scalar_probability(zero, spec.priors[zero])  # PyMC's psi: the count part's share
+        psi = 1 - scale(zero)  # PyMC's psi: the count part's share
         kwargs = {"mu": pt.exp(eta)}
         if family.endswith("negativebinomial"):
-            kwargs["alpha"] = scalar_scale("alpha", spec.priors["alpha"])
+            kwargs["alpha"] = scale("alpha")
         _ZERO_MODELS[family]("y", psi=psi, observed=y, dims="obs", **kwargs)
     else:
         raise NotImplementedError(family)  # families are validated before this point

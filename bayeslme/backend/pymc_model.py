@@ -28,7 +28,7 @@ import pymc as pm
 import pytensor.tensor as pt
 from pytensor.tensor.linalg import solve_triangular
 
-from bayeslme.backend.components import factor_scales, fixed_coefficients, scaled_cholesky
+from bayeslme.backend.components import factor_scales, fixed_coefficients, scaled_cholesky, scoped
 from bayeslme.backend.likelihoods import add_likelihood
 from bayeslme.formula.design import Design
 from bayeslme.spec import FactorSpec, ModelSpec
@@ -42,13 +42,15 @@ ELEMENTWISE_MAX_COLUMNS = 8
 
 
 def model_coords(spec: ModelSpec, n_obs: int) -> dict[str, list]:
-    """Named coordinates of every dimension the model uses."""
-    coords: dict[str, list] = {"obs": list(range(n_obs)), FIXED_DIM: list(spec.fixed)}
-    for factor in spec.factors:
-        coords[factor.level_dim] = list(factor.levels)
-        coords[factor.effect_dim] = list(factor.effects)
-        if factor.pairs():
-            coords[factor.pair_dim] = factor.pair_labels()
+    """Named coordinates of every dimension the model uses (its parameters' formulas' prefixed)."""
+    coords: dict[str, list] = {"obs": list(range(n_obs))}
+    for prefix, part in [("", spec)] + [(d.var_prefix, d.spec) for d in spec.dpars]:
+        coords[prefix + FIXED_DIM] = list(part.fixed)
+        for factor in part.factors:
+            coords[prefix + factor.level_dim] = list(factor.levels)
+            coords[prefix + factor.effect_dim] = list(factor.effects)
+            if factor.pairs():
+                coords[prefix + factor.pair_dim] = factor.pair_labels()
     if spec.response_levels is not None:
         coords[THRESHOLD_DIM] = threshold_labels(spec.response_levels)
     return coords
@@ -74,29 +76,42 @@ def build_pymc_model(spec: ModelSpec, design: Design, centered: tuple[bool, ...]
         With named dims; data enter through ``pm.Data`` containers.
     """
     flags = centered or (False,) * len(spec.factors)
-    absorbing = _absorbing_factor(spec, flags)
     with pm.Model(coords=model_coords(spec, design.n_obs)) as model:
-        eta, intercept = _fixed_predictor(spec, design, leave_out_intercept=absorbing is not None)
-        for position, (factor_spec, factor, flag) in enumerate(
-            zip(spec.factors, design.factors, flags, strict=True)
-        ):
-            index = pm.Data(factor_spec.index_var, factor.index, dims="obs")
-            Z = pm.Data(factor_spec.Z_var, factor.Z, dims=("obs", factor_spec.effect_dim))
-            around = intercept if position == absorbing else None
-            u = _group_effects(spec, factor_spec, flag, around)
-            # One gather per effect column, summed explicitly: the same sum as
-            # ``(Z * u[index]).sum(axis=1)`` without the (obs, effect)
-            # temporary and its scatter in the gradient.
-            # A group intercept's column of Z is all ones: skip the product.
-            for e, effect in enumerate(factor_spec.effects):
-                if effect == "Intercept" and np.all(factor.Z[:, e] == 1.0):
-                    eta = eta + u[:, e][index]
-                else:
-                    eta = eta + Z[:, e] * u[:, e][index]
-        if design.offset is not None:
-            eta = eta + pm.Data("offset", design.offset, dims="obs")
-        add_likelihood(spec, eta, design.y, design.trials, design.rescor)
+        eta = _linear_predictor(spec, design, flags)
+        values = {}
+        for dpar in spec.dpars:  # each in a sub-model: variables named sigma::b, sigma::clinic__sd, ...
+            with pm.Model(name=dpar.name):
+                part = _linear_predictor(
+                    dpar.spec, design.dpars[dpar.name], (False,) * len(dpar.spec.factors)
+                )
+                values[dpar.name] = pt.exp(part) if dpar.link == "log" else pt.sigmoid(part)
+        add_likelihood(spec, eta, design.y, design.trials, design.rescor, values)
     return model
+
+
+def _linear_predictor(spec: ModelSpec, design: Design, flags: tuple[bool, ...]) -> pt.TensorVariable:
+    """Fixed part, group effects and offset of ``spec``'s linear predictor on ``design``'s rows."""
+    absorbing = _absorbing_factor(spec, flags)
+    eta, intercept = _fixed_predictor(spec, design, leave_out_intercept=absorbing is not None)
+    for position, (factor_spec, factor, flag) in enumerate(
+        zip(spec.factors, design.factors, flags, strict=True)
+    ):
+        index = pm.Data(factor_spec.index_var, factor.index, dims="obs")
+        Z = pm.Data(factor_spec.Z_var, factor.Z, dims=("obs", scoped(factor_spec.effect_dim)))
+        around = intercept if position == absorbing else None
+        u = _group_effects(spec, factor_spec, flag, around)
+        # One gather per effect column, summed explicitly: the same sum as
+        # ``(Z * u[index]).sum(axis=1)`` without the (obs, effect)
+        # temporary and its scatter in the gradient.
+        # A group intercept's column of Z is all ones: skip the product.
+        for e, effect in enumerate(factor_spec.effects):
+            if effect == "Intercept" and np.all(factor.Z[:, e] == 1.0):
+                eta = eta + u[:, e][index]
+            else:
+                eta = eta + Z[:, e] * u[:, e][index]
+    if design.offset is not None:
+        eta = eta + pm.Data("offset", design.offset, dims="obs")
+    return eta
 
 
 def _absorbing_factor(spec: ModelSpec, centered: tuple[bool, ...]) -> int | None:
@@ -121,7 +136,7 @@ def _fixed_predictor(
     spec: ModelSpec, design: Design, *, leave_out_intercept: bool = False
 ) -> tuple[pt.TensorVariable, pt.TensorVariable | None]:
     """The fixed part of the linear predictor, and the (centred) intercept when it is left out of it."""
-    X = pm.Data("X", design.X, dims=("obs", FIXED_DIM))
+    X = pm.Data("X", design.X, dims=("obs", scoped(FIXED_DIM)))
     theta = fixed_coefficients(spec)
     if theta is None:
         return pt.zeros(design.n_obs), None
@@ -160,7 +175,7 @@ def _group_effects(
     ``around``; ``u`` (the deviations) and ``z = L^{-1} u`` are kept for the results.
     """
     sd, chols = factor_scales(spec, factor)
-    dims = (factor.level_dim, factor.effect_dim)
+    dims = (scoped(factor.level_dim), scoped(factor.effect_dim))
     if centered:
         mean = pt.zeros(len(factor.effects))
         if around is not None:
@@ -176,11 +191,11 @@ def _group_effects(
         u = effects if around is None else pm.Deterministic(factor.u_var, effects - mean, dims=dims)
         pm.Deterministic(factor.z_var, solve_triangular(L, u.T, lower=True).T, dims=dims)
         return effects
-    z = pm.Normal(factor.z_var, 0.0, 1.0, dims=(factor.level_dim, factor.effect_dim))
+    z = pm.Normal(factor.z_var, 0.0, 1.0, dims=dims)
     if all(chol is None for chol in chols):
         # Diagonal scale: ``z * sd`` is ``z @ diag(sd).T`` without the matrix
         # product and the set_subtensor that builds diag(sd).
         u = z * sd
     else:
         u = z @ scaled_cholesky(factor, sd, chols).T
-    return pm.Deterministic(factor.u_var, u, dims=(factor.level_dim, factor.effect_dim))
+    return pm.Deterministic(factor.u_var, u, dims=dims)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -169,6 +171,7 @@ class StreamedDesign:
     rescor = None
     response_levels = None
     intercept_dropped = False
+    dpars: Mapping[str, Any] = MappingProxyType({})  # no distributional formulas from Parquet
 
     @property
     def y(self) -> np.ndarray:

@@ -77,6 +77,7 @@ class Design:
     column_levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     response_levels: tuple[str, ...] | None = None  # an ordinal response's categories, in order
     intercept_dropped: bool = False  # formulae's intercept column left out (ordinal: thresholds instead)
+    dpars: Mapping[str, Design] = field(default_factory=dict)  # designs of parameters' formulas, same rows
 
     @property
     def n_obs(self) -> int:

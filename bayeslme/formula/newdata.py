@@ -145,12 +145,15 @@ def build_new_data(design: Design, data: pd.DataFrame, *, require_response: bool
 def predictor_data_columns(design: Design, data: pd.DataFrame | None = None) -> list[str]:
     """Data columns new rows need (every column the formula reads but the response), in first-use order.
 
-    Grouping columns and the columns of ``scale()``/centring terms count; a
-    column read only by the response does not. ``data`` defaults to the
-    fitting rows.
+    Grouping columns and the columns of ``scale()``/centring terms count, and
+    those of the parameters' formulas (:attr:`Design.dpars`); a column read
+    only by the response does not. ``data`` defaults to the fitting rows.
     """
     frame = design.data if data is None else data
-    return _predictor_columns(design, frame, _response_variables(design.formula.fixed_formula))
+    columns = _predictor_columns(design, frame, _response_variables(design.formula.fixed_formula))
+    for part in design.dpars.values():  # the parameters' formulas' columns (sigma ~ arm: arm)
+        columns += [c for c in predictor_data_columns(part, data) if c not in columns]
+    return columns
 
 
 def _trials(formula, frame: pd.DataFrame) -> np.ndarray | None:

@@ -43,8 +43,9 @@ SPREAD = 25  # points of a numeric column's observed range under ALL, when it ha
 
 
 def grouping_columns(fit: FitLike) -> list[str]:
-    """Data columns that define the model's grouping factors."""
-    return list(dict.fromkeys(c for factor in fit.design.factors for c in factor.columns))
+    """Data columns that define the model's grouping factors (its parameters' formulas' too)."""
+    designs = [fit.design, *fit.design.dpars.values()]
+    return list(dict.fromkeys(c for design in designs for factor in design.factors for c in factor.columns))
 
 
 def is_categorical(fit: FitLike, column: str) -> bool:

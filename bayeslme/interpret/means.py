@@ -23,7 +23,9 @@ from bayeslme.families import get_family
 from bayeslme.interpret.effects import expected
 from bayeslme.interpret.grid import grouping_columns, level_values, typed, typical_values
 from bayeslme.interpret.tables import average_by, draws_array, estimate_table, groups_of
-from bayeslme.results.prediction import check_prob, family_params
+from bayeslme.links import inverse_link, link_function
+from bayeslme.results.dpars import dpar_values
+from bayeslme.results.prediction import check_prob, flat_draws
 
 if TYPE_CHECKING:
     from bayeslme.results.view import FitLike
@@ -31,13 +33,19 @@ if TYPE_CHECKING:
 __all__ = ["marginal_means", "reference_grid"]
 
 
+def _column_levels(fit: FitLike) -> dict[str, tuple[str, ...]]:
+    """Levels of the categorical predictors of the mean's formula and of the parameters' formulas."""
+    levels = dict(fit.design.column_levels)
+    for part in fit.design.dpars.values():
+        levels.update({c: v for c, v in part.column_levels.items() if c not in levels})
+    return levels
+
+
 def reference_grid(fit: FitLike) -> pd.DataFrame:
     """Every combination of the categorical predictors' levels; numeric predictors at their means."""
     typical = typical_values(fit)
     groups = set(grouping_columns(fit))
-    factors = {
-        c: levels for c, levels in fit.design.column_levels.items() if c in typical and c not in groups
-    }
+    factors = {c: levels for c, levels in _column_levels(fit).items() if c in typical and c not in groups}
     combos = list(itertools.product(*factors.values())) or [()]
     frame = pd.DataFrame(index=pd.RangeIndex(len(combos)))
     for column, value in typical.items():
@@ -64,7 +72,7 @@ def marginal_means(
     check_prob(prob)
     columns = [specs] if isinstance(specs, str) else list(specs)
     columns += [] if by is None else ([by] if isinstance(by, str) else list(by))
-    factors = [c for c in fit.design.column_levels if c not in grouping_columns(fit)]
+    factors = [c for c in _column_levels(fit) if c not in grouping_columns(fit)]
     unknown = [c for c in columns if c not in factors]
     if unknown:
         raise BayeslmeError(
@@ -79,7 +87,12 @@ def marginal_means(
     means = average_by(eta, codes, len(keys))
     if scale == "response":  # the expected response at the mean linear predictor (Family.mean)
         family = get_family(fit.spec.family, fit.spec.link)
-        means = family.mean(family.location(fit.spec.link, means), family_params(fit))
+        params = {name: flat_draws(fit, name)[:, None] for name in fit.family_parameters()}
+        # a parameter with a formula: its linear predictor averaged over the same cells
+        for name, values in dpar_values(fit, frame, groups="population").items():
+            link = fit.spec.dpar(name).link
+            params[name] = inverse_link(link, average_by(link_function(link, values), codes, len(keys)))
+        means = family.mean(family.location(fit.spec.link, means), params)
     if summary:
         return estimate_table(means, keys, prob)
     return draws_array(means, keys, fit.posterior.sizes["chain"], "marginal_mean")

@@ -78,6 +78,8 @@ def unsupported_reason(spec: ModelSpec, design: Design, method: str) -> str | No
     """Why the kernel cannot evaluate this model (``None`` when it can)."""
     if spec.rescor is not None:
         return "residual correlation terms"
+    if spec.dpars:
+        return "formulas for family parameters"
     if (spec.family, spec.link) not in LINKS:
         return f"family {spec.family!r} with link {spec.link!r}"
     if method == "collapsed" and len(spec.factors) != 1:

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bayeslme.families import get_family
 from bayeslme.report.html import sections_html
 from bayeslme.report.tables import fit_sections
+from bayeslme.results.view import has_latent_scale
 
 if TYPE_CHECKING:
     from bayeslme.report.tables import ReportedFit
@@ -44,7 +44,7 @@ def _plots(fit: ReportedFit) -> list[tuple[str, str]]:
         makers.append(
             (f"Fitted lines by {factor}", lambda: fit.plot.trajectories(factor, x=slope, max_panels=12))
         )
-    if get_family(fit.spec.family).has_latent_scale:  # else no marginal and conditional R² (families docs)
+    if has_latent_scale(fit.spec):  # else no marginal and conditional R² (families docs)
         makers.append(("Marginal and conditional R²", lambda: fit.plot.r2()))
     makers.append(("Posterior predictive check", lambda: fit.plot.ppc()))
     for title, make in makers:

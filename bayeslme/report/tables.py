@@ -52,11 +52,11 @@ class ReportedFit(Protocol):
     def plot(self) -> Any:
         """The fit's plots."""
 
-    def fixed_effects(self, *, prob: float = 0.95) -> pd.DataFrame:
-        """The fixed-effects table."""
+    def fixed_effects(self, *, prob: float = 0.95, dpar: str | None = None) -> pd.DataFrame:
+        """The fixed-effects table (of a parameter's formula with ``dpar``)."""
 
-    def variance_components(self, *, prob: float = 0.95) -> pd.DataFrame:
-        """The variance-components table."""
+    def variance_components(self, *, prob: float = 0.95, dpar: str | None = None) -> pd.DataFrame:
+        """The variance-components table (of a parameter's formula with ``dpar``)."""
 
     def r2(self, *, prob: float = 0.95) -> pd.DataFrame:
         """The R² table."""
@@ -104,9 +104,10 @@ def _rescor_lines(spec: ModelSpec) -> list[str]:
 
 def model_sections(spec: ModelSpec) -> list[Section]:
     """Formula, family, data size, groups and priors of a model (no draws needed)."""
+    every = spec.prior_overrides()  # the parameters' formulas' priors too, keyed sigma:b[arm]
     priors = pd.DataFrame(
-        {"prior": [str(p) for p in spec.priors.values()]},
-        index=pd.Index(list(spec.priors), name="parameter"),
+        {"prior": [str(p) for p in every.values()]},
+        index=pd.Index(list(every), name="parameter"),
     )
     effects = pd.DataFrame(
         {
@@ -119,7 +120,7 @@ def model_sections(spec: ModelSpec) -> list[Section]:
     model = Section(
         "Model",
         [
-            f"formula: {spec.formula}",
+            *_formula_lines(spec),
             f"family: {spec.family} (link: {spec.link}); observations: {spec.n_obs}",
             f"groups: {_groups(spec)}",
             *_rescor_lines(spec),
@@ -128,6 +129,24 @@ def model_sections(spec: ModelSpec) -> list[Section]:
         effects if spec.factors else None,
     )
     return [model, Section("Priors", [], priors)]
+
+
+def _formula_lines(spec: ModelSpec) -> list[str]:
+    return [f"formula: {spec.formula}"] + [f"         {d.formula} (link: {d.link})" for d in spec.dpars]
+
+
+def _dpar_sections(fit: ReportedFit, prob: float) -> list[Section]:
+    """Per parameter with a formula: its coefficients and group effects, on its link scale."""
+    sections = []
+    for dpar in fit.spec.dpars:
+        lines = [f"{dpar.formula}: coefficients on the {dpar.link} scale of {dpar.name}"]
+        sections.append(
+            Section(f"{dpar.name}: fixed effects", lines, fit.fixed_effects(prob=prob, dpar=dpar.name))
+        )
+        if dpar.spec.factors:
+            table = fit.variance_components(prob=prob, dpar=dpar.name)
+            sections.append(Section(f"{dpar.name}: variance components ({dpar.link} scale)", [], table))
+    return sections
 
 
 _STRUCTURE_NAMES = {"us": "unstructured (LKJ)", "cs": "compound symmetry", "ar1": "AR(1)"}
@@ -232,7 +251,7 @@ def fit_sections(fit: ReportedFit, *, prob: float = 0.95, effects: bool = False)
     header = Section(
         "Fit",
         [
-            f"formula: {spec.formula}",
+            *_formula_lines(spec),
             f"family: {spec.family} (link: {spec.link}); observations: {spec.n_obs}; groups: {_groups(spec)}",
             *_rescor_lines(spec),
             *(f"note: {note}" for note in spec.notes),
@@ -252,6 +271,7 @@ def fit_sections(fit: ReportedFit, *, prob: float = 0.95, effects: bool = False)
                 fit.variance_components(prob=prob),
             )
         )
+    sections += _dpar_sections(fit, prob)
     about = "marginal: fixed effects only; conditional: with group effects; bayes: Gelman et al. (2019)"
     try:
         sections.append(Section("R²", [about], fit.r2(prob=prob)))

@@ -16,7 +16,7 @@ import xarray as xr
 from bayeslme.families import get_family
 from bayeslme.results import effects, latent, variance
 from bayeslme.results.summaries import summarize_draws
-from bayeslme.results.view import draw_labels, factor_or_error
+from bayeslme.results.view import draw_labels, factor_or_error, has_latent_scale
 from bayeslme.spec.names import COEFFICIENTS
 
 if TYPE_CHECKING:
@@ -33,26 +33,31 @@ class FitTables:
     spec: ModelSpec
     design: Design
 
-    def fixed_effects(self, *, prob: float = 0.95) -> pd.DataFrame:
+    def fixed_effects(self, *, prob: float = 0.95, dpar: str | None = None) -> pd.DataFrame:
         """Fixed (population-level) effects.
 
         Parameters
         ----------
         prob : float
             Central interval probability (default 0.95, as brms).
+        dpar : str, optional
+            A family parameter with a formula of its own (``"sigma"``): its
+            coefficients, on its link scale (log for ``sigma``).
 
         Returns
         -------
         pandas.DataFrame
             One row per coefficient: mean, sd, interval, ess_bulk, ess_tail, r_hat.
         """
+        if dpar is not None:
+            return self._dpar(dpar).fixed_effects(prob=prob)
         if not self.spec.fixed:
             return summarize_draws(np.zeros((1, 1, 0)), [], prob=prob)
         table = summarize_draws(self.draws(COEFFICIENTS), list(self.spec.fixed), prob=prob)
         table.index.name = "coefficient"
         return table
 
-    def variance_components(self, *, prob: float = 0.95) -> pd.DataFrame:
+    def variance_components(self, *, prob: float = 0.95, dpar: str | None = None) -> pd.DataFrame:
         """SDs, variances, correlations and covariances of group effects, residual SD, ICC.
 
         A residual correlation term adds a row ``("Residual", "ar" or "cosy",
@@ -63,7 +68,10 @@ class FitTables:
         the distribution-specific latent residual variance of Nakagawa et al.
         (2017) (:meth:`bayeslme.families.Family.latent_residual_variance`), and
         the table has no ``Residual`` rows. Families without a latent scale
-        (beta, zero-inflated, hurdle) have no ICC row.
+        (beta, zero-inflated, hurdle) have no ICC row, nor have models whose
+        parameters have formulas (their residual variance differs by row).
+        ``dpar="sigma"`` gives the group effects of ``sigma``'s formula, on its
+        link scale.
 
         Returns
         -------
@@ -71,16 +79,18 @@ class FitTables:
             Index ``(group, quantity, term)``; see
             :func:`bayeslme.results.variance.variance_components_table`.
         """
+        if dpar is not None:
+            return self._dpar(dpar).variance_components(prob=prob)
         factors = self.spec.factors
         sds, cors, moments = self._group_moments()
-        if self.spec.family == "gaussian":
+        if self.spec.family == "gaussian" and not self.spec.dpars:
             residual = self.draws("sigma")
             rescor = self.spec.rescor
             correlation = None if rescor is None else (rescor.kind, self.draws(rescor.kind))
             return variance.variance_components_table(
                 factors, sds, cors, moments, residual, prob=prob, residual_correlation=correlation
             )
-        latent_scale = factors and get_family(self.spec.family).has_latent_scale
+        latent_scale = factors and has_latent_scale(self.spec)
         residual_variance = self.latent_variances().residual if latent_scale else None
         return variance.variance_components_table(
             factors, sds, cors, moments, None, prob=prob, residual_variance=residual_variance
@@ -113,8 +123,13 @@ class FitTables:
         moments = {f.name: variance.factor_moment(self.design, f.name) for f in factors}
         return sds, cors, moments
 
-    def random_effects(self, factor: str, *, prob: float = 0.95) -> pd.DataFrame:
-        """Posterior group effects (deviations ``u``) of each level of ``factor``."""
+    def random_effects(self, factor: str, *, prob: float = 0.95, dpar: str | None = None) -> pd.DataFrame:
+        """Posterior group effects (deviations ``u``) of each level of ``factor``.
+
+        ``dpar="sigma"``: those of ``factor`` in ``sigma``'s formula (link scale).
+        """
+        if dpar is not None:
+            return self._dpar(dpar).random_effects(factor, prob=prob)
         spec = factor_or_error(self.spec, factor)
         parts = [
             effects.group_effects_table(spec, self.draws(spec.u_var, levels), prob=prob, levels=levels)
@@ -122,13 +137,14 @@ class FitTables:
         ]
         return effects.in_level_order(spec, parts)
 
-    def coef(self, factor: str, *, prob: float = 0.95) -> pd.DataFrame:
+    def coef(self, factor: str, *, prob: float = 0.95, dpar: str | None = None) -> pd.DataFrame:
         """Each level's own coefficients (fixed + group effect), like lme4's ``coef()``.
 
         Group effects of every term of the same grouping columns add up, so
         for ``(1 | g) + (x | g)`` (lme4's separate terms ``g`` and ``g.1``)
         the intercept of a level is the fixed intercept plus both of its
-        group intercepts.
+        group intercepts. ``dpar="sigma"``: the coefficients of ``sigma``'s
+        formula (link scale: log sigma).
 
         Returns
         -------
@@ -136,6 +152,8 @@ class FitTables:
             Index ``(level, coefficient)``; ``.unstack()`` on ``mean`` gives
             lme4's wide layout.
         """
+        if dpar is not None:
+            return self._dpar(dpar).coef(factor, prob=prob)
         spec = factor_or_error(self.spec, factor)
         parts = []
         for levels in self.level_blocks(spec):
@@ -180,6 +198,12 @@ class FitTables:
         b = self.draws(COEFFICIENTS) if self.spec.fixed else np.zeros(u[0].shape[:2] + (0,))
         values, names = effects.coefficient_draws(self.spec, siblings, b, u)
         return values, names, spec
+
+    def _dpar(self, name: str) -> FitTables:
+        """The tables of parameter ``name``'s formula (:class:`~bayeslme.results.dpars.DparView`)."""
+        from bayeslme.results.dpars import dpar_or_error
+
+        return dpar_or_error(self, name)
 
     def summary(self, *, prob: float = 0.95) -> pd.DataFrame:
         """All population-level parameters in one table."""

@@ -109,5 +109,11 @@ def log_prior_dataset(spec: ModelSpec, posterior: xr.Dataset) -> xr.Dataset:
         if name in posterior and name in spec.priors:
             values = spec.priors[name].logpdf(posterior[name].values)  # a vector (thresholds): summed
             out[name] = (dims, values.reshape(values.shape[:2] + (-1,)).sum(axis=-1))
+    for dpar in spec.dpars:  # a parameter's formula: its coefficients' priors, prefixed (sigma::b)
+        prefix = dpar.var_prefix
+        mine = [name for name in posterior.data_vars if str(name).startswith(prefix)]
+        part = posterior[mine].rename({name: str(name)[len(prefix) :] for name in mine})
+        for name, variable in log_prior_dataset(dpar.spec, part).data_vars.items():
+            out[prefix + str(name)] = (dims, variable.values)
     coords = {dim: posterior[dim].values for dim in dims}
     return xr.Dataset(out, coords=coords)

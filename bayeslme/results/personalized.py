@@ -146,6 +146,12 @@ def personalize_fit(
             f"personalize assumes independent residuals; this model has {fit.spec.rescor}. "
             "Refit with the new individual's rows instead"
         )
+    if fit.spec.dpars:
+        raise FamilyError(
+            f"personalize updates with one residual variance per draw; this model's "
+            f"{[d.name for d in fit.spec.dpars]} vary by row (their formulas). Refit with the new "
+            "individual's rows instead"
+        )
     name = _target_factor(fit, factor)
     new = build_new_data(fit.design, rows, require_response=True)
     target = next(f for f in new.factors if f.name == name)

@@ -78,9 +78,27 @@ def flat_draws(fit: FitLike, name: str) -> np.ndarray:
     return values.reshape((-1,) + values.shape[2:])
 
 
-def family_params(fit: FitLike) -> dict[str, np.ndarray]:
-    """Family parameters per draw, shaped (draws, 1) for broadcasting over rows."""
-    return {name: flat_draws(fit, name)[:, None] for name in fit.family_parameters()}
+def family_params(
+    fit: FitLike,
+    newdata: pd.DataFrame | None = None,
+    *,
+    groups: str = "conditional",
+    new_groups: str = "sample",
+    rng: np.random.Generator | None = None,
+) -> dict[str, np.ndarray]:
+    """Family parameters per draw, shaped (draws, 1) for broadcasting over rows.
+
+    A parameter with a formula of its own (``sigma ~ arm``) has a value per
+    row of ``newdata`` (the fitted rows when ``None``), shape (draws, rows):
+    :func:`bayeslme.results.dpars.dpar_values`, with ``groups``, ``new_groups``
+    and ``rng`` as for the mean.
+    """
+    from bayeslme.results.dpars import dpar_values
+
+    params = {name: flat_draws(fit, name)[:, None] for name in fit.family_parameters()}
+    if fit.spec.dpars:
+        params.update(dpar_values(fit, newdata, groups=groups, new_groups=new_groups, rng=rng))
+    return params
 
 
 def per_draw(value: np.ndarray | float, n_draws: int) -> np.ndarray:
@@ -166,8 +184,9 @@ def prediction_draws(
         return eta, new.row_labels
     family = get_family(fit.spec.family, fit.spec.link)
     mean = family.location(fit.spec.link, eta)  # the count part's mean for zi/hu, eta for ordinal
+    params = family_params(fit, newdata, groups=groups, new_groups=new_groups, rng=rng)
     if kind == "mean":
-        return family.mean(mean, family_params(fit)), new.row_labels
+        return family.mean(mean, params), new.row_labels
     if kind == "response":
         if family.needs_trials and new.trials is None:
             raise DataError(
@@ -179,7 +198,7 @@ def prediction_draws(
             if residuals is not None:
                 return mean + residuals, new.row_labels
         # independent observations; for ar()/cosy() models: residuals with the marginal SD
-        mean = family.draw_response(mean, family_params(fit), rng, trials=new.trials)
+        mean = family.draw_response(mean, params, rng, trials=new.trials)
     return mean, new.row_labels
 
 

@@ -53,6 +53,7 @@ import pandas as pd
 
 from bayeslme.families import get_family
 from bayeslme.results.summaries import summarize_draws
+from bayeslme.results.view import has_latent_scale
 
 if TYPE_CHECKING:
     from bayeslme.results.view import FitLike
@@ -93,7 +94,7 @@ def r2_draws(fit: FitLike) -> dict[str, np.ndarray]:
     chains, draws = fit.posterior.sizes["chain"], fit.posterior.sizes["draw"]
     family = get_family(fit.spec.family, fit.spec.link)
     out = {}
-    if family.has_latent_scale:  # else Nakagawa et al. define no marginal and conditional R²
+    if has_latent_scale(fit.spec):  # else Nakagawa et al. define no marginal and conditional R²
         out["marginal"], out["conditional"] = fit.latent_variances().r2()
     own = getattr(fit.design, "bayes_r2", None)  # a design held as statistics sums it
     if own is not None:

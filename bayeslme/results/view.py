@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     from bayeslme.formula.design import Design
     from bayeslme.spec import FactorSpec, ModelSpec
 
-__all__ = ["FAMILY_PARAMETERS", "FitLike", "draw_labels", "factor_or_error", "population_var_names"]
+__all__ = [
+    "FAMILY_PARAMETERS",
+    "FitLike",
+    "draw_labels",
+    "factor_or_error",
+    "has_latent_scale",
+    "population_var_names",
+]
 
 FAMILY_PARAMETERS = ("sigma", "nu", "alpha", "shape", "phi", "zi", "hu", "thresholds")
 
@@ -66,13 +73,30 @@ class FitLike(Protocol):
         """Replicated responses of the fitted rows."""
 
 
+def has_latent_scale(spec: ModelSpec) -> bool:
+    """Whether the model has Nakagawa et al.'s latent scale: ICC, marginal and conditional R².
+
+    Not for families without one (beta, zero-inflated, hurdle; see
+    :attr:`~bayeslme.families.Family.has_latent_scale`), nor for models whose
+    parameters have formulas: their residual variance differs by row.
+    """
+    from bayeslme.families import get_family
+
+    return get_family(spec.family).has_latent_scale and not spec.dpars
+
+
 def factor_or_error(spec: ModelSpec, name: str) -> FactorSpec:
     """The factor called ``name``, or a :class:`BayeslmeError` listing the model's factors."""
     try:
         return spec.factor(name)
     except KeyError:
         known = [f.name for f in spec.factors]
-        raise BayeslmeError(f"unknown grouping factor {name!r}; the model has {known}") from None
+        hint = "".join(
+            f"; {name!r} is a factor of the formula {d.formula!r}: pass dpar={d.name!r}"
+            for d in spec.dpars
+            if any(f.name == name for f in d.spec.factors)
+        )
+        raise BayeslmeError(f"unknown grouping factor {name!r}; the model has {known}{hint}") from None
 
 
 def population_var_names(spec: ModelSpec, stored: set[str] | Any) -> list[str]:
@@ -90,11 +114,21 @@ def population_var_names(spec: ModelSpec, stored: set[str] | Any) -> list[str]:
     names += [n for n in FAMILY_PARAMETERS if n in stored]
     if spec.rescor is not None:
         names.append(spec.rescor.kind)
+    for dpar in spec.dpars:  # sigma::b, sigma::clinic__sd, ...: after the family's parameters
+        names += [dpar.var_prefix + name for name in population_var_names(dpar.spec, ())]
     return names
 
 
 def draw_labels(spec: ModelSpec, name: str) -> list[str]:
-    """Row labels of variable ``name``'s entries in the summary tables."""
+    """Row labels of variable ``name``'s entries in the summary tables.
+
+    A parameter's formula's variables (``sigma::b``) get its labels with its
+    prefix: ``sigma:b[arm[B]]``, ``sigma:sd[clinic|Intercept]``.
+    """
+    for dpar in spec.dpars:
+        if name.startswith(dpar.var_prefix):
+            rest = name[len(dpar.var_prefix) :]
+            return [dpar.label_prefix + label for label in draw_labels(dpar.spec, rest)]
     if name == "b":
         return spec.coefficient_labels
     for factor in spec.factors:

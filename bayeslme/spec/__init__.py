@@ -16,7 +16,7 @@ from typing import Any
 
 from bayeslme.blocks import BlockSpec
 from bayeslme.spec.factor import FactorSpec
-from bayeslme.spec.model import SPEC_VERSION, ModelSpec, RescorSpec
+from bayeslme.spec.model import SPEC_VERSION, DparSpec, ModelSpec, RescorSpec
 from bayeslme.spec.names import (
     CENTERED_INTERCEPT,
     COEFFICIENTS,
@@ -37,6 +37,7 @@ __all__ = [
     "SLOPES",
     "SPEC_VERSION",
     "BlockSpec",
+    "DparSpec",
     "FactorSpec",
     "ModelSpec",
     "RescorSpec",

@@ -14,7 +14,7 @@ from bayeslme.priors import Prior
 from bayeslme.spec.factor import FactorSpec
 from bayeslme.spec.names import coefficient_key
 
-__all__ = ["SPEC_VERSION", "ModelSpec", "RescorSpec"]
+__all__ = ["SPEC_VERSION", "DparSpec", "ModelSpec", "RescorSpec"]
 
 
 SPEC_VERSION = 3
@@ -47,6 +47,44 @@ class RescorSpec:
         args = [f"time = {self.time}"] if self.time else []
         args += [f"gr = {':'.join(self.group_columns)}"] if self.group_columns else []
         return f"{self.kind}({', '.join(args)})"
+
+
+@dataclass(frozen=True)
+class DparSpec:
+    """A family parameter modelled by a formula of its own (``sigma ~ arm + (1 | clinic)``).
+
+    Its linear predictor is described by :attr:`spec`, a :class:`ModelSpec`
+    whose fixed effects, factors and priors are those of the parameter's
+    formula, named as in any model (``b[arm]``, ``sd[clinic|Intercept]``);
+    the model's variables carry the prefix :attr:`var_prefix` and its table
+    labels and prior keys the prefix :attr:`label_prefix`.
+
+    Attributes
+    ----------
+    name : str
+        The family parameter (``"sigma"``, ``"zi"``, ...).
+    link : {"log", "logit"}
+        The link its linear predictor is on.
+    formula : str
+        The formula as written, ``"sigma ~ arm + (1 | clinic)"``.
+    spec : ModelSpec
+        Its linear predictor's structure and priors.
+    """
+
+    name: str
+    link: str
+    formula: str
+    spec: ModelSpec
+
+    @property
+    def var_prefix(self) -> str:
+        """Prefix of its posterior variables and dimensions: ``sigma::`` (PyMC's sub-model names)."""
+        return f"{self.name}::"
+
+    @property
+    def label_prefix(self) -> str:
+        """Prefix of its table labels and prior keys: ``sigma:`` as in ``sigma:b[arm]``."""
+        return f"{self.name}:"
 
 
 @dataclass(frozen=True)
@@ -86,6 +124,10 @@ class ModelSpec:
     response_levels : tuple of str or None
         An ordinal response's categories in order (family ``cumulative``);
         written only for such models, so other specs' form is unchanged.
+    dpars : tuple of DparSpec
+        The family parameters with formulas of their own (``sigma ~ arm``),
+        in formula order; their priors live in their own specs, not in
+        :attr:`priors`. Written only when there are some.
     """
 
     formula: str
@@ -102,6 +144,26 @@ class ModelSpec:
     notes: tuple[str, ...] = ()
     nested: tuple[tuple[str, str], ...] = ()
     response_levels: tuple[str, ...] | None = None
+    dpars: tuple[DparSpec, ...] = ()
+
+    def dpar(self, name: str) -> DparSpec:
+        """The formula-modelled parameter called ``name``."""
+        for dpar in self.dpars:
+            if dpar.name == name:
+                return dpar
+        raise KeyError(name)
+
+    @property
+    def formulas(self) -> str | list[str]:
+        """The formula as given to :class:`~bayeslme.GLMM`: the mean's, then each parameter's, if any."""
+        return [self.formula, *(d.formula for d in self.dpars)] if self.dpars else self.formula
+
+    def prior_overrides(self) -> dict[str, Prior]:
+        """Every resolved prior, keyed as :class:`~bayeslme.GLMM` takes them (``sigma:b[arm]`` too)."""
+        priors = dict(self.priors)
+        for dpar in self.dpars:
+            priors.update({dpar.label_prefix + key: prior for key, prior in dpar.spec.priors.items()})
+        return priors
 
     def nests(self, inner: int, outer: int) -> bool:
         """Whether factor ``inner`` is nested in factor ``outer`` (positions in :attr:`factors`)."""
@@ -158,6 +220,11 @@ class ModelSpec:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (see :meth:`from_dict`)."""
         ordinal = {} if self.response_levels is None else {"response_levels": list(self.response_levels)}
+        if self.dpars:
+            ordinal["dpars"] = [
+                {"name": d.name, "link": d.link, "formula": d.formula, "spec": d.spec.to_dict()}
+                for d in self.dpars
+            ]
         return ordinal | {
             "version": SPEC_VERSION,
             "formula": self.formula,
@@ -215,6 +282,10 @@ class ModelSpec:
             notes=tuple(data.get("notes", ())),
             nested=tuple((inner, outer) for inner, outer in data.get("nested", ())),
             response_levels=None if data.get("response_levels") is None else tuple(data["response_levels"]),
+            dpars=tuple(
+                DparSpec(d["name"], d["link"], d["formula"], cls.from_dict(d["spec"]))
+                for d in data.get("dpars", ())
+            ),
         )
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from bayeslme.blocks import BlockSpec, block_cholesky, structured_cholesky_array
 from bayeslme.families import get_family
+from bayeslme.links import inverse_link
 from bayeslme.spec import FactorSpec, ModelSpec
 from bayeslme.spec.names import (
     CENTERED_INTERCEPT,
@@ -156,7 +157,24 @@ def draw_parameters(spec: ModelSpec, rng: np.random.Generator) -> dict[str, np.n
             params[name] = np.sort(np.asarray(spec.priors[name].sample(rng, size), dtype=float))
         elif name in spec.priors:
             params[name] = np.array(spec.priors[name].sample(rng))
+    for dpar in spec.dpars:  # a parameter's formula: its own draws, prefixed (sigma::b, ...)
+        params.update({dpar.var_prefix + k: v for k, v in draw_parameters(dpar.spec, rng).items()})
     return params
+
+
+def _linear_predictor(spec: ModelSpec, design: Design, params: dict[str, np.ndarray]) -> np.ndarray:
+    """Fixed part, group effects and offset of ``spec``'s linear predictor on ``design``'s rows."""
+    eta = design.X @ params[COEFFICIENTS] if design.X.size else np.zeros(design.n_obs)
+    for names, factor in zip(spec.factors, design.factors, strict=True):
+        u = params[names.u_var]
+        eta = eta + (factor.Z * u[factor.index]).sum(axis=1)
+    if design.offset is not None:
+        eta = eta + design.offset
+    return eta
+
+
+def _unprefixed(params: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
 
 
 def simulate_response(
@@ -185,14 +203,16 @@ def simulate_response(
         One simulated response per row of the design.
     """
     design = model.design
-    eta = design.X @ params[COEFFICIENTS] if design.X.size else np.zeros(design.n_obs)
-    for names, factor in zip(model.spec.factors, design.factors, strict=True):
-        u = params[names.u_var]
-        eta = eta + (factor.Z * u[factor.index]).sum(axis=1)
-    if design.offset is not None:
-        eta = eta + design.offset
+    eta = _linear_predictor(model.spec, design, params)
     family = get_family(model.spec.family, model.spec.link)
-    own = {name: np.asarray(params[name], dtype=float) for name in family.parameters()}
+    own = {}
+    for name in family.parameters():
+        if any(d.name == name for d in model.spec.dpars):  # one value per row, from its formula
+            dpar = model.spec.dpar(name)
+            part = _linear_predictor(dpar.spec, design.dpars[name], _unprefixed(params, dpar.var_prefix))
+            own[name] = inverse_link(dpar.link, part)
+        else:
+            own[name] = np.asarray(params[name], dtype=float)
     mean = family.location(model.spec.link, eta)
     return np.reshape(
         np.asarray(family.draw_response(mean, own, rng, trials=design.trials), dtype=float), eta.shape
@@ -213,4 +233,7 @@ def true_values(spec: ModelSpec, params: dict[str, np.ndarray]) -> dict[str, flo
             values.update(zip(labels, map(float, params[name]), strict=True))
         elif name in params:
             values[name] = float(params[name])
+    for dpar in spec.dpars:
+        part = true_values(dpar.spec, _unprefixed(params, dpar.var_prefix))
+        values.update({dpar.label_prefix + label: value for label, value in part.items()})
     return values

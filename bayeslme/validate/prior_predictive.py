@@ -23,17 +23,19 @@ __all__ = ["prior_predictive_tree"]
 
 
 def _dims(model: ModelLike) -> tuple[dict[str, tuple[str, ...]], dict[str, list]]:
-    spec = model.spec
-    dims: dict[str, tuple[str, ...]] = {COEFFICIENTS: (FIXED_DIM,)}
-    coords: dict[str, list] = {FIXED_DIM: list(spec.fixed)}
-    for factor in spec.factors:
-        coords[factor.level_dim] = list(factor.levels)
-        coords[factor.effect_dim] = list(factor.effects)
-        dims[factor.sd_var] = (factor.effect_dim,)
-        dims[factor.u_var] = (factor.level_dim, factor.effect_dim)
-        if factor.pairs():
-            coords[factor.pair_dim] = factor.pair_labels()
-            dims[factor.cor_var] = (factor.pair_dim,)
+    dims: dict[str, tuple[str, ...]] = {}
+    coords: dict[str, list] = {}
+    for p, spec in [("", model.spec)] + [(d.var_prefix, d.spec) for d in model.spec.dpars]:
+        dims[p + COEFFICIENTS] = (p + FIXED_DIM,)
+        coords[p + FIXED_DIM] = list(spec.fixed)
+        for factor in spec.factors:
+            coords[p + factor.level_dim] = list(factor.levels)
+            coords[p + factor.effect_dim] = list(factor.effects)
+            dims[p + factor.sd_var] = (p + factor.effect_dim,)
+            dims[p + factor.u_var] = (p + factor.level_dim, p + factor.effect_dim)
+            if factor.pairs():
+                coords[p + factor.pair_dim] = factor.pair_labels()
+                dims[p + factor.cor_var] = (p + factor.pair_dim,)
     return dims, coords
 
 
@@ -56,7 +58,12 @@ def prior_predictive_tree(model: ModelLike, draws: int, random_seed: int | None 
             f"prior_predictive does not simulate the residual correlation of {spec.rescor.kind}(); "
             "drop the term to check the other priors"
         )
-    improper = [key for key, prior in spec.priors.items() if prior.dist == "flat"]
+    improper = [key for key, prior in spec.priors.items() if prior.dist == "flat"] + [
+        d.label_prefix + key
+        for d in spec.dpars
+        for key, prior in d.spec.priors.items()
+        if prior.dist == "flat"
+    ]
     if improper:
         raise PriorError(f"prior_predictive needs proper priors; these are flat: {improper}")
     rng = np.random.default_rng(random_seed)
