@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
 from bayeslme.bigdata.design import is_source, streamed_parts
-from bayeslme.errors import DataError, FormulaError, PriorError, SamplerError
+from bayeslme.errors import FormulaError, PriorError, SamplerError
 from bayeslme.families import Family, get_family
-from bayeslme.formula.checks import check_frame, drop_missing
 from bayeslme.formula.design import Design, build_design, numeric_group_columns
-from bayeslme.formula.distributional import build_dpar_designs, dpar_columns, response_text, split_formulas
-from bayeslme.formula.parse import FormulaSpec, parse_formula
-from bayeslme.formula.text import split_top_level
+from bayeslme.formula.distributional import split_formulas
+from bayeslme.formula.parse import parse_formula
+from bayeslme.model_checks import check_group_terms, check_response
 from bayeslme.priors import Prior
 from bayeslme.results.fit import Fit, PriorFit
 from bayeslme.spec import ModelSpec
 from bayeslme.spec.build import build_spec
-from bayeslme.spec.dpars import build_dpar_specs, split_priors
+from bayeslme.spec.dpars import add_dpars, rows_for_dpars, split_priors
 
 __all__ = ["GLMM", "LMM"]
 
@@ -98,7 +95,7 @@ class GLMM:
         self.link: str = self.family.check_link(link)
         text, dpars = split_formulas(formula, self.family.parameters(), self.family.name)
         self.formula = parse_formula(text)
-        _check_group_terms(self.formula)
+        check_group_terms(self.formula)
         if is_source(data):  # Parquet files: statistics streamed by DuckDB (bayeslme.bigdata)
             if dpars:
                 raise FormulaError(
@@ -109,17 +106,10 @@ class GLMM:
             self.design, self.spec = streamed_parts(self.formula, data, self.family, self.link, priors)
             return
         priors, dpar_priors = split_priors(priors, tuple(d.name for d in dpars))
-        if dpars and self.formula.rescor is not None:
-            raise FormulaError(
-                f"{self.formula.rescor} with a formula for {dpars[0].name!r}: a residual correlation term "
-                "needs one residual SD for all rows",
-                dpars[0].text,
-            )
         if dpars:  # every formula on the same rows: drop those missing a parameter's column too
-            check_frame(data)
-            data, _ = drop_missing(data, dpar_columns(dpars, response_text(text), data))
+            data = rows_for_dpars(self.formula, dpars, data)
         self.design: Design = build_design(self.formula, data, family=self.family.name)
-        _check_response(self.design, self.family)
+        check_response(self.design, self.family)
         numeric = numeric_group_columns(self.design)
         if numeric:
             _log.info("numeric grouping columns %s are read as category labels", numeric)
@@ -137,10 +127,7 @@ class GLMM:
             },
         )
         if dpars:
-            designs = build_dpar_designs(dpars, response_text(text), self.design, self.family.name)
-            self.design = replace(self.design, dpars=designs)
-            specs = build_dpar_specs(dpars, designs, self.family, self.design.y, dpar_priors)
-            self.spec = replace(self.spec, dpars=specs)
+            self.design, self.spec = add_dpars(self.design, self.spec, dpars, self.family, dpar_priors)
 
     def build(self) -> Any:
         """The PyMC model (non-centered group effects, LKJ correlations)."""
@@ -254,7 +241,7 @@ class GLMM:
         from bayeslme.backend.build import build_model, finish_idata, resolve_method
         from bayeslme.backend.sampling import SamplerSettings, run_sampler
         from bayeslme.kernel.factor_choice import integrated_factors
-        from bayeslme.kernel.parametrization import resolve_centered
+        from bayeslme.kernel.parametrization import centered_names, resolve_centered, resolve_dpar_centered
         from bayeslme.kernel.records import FAMILIES as KERNEL_FAMILIES
         from bayeslme.kernel.sample import kernel_reason, sample_with_kernel
         from bayeslme.results.diagnostics import check_diagnostics, check_singular
@@ -283,9 +270,11 @@ class GLMM:
             _log.info("method 'auto' samples non-centered: the marginal method needs the kernel (%s)", reason)
             method = "noncentered"
             reason = kernel_reason(self.spec, self.design, method, settings.resolved_sampler())
-        if centered is None:  # "auto" where measured better: marginal's factors, families without the kernel
-            centered = "auto" if method == "marginal" or self.spec.family not in KERNEL_FAMILIES else False
+        if centered is None:  # "auto" where measured better: marginal's factors, PyMC's model's families
+            pymc_only = self.spec.family not in KERNEL_FAMILIES or bool(self.spec.dpars)
+            centered = "auto" if method == "marginal" or pymc_only else False
         flags = resolve_centered(self.spec, self.design, method, centered)
+        dpar_flags = resolve_dpar_centered(self.spec, self.design, centered)
         start = time.perf_counter()
         if reason is None:
             # The precompiled log density: nothing to build or compile for this formula.
@@ -293,7 +282,7 @@ class GLMM:
             idata, timing = sample_with_kernel(self.spec, self.design, method, settings, centered=flags)
             timing = {"sampler": "nutpie", **timing}
         else:  # PyMC's model, with the centered factors as resolved
-            model, cache_key = build_model(self.spec, self.design, method, flags)
+            model, cache_key = build_model(self.spec, self.design, method, flags, dpar_flags)
             build_seconds = time.perf_counter() - start
             idata, timing = run_sampler(model, settings, cache_key=cache_key)
         start = time.perf_counter()
@@ -307,7 +296,7 @@ class GLMM:
             "chains": chains,
             "random_seed": random_seed,
             "target_accept": target_accept,
-            "centered": [f.name for f, flag in zip(self.spec.factors, flags, strict=True) if flag],
+            "centered": centered_names(self.spec, flags, dpar_flags),
             "integrated": integrated_factors(self.spec, method, self.design),
             **timing,
         }
@@ -358,36 +347,3 @@ class LMM(GLMM):
 
     def __init__(self, formula: str, data: pd.DataFrame, *, priors: Mapping[str, Prior] | None = None):
         super().__init__(formula, data, family="gaussian", priors=priors)
-
-
-def _check_group_terms(formula: FormulaSpec) -> None:
-    """A mixed model needs a group term (or a residual correlation term), as lme4 requires a group term."""
-    if formula.group_terms or formula.rescor is not None:
-        return
-    bare = [
-        piece.strip() for piece, _ in split_top_level(formula.fixed, "+") if piece.strip().startswith("(")
-    ]
-    hint = (
-        f"; {bare[0]} has no '|': a group term is written (effects | factor), e.g. (1 | subject)"
-        if bare
-        else "; add one such as (1 | subject)"
-    )
-    raise FormulaError(
-        f"the formula has no group terms{hint}. A model without group effects is not a mixed model "
-        "(lme4 refuses it too: 'No random effects terms specified in formula')",
-        formula.text,
-    )
-
-
-def _check_response(design: Design, family: Family) -> None:
-    response = design.formula.response
-    column = design.data[response] if response in design.data.columns else None
-    if column is not None and pd.api.types.is_bool_dtype(column) and family.name == "gaussian":
-        warnings.warn(
-            f"response {response!r} is boolean; a Gaussian model treats it as 0/1 numbers. "
-            "Use GLMM(..., family='bernoulli') for a binary outcome",
-            UserWarning,
-            stacklevel=3,
-        )
-    if design.y.ndim != 1 or design.y.dtype.kind not in "fiub":
-        raise DataError(f"response {response!r} must be numeric for family {family.name!r}")

@@ -18,8 +18,10 @@ group SDs, family parameters; not per-group effects), min bulk ESS per second
 of the fit call, divergences and the child's peak RSS. bayeslme's numbers are its
 own ``fit.diagnostics``; bambi's are computed in its process with the same
 ``arviz_stats`` calls those make (rank-normalised split R-hat, bulk ESS, tail
-ESS at 5 % / 95 %). "min-ESS param" names the parameter with the smallest bulk
-ESS, "kernel" bayeslme's ``fit.info["kernel"]`` (None: the compiled-graph path).
+ESS at 5 % / 95 %). Case ``gaussian_sigma`` has a second formula, for the
+residual SD (``sigma ~ arm + (1 | clinic)``; bambi's ``Formula``). "min-ESS
+param" names the parameter with the smallest bulk ESS, "kernel" bayeslme's
+``fit.info["kernel"]`` (None: the compiled-graph path).
 
 One JSON line per row is printed as it finishes, a markdown table at the end::
 
@@ -66,6 +68,14 @@ CASES = {
     ),
     "cumulative": ("y ~ x + (1 | g)", "cumulative", "y ~ x + (1 | g)", "cumulative", None),
     "lognormal": ("y ~ x + (1 | g)", "lognormal", "y ~ x + (1 | g)", "lognormal", None),
+    # a residual SD with a formula of its own; formulas joined by ";" (a list for bayeslme, bmb.Formula)
+    "gaussian_sigma": (
+        "y ~ x + (1 | g);sigma ~ arm + (1 | clinic)",
+        "gaussian",
+        "y ~ x + (1 | g);sigma ~ arm + (1 | clinic)",
+        "gaussian",
+        None,
+    ),
 }
 
 # Shared by both children: min bulk / tail ESS and max R-hat as bayeslme.results.diagnostics computes them.
@@ -97,9 +107,11 @@ imported = time.perf_counter() - start
 warnings.simplefilter("ignore")
 formula, family, path, draws, tune, chains, seed = sys.argv[1:8]
 data = pd.read_csv(path)
-data["g"] = data["g"].astype(str)
+for column in ("g", "clinic"):
+    if column in data:
+        data[column] = data[column].astype(str)
 start = time.perf_counter()
-model = bl.GLMM(formula, data, family=family)
+model = bl.GLMM(formula.split(";") if ";" in formula else formula, data, family=family)
 fit = model.fit(
     draws=int(draws), tune=int(tune), chains=int(chains), random_seed=int(seed), progressbar=False
 )
@@ -129,10 +141,13 @@ imported = time.perf_counter() - start
 warnings.simplefilter("ignore")
 formula, family, link, path, draws, tune, chains, seed = sys.argv[1:9]
 data = pd.read_csv(path)
-data["g"] = data["g"].astype(str)
+for column in ("g", "clinic"):
+    if column in data:
+        data[column] = data[column].astype(str)
 if family == "cumulative":  # bambi's ordinal families take an ordered categorical response
     data["y"] = pd.Categorical(data["y"], categories=sorted(data["y"].unique()), ordered=True)
 start = time.perf_counter()
+formula = bmb.Formula(*formula.split(";")) if ";" in formula else formula
 model = bmb.Model(formula, data, family=family, **({"link": link} if link != "-" else {}))
 idata = model.fit(inference_method="nutpie", draws=int(draws), tune=int(tune), chains=int(chains),
                   random_seed=int(seed), progressbar=False)
@@ -163,9 +178,20 @@ print(json.dumps({"worst": worst, "imports": imported, "fit": seconds, "min_ess_
 
 def simulate(name: str, path: str) -> int:
     """Write case ``name``'s data to ``path``; the number of rows."""
+    import numpy as np
+    import pandas as pd
+
     import bayeslme as bl
 
     data = bl.simulate.glmm(CASES[name][1], n_groups=40, n_per_group=25, seed=3).data
+    if name == "gaussian_sigma":  # residual SD exp(-0.3 + 0.6 arm + v_clinic), v ~ N(0, 0.4^2), 8 clinics
+        rng = np.random.default_rng(3)
+        data["arm"] = rng.choice(["control", "treated"], len(data))
+        data["clinic"] = rng.integers(0, 8, len(data))
+        log_sigma = -0.3 + 0.6 * (data["arm"] == "treated") + rng.normal(0, 0.4, 8)[data["clinic"]]
+        groups = pd.factorize(data["g"])[0]  # y = 1 + 0.5 x + u_g + e, u ~ N(0, 0.7^2)
+        mean = 1 + 0.5 * data["x"] + rng.normal(0, 0.7, groups.max() + 1)[groups]
+        data["y"] = mean + rng.normal(0, np.exp(log_sigma))
     data.to_csv(path, index=False)
     return len(data)
 

@@ -27,20 +27,24 @@ def synthetic_fit(
     rng = np.random.default_rng(seed)
     spec = model.spec
     shape = (chains, draws)
-    variables = {"b": (("chain", "draw", "fixed"), rng.normal(size=shape + (len(spec.fixed),)))}
-    coords = {"chain": np.arange(chains), "draw": np.arange(draws), "fixed": list(spec.fixed)}
-    for factor in spec.factors:
-        k = len(factor.effects)
-        dim = factor.effect_dim
-        coords[factor.level_dim] = list(factor.levels)
-        coords[dim] = list(factor.effects)
-        variables[factor.sd_var] = (("chain", "draw", dim), 1 + 0.1 * rng.normal(size=shape + (k,)))
-        u = rng.normal(size=shape + (len(factor.levels), k))
-        variables[factor.u_var] = (("chain", "draw", factor.level_dim, dim), u)
-        if factor.pairs():
-            coords[factor.pair_dim] = factor.pair_labels()
-            cor = np.tanh(0.2 * rng.normal(size=shape + (len(factor.pairs()),)))
-            variables[factor.cor_var] = (("chain", "draw", factor.pair_dim), cor)
+    variables: dict = {}
+    coords: dict = {"chain": np.arange(chains), "draw": np.arange(draws)}
+    # the mean's linear predictor, then each parameter's formula's (prefixed: sigma::b, ...)
+    for p, part in [("", spec)] + [(d.var_prefix, d.spec) for d in spec.dpars]:
+        variables[p + "b"] = (("chain", "draw", p + "fixed"), rng.normal(size=shape + (len(part.fixed),)))
+        coords[p + "fixed"] = list(part.fixed)
+        for factor in part.factors:
+            k = len(factor.effects)
+            dim, level_dim = p + factor.effect_dim, p + factor.level_dim
+            coords[level_dim] = list(factor.levels)
+            coords[dim] = list(factor.effects)
+            variables[p + factor.sd_var] = (("chain", "draw", dim), 1 + 0.1 * rng.normal(size=shape + (k,)))
+            u = rng.normal(size=shape + (len(factor.levels), k))
+            variables[p + factor.u_var] = (("chain", "draw", level_dim, dim), u)
+            if factor.pairs():
+                coords[p + factor.pair_dim] = factor.pair_labels()
+                cor = np.tanh(0.2 * rng.normal(size=shape + (len(factor.pairs()),)))
+                variables[p + factor.cor_var] = (("chain", "draw", p + factor.pair_dim), cor)
     if "sigma" in spec.priors:
         variables["sigma"] = (("chain", "draw"), 1 + 0.1 * rng.normal(size=shape))
     # other scalar parameters (family: nu, alpha; residual correlation: ar, cosy): inside

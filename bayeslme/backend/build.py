@@ -13,6 +13,7 @@ non-centered model (:mod:`bayeslme.backend.pymc_model`) otherwise.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pymc as pm
 import xarray as xr
@@ -114,7 +115,11 @@ def _marginal_pays(spec: ModelSpec, design: Design) -> bool:
 
 
 def build_model(
-    spec: ModelSpec, design: Design, method: str, centered: tuple[bool, ...] = ()
+    spec: ModelSpec,
+    design: Design,
+    method: str,
+    centered: tuple[bool, ...] = (),
+    dpar_centered: Mapping[str, tuple[bool, ...]] | None = None,
 ) -> tuple[pm.Model, tuple]:
     """Build the model and the key under which its compiled form may be cached.
 
@@ -131,7 +136,8 @@ def build_model(
     response is a data container there too, so a new response with the same
     spec (SBC, a simulation study) reuses the compiled model. ``centered``
     (per factor, for the non-centered method) samples those factors' effects
-    centered instead, and is part of the key.
+    centered instead, and is part of the key; ``dpar_centered`` likewise for
+    the factors of the parameters' formulas (by parameter name).
     """
     if method == "collapsed":
         nesting = collapsed_nesting(spec, design)
@@ -139,7 +145,14 @@ def build_model(
         return build_collapsed_model(spec, design), (method, _graph_key(spec), outer)
     spec_json = json.dumps(spec.to_dict(), sort_keys=True)
     flags = tuple(bool(flag) for flag in centered)
-    return build_pymc_model(spec, design, flags), (method, spec_json, *([flags] if any(flags) else []))
+    extra = {name: tuple(map(bool, f)) for name, f in (dpar_centered or {}).items() if any(f)}
+    model = build_pymc_model(spec, design, flags, extra)
+    return model, (
+        method,
+        spec_json,
+        *([flags] if any(flags) else []),
+        *([tuple(sorted(extra.items()))] if extra else []),
+    )
 
 
 def _graph_key(spec: ModelSpec) -> str:

@@ -23,6 +23,8 @@ formula has one; binomial trials enter as ``pm.Data("trials")``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
@@ -30,7 +32,7 @@ from pytensor.tensor.linalg import solve_triangular
 
 from bayeslme.backend.components import factor_scales, fixed_coefficients, scaled_cholesky, scoped
 from bayeslme.backend.likelihoods import add_likelihood
-from bayeslme.formula.design import Design
+from bayeslme.formula.design import Design, FactorDesign
 from bayeslme.spec import FactorSpec, ModelSpec
 from bayeslme.spec.names import FIXED_DIM, THRESHOLD_DIM, threshold_labels
 
@@ -56,7 +58,12 @@ def model_coords(spec: ModelSpec, n_obs: int) -> dict[str, list]:
     return coords
 
 
-def build_pymc_model(spec: ModelSpec, design: Design, centered: tuple[bool, ...] = ()) -> pm.Model:
+def build_pymc_model(
+    spec: ModelSpec,
+    design: Design,
+    centered: tuple[bool, ...] = (),
+    dpar_centered: Mapping[str, tuple[bool, ...]] | None = None,
+) -> pm.Model:
     """Build the PyMC model of ``spec`` on ``design``'s data.
 
     Parameters
@@ -69,6 +76,8 @@ def build_pymc_model(spec: ModelSpec, design: Design, centered: tuple[bool, ...]
         Per factor, whether its group effects are sampled centered (the
         effects with prior :math:`N(0, \\Sigma)`) rather than as standardised
         ``z`` (the default for every factor).
+    dpar_centered : mapping of str to tuple of bool, optional
+        The same per factor of each parameter's formula, by parameter name.
 
     Returns
     -------
@@ -81,9 +90,8 @@ def build_pymc_model(spec: ModelSpec, design: Design, centered: tuple[bool, ...]
         values = {}
         for dpar in spec.dpars:  # each in a sub-model: variables named sigma::b, sigma::clinic__sd, ...
             with pm.Model(name=dpar.name):
-                part = _linear_predictor(
-                    dpar.spec, design.dpars[dpar.name], (False,) * len(dpar.spec.factors)
-                )
+                own = (dpar_centered or {}).get(dpar.name) or (False,) * len(dpar.spec.factors)
+                part = _linear_predictor(dpar.spec, design.dpars[dpar.name], own)
                 values[dpar.name] = pt.exp(part) if dpar.link == "log" else pt.sigmoid(part)
         add_likelihood(spec, eta, design.y, design.trials, design.rescor, values)
     return model
@@ -92,13 +100,14 @@ def build_pymc_model(spec: ModelSpec, design: Design, centered: tuple[bool, ...]
 def _linear_predictor(spec: ModelSpec, design: Design, flags: tuple[bool, ...]) -> pt.TensorVariable:
     """Fixed part, group effects and offset of ``spec``'s linear predictor on ``design``'s rows."""
     absorbing = _absorbing_factor(spec, flags)
-    eta, intercept = _fixed_predictor(spec, design, leave_out_intercept=absorbing is not None)
+    absorbed = () if absorbing is None else _level_columns(spec, design, design.factors[absorbing])
+    eta, level_means = _fixed_predictor(spec, design, absorbing, absorbed)
     for position, (factor_spec, factor, flag) in enumerate(
         zip(spec.factors, design.factors, flags, strict=True)
     ):
         index = pm.Data(factor_spec.index_var, factor.index, dims="obs")
         Z = pm.Data(factor_spec.Z_var, factor.Z, dims=("obs", scoped(factor_spec.effect_dim)))
-        around = intercept if position == absorbing else None
+        around = level_means if position == absorbing else None
         u = _group_effects(spec, factor_spec, flag, around)
         # One gather per effect column, summed explicitly: the same sum as
         # ``(Z * u[index]).sum(axis=1)`` without the (obs, effect)
@@ -122,7 +131,9 @@ def _absorbing_factor(spec: ModelSpec, centered: tuple[bool, ...]) -> int | None
     likelihood and the fixed intercept :math:`\\alpha` only their prior, which
     removes the posterior correlation between :math:`\\alpha` and every
     :math:`u_j` (measured on a beta model, 30 groups of 20: bulk ESS of the
-    intercept 40 centered or not, 2,070 this way).
+    intercept 40 centered or not, 2,070 this way). Slopes of level-wide
+    predictors join the prior mean, :math:`v_j \\sim N(\\alpha + x_j \\beta, \\cdot)`
+    (:func:`_level_columns`).
     """
     if not spec.has_intercept:
         return None
@@ -132,20 +143,59 @@ def _absorbing_factor(spec: ModelSpec, centered: tuple[bool, ...]) -> int | None
     return None
 
 
+def _level_columns(spec: ModelSpec, design: Design, factor: FactorDesign) -> tuple[int, ...]:
+    """Positions of the slopes whose predictor is constant within every level of ``factor``.
+
+    Such a level-wide predictor (a child's sex for the child's intercepts)
+    moves the group intercepts together: under hierarchical centering its
+    coefficient joins the intercepts' prior mean, else it is tied to every
+    level's intercept as the fixed intercept was (Orthodont, ``Sex``: bulk
+    ESS 71 with the intercept alone centred on the fixed one).
+    """
+    index = np.asarray(factor.index)
+    out = []
+    for j, name in enumerate(spec.fixed):
+        if name == "Intercept":
+            continue
+        column = np.asarray(design.X[:, j], dtype=float)
+        low = np.full(len(factor.levels), np.inf)
+        high = np.full(len(factor.levels), -np.inf)
+        np.minimum.at(low, index, column)
+        np.maximum.at(high, index, column)
+        seen = np.isfinite(low)
+        if np.all(high[seen] == low[seen]):
+            out.append(j)
+    return tuple(out)
+
+
 def _fixed_predictor(
-    spec: ModelSpec, design: Design, *, leave_out_intercept: bool = False
+    spec: ModelSpec, design: Design, absorbing: int | None = None, absorbed: tuple[int, ...] = ()
 ) -> tuple[pt.TensorVariable, pt.TensorVariable | None]:
-    """The fixed part of the linear predictor, and the (centred) intercept when it is left out of it."""
+    """The fixed part of the linear predictor, and the part that a centered factor's intercepts absorb.
+
+    With ``absorbing`` (a factor's position, :func:`_absorbing_factor`) the
+    (centred) intercept and the level-wide slopes ``absorbed`` are left out
+    of the rows' predictor and returned as each level's prior mean, shape
+    (levels,).
+    """
     X = pm.Data("X", design.X, dims=("obs", scoped(FIXED_DIM)))
     theta = fixed_coefficients(spec)
     if theta is None:
         return pt.zeros(design.n_obs), None
-    intercept = None
-    if leave_out_intercept:
-        position = spec.fixed.index("Intercept")
-        intercept = theta[position]
-        theta = pt.set_subtensor(theta[position], 0.0)
-    return _fixed_sum(spec, X, theta), intercept
+    if absorbing is None:
+        return _fixed_sum(spec, X, theta), None
+    factor = design.factors[absorbing]
+    position = spec.fixed.index("Intercept")
+    around = theta[position] * pt.ones(len(factor.levels))
+    theta = pt.set_subtensor(theta[position], 0.0)
+    if absorbed:
+        columns = list(absorbed)
+        first = np.unique(np.asarray(factor.index), return_index=True)[1]
+        values = design.X[first][:, columns] - spec.column_means[columns]
+        name = spec.factors[absorbing].level_x_var(absorbed)
+        around = around + pt.dot(pm.Data(name, values), theta[columns])
+        theta = pt.set_subtensor(theta[columns], 0.0)
+    return _fixed_sum(spec, X, theta), around
 
 
 def _fixed_sum(spec: ModelSpec, X: pt.TensorVariable, theta: pt.TensorVariable) -> pt.TensorVariable:
@@ -170,16 +220,18 @@ def _group_effects(
     """The factor's effects as they enter the linear predictor, shape (levels, effects).
 
     Non-centered: ``u = z L'``. Centered: the effects with prior
-    :math:`N(0, \\Sigma)`, or, given ``around`` (the fixed intercept, see
-    :func:`_absorbing_factor`), the group intercepts with prior mean
-    ``around``; ``u`` (the deviations) and ``z = L^{-1} u`` are kept for the results.
+    :math:`N(0, \\Sigma)`, or, given ``around`` (each level's fixed part: the
+    intercept and the level-wide slopes, see :func:`_absorbing_factor`), the
+    group intercepts with prior mean ``around``; ``u`` (the deviations) and
+    ``z = L^{-1} u`` are kept for the results.
     """
     sd, chols = factor_scales(spec, factor)
     dims = (scoped(factor.level_dim), scoped(factor.effect_dim))
     if centered:
         mean = pt.zeros(len(factor.effects))
-        if around is not None:
-            mean = pt.set_subtensor(mean[factor.effects.index("Intercept")], around)
+        if around is not None:  # each level's intercept around its own mean
+            mean = pt.zeros((len(factor.levels), len(factor.effects)))
+            mean = pt.set_subtensor(mean[:, factor.effects.index("Intercept")], around)
         name = factor.u_var if around is None else factor.v_var
         if all(chol is None for chol in chols):
             effects = pm.Normal(name, mean, sd, dims=dims)

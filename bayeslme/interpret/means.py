@@ -24,8 +24,7 @@ from bayeslme.interpret.effects import expected
 from bayeslme.interpret.grid import grouping_columns, level_values, typed, typical_values
 from bayeslme.interpret.tables import average_by, draws_array, estimate_table, groups_of
 from bayeslme.links import inverse_link, link_function
-from bayeslme.results.dpars import dpar_values
-from bayeslme.results.prediction import check_prob, flat_draws
+from bayeslme.results.prediction import check_prob, dpar_values, flat_draws
 
 if TYPE_CHECKING:
     from bayeslme.results.view import FitLike

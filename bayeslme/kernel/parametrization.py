@@ -46,7 +46,26 @@ from bayeslme.kernel.factor_choice import integrated_factors
 from bayeslme.kernel.records import FAMILIES
 from bayeslme.spec import ModelSpec
 
-__all__ = ["information", "resolve_centered"]
+__all__ = [
+    "DPAR_ROW_INFORMATION",
+    "centered_names",
+    "information",
+    "resolve_centered",
+    "resolve_dpar_centered",
+]
+
+DPAR_ROW_INFORMATION = {"sigma": 2.0, "shape": 0.5, "phi": 0.5, "hu": 0.2, "zi": 0.1, "alpha": 0.1}
+"""Fisher information of one row about a parameter on its link scale, roughly.
+
+``log sigma`` of a normal: exactly 2 (less for Student-t); ``log shape`` of a
+gamma: ``k^2 psi'(k) - k``, 0.64 at ``k = 1`` falling to 1/2; ``log phi`` of a
+beta: taken as the gamma's; ``logit hu``: a Bernoulli's ``p (1 - p) <= 1/4``;
+``logit zi`` and ``log alpha``: less, zeros and overdispersion being partly
+confounded with the count part.
+"""
+
+TYPICAL_DPAR_VARIANCE = 0.25
+"""The group variance assumed for a parameter's formula's factor: an SD of 0.5 on the link scale."""
 
 
 def resolve_centered(
@@ -74,7 +93,8 @@ def resolve_centered(
         )
     else:
         chosen = set(centered)
-        unknown = sorted(chosen - set(names))
+        dpar_factors = {d.label_prefix + f.name for d in spec.dpars for f in d.spec.factors}
+        unknown = sorted(chosen - set(names) - dpar_factors)
         if unknown:
             raise SamplerError(f"centered names {unknown}, which are not grouping factors of {names}")
     if chosen & integrated:
@@ -83,6 +103,48 @@ def resolve_centered(
             f"integrates {sorted(chosen & integrated)} out; use method='noncentered'"
         )
     return tuple(name in chosen for name in names)
+
+
+def resolve_dpar_centered(
+    spec: ModelSpec, design: Design, centered: str | bool | Sequence[str]
+) -> dict[str, tuple[bool, ...]]:
+    """Per parameter with a formula, per factor of it, whether to sample it centered.
+
+    ``True``/``False`` apply to these factors too; a list names them as
+    ``"sigma:clinic"``; ``"auto"`` centres a factor with a group intercept
+    alone when its median level's information, ``n_g`` times
+    :data:`DPAR_ROW_INFORMATION` times :data:`TYPICAL_DPAR_VARIANCE`, exceeds
+    1 (the rule of the module docstring with a typical group variance in
+    place of an estimate, which the data give only through the mean's fit):
+    a residual SD's factor from three rows per level on, zero inflation's
+    from 40.
+    """
+    out = {}
+    for dpar in spec.dpars:
+        flags = []
+        for factor_spec, factor in zip(dpar.spec.factors, design.dpars[dpar.name].factors, strict=True):
+            if isinstance(centered, bool):
+                flags.append(centered)
+            elif isinstance(centered, str):  # "auto"
+                alone = factor.Z.shape[1] == 1 and bool(np.all(factor.Z[:, 0] == 1.0))
+                sizes = np.bincount(np.asarray(factor.index), minlength=len(factor.levels))
+                info = float(np.median(sizes)) * DPAR_ROW_INFORMATION[dpar.name] * TYPICAL_DPAR_VARIANCE
+                flags.append(alone and info > 1.0)
+            else:
+                flags.append(dpar.label_prefix + factor_spec.name in centered)
+        out[dpar.name] = tuple(flags)
+    return out
+
+
+def centered_names(
+    spec: ModelSpec, flags: tuple[bool, ...], dpar_flags: dict[str, tuple[bool, ...]]
+) -> list[str]:
+    """The centered factors' names (``fit.info["centered"]``); a parameter's formula's as ``sigma:clinic``."""
+    names = [f.name for f, flag in zip(spec.factors, flags, strict=True) if flag]
+    for dpar in spec.dpars:
+        own = dpar_flags.get(dpar.name, ())
+        names += [dpar.label_prefix + f.name for f, flag in zip(dpar.spec.factors, own, strict=True) if flag]
+    return names
 
 
 def information(spec: ModelSpec, design: Design) -> list[np.ndarray]:

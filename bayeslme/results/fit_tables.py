@@ -15,6 +15,7 @@ import xarray as xr
 
 from bayeslme.families import get_family
 from bayeslme.results import effects, latent, variance
+from bayeslme.results.dpar_view import DparView, dpar_or_error
 from bayeslme.results.summaries import summarize_draws
 from bayeslme.results.view import draw_labels, factor_or_error, has_latent_scale
 from bayeslme.spec.names import COEFFICIENTS
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from bayeslme.formula.design import Design
     from bayeslme.spec import FactorSpec, ModelSpec
 
-__all__ = ["FitTables"]
+__all__ = ["DparTables", "FitTables"]
 
 
 class FitTables:
@@ -200,10 +201,8 @@ class FitTables:
         return values, names, spec
 
     def _dpar(self, name: str) -> FitTables:
-        """The tables of parameter ``name``'s formula (:class:`~bayeslme.results.dpars.DparView`)."""
-        from bayeslme.results.dpars import dpar_or_error
-
-        return dpar_or_error(self, name)
+        """The tables of parameter ``name``'s formula (:class:`DparTables`)."""
+        return DparTables(self, dpar_or_error(self.spec, name))
 
     def summary(self, *, prob: float = 0.95) -> pd.DataFrame:
         """All population-level parameters in one table."""
@@ -214,3 +213,15 @@ class FitTables:
             labels = draw_labels(self.spec, name)
             parts.append(summarize_draws(values, labels, prob=prob))
         return pd.concat(parts)
+
+
+class DparTables(DparView, FitTables):
+    """The tables of one parameter's formula (``sigma ~ arm + (1 | clinic)``), on its link scale.
+
+    Its variance components have no residual rows.
+    """
+
+    def variance_components(self, *, prob: float = 0.95, dpar: str | None = None) -> pd.DataFrame:
+        """SDs, variances and correlations of the formula's group effects (link scale)."""
+        sds, cors, moments = self._group_moments()
+        return variance.variance_components_table(self.spec.factors, sds, cors, moments, None, prob=prob)

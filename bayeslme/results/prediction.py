@@ -16,7 +16,9 @@ import xarray as xr
 from bayeslme.errors import BayeslmeError, DataError, UnseenLevelsError
 from bayeslme.families import get_family
 from bayeslme.formula.newdata import NewData, build_new_data
+from bayeslme.links import inverse_link
 from bayeslme.results import predict, variance
+from bayeslme.results.dpar_view import DparView
 from bayeslme.results.summaries import summarize_draws
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ __all__ = [
     "predict_fit",
     "prediction_draws",
     "check_prob",
+    "dpar_values",
     "resolve_prob",
     "summary_table",
     "unseen_codes",
@@ -90,11 +93,9 @@ def family_params(
 
     A parameter with a formula of its own (``sigma ~ arm``) has a value per
     row of ``newdata`` (the fitted rows when ``None``), shape (draws, rows):
-    :func:`bayeslme.results.dpars.dpar_values`, with ``groups``, ``new_groups``
+    :func:`dpar_values`, with ``groups``, ``new_groups``
     and ``rng`` as for the mean.
     """
-    from bayeslme.results.dpars import dpar_values
-
     params = {name: flat_draws(fit, name)[:, None] for name in fit.family_parameters()}
     if fit.spec.dpars:
         params.update(dpar_values(fit, newdata, groups=groups, new_groups=new_groups, rng=rng))
@@ -308,3 +309,25 @@ def summary_table(values: np.ndarray, rows: pd.Index, prob: float) -> pd.DataFra
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise BayeslmeError(f"{name} must be one of {list(allowed)}, got {value!r}")
+
+
+def dpar_values(
+    fit: FitLike,
+    newdata: pd.DataFrame | None,
+    *,
+    groups: str = "conditional",
+    new_groups: str = "sample",
+    rng: np.random.Generator | None = None,
+) -> dict[str, np.ndarray]:
+    """Each modelled parameter's value per flattened draw and row, shape (draws, rows).
+
+    ``newdata`` ``None`` gives the fitted rows. ``groups`` and ``new_groups``
+    act on each parameter's group terms as on the mean's.
+    """
+    values = {}
+    for dpar in fit.spec.dpars:
+        view = DparView(fit, dpar)
+        new = fitted_new_data(view) if newdata is None else build_new_data(view.design, newdata)
+        eta = eta_draws(view, new, groups=groups, new_groups=new_groups, rng=rng)
+        values[dpar.name] = inverse_link(dpar.link, eta)
+    return values

@@ -15,18 +15,22 @@ Prior keys of a parameter's formula carry its name: ``sigma:Intercept``,
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 
-from bayeslme.errors import PriorError
+from bayeslme.errors import FormulaError, PriorError
 from bayeslme.families import Family
+from bayeslme.formula.checks import check_frame, drop_missing
 from bayeslme.formula.design import Design
-from bayeslme.formula.distributional import DparFormula
+from bayeslme.formula.distributional import DparFormula, build_dpar_designs, dpar_columns, response_text
+from bayeslme.formula.parse import FormulaSpec
 from bayeslme.priors import Prior
 from bayeslme.spec.build import build_spec
-from bayeslme.spec.model import DparSpec
+from bayeslme.spec.model import DparSpec, ModelSpec
 
-__all__ = ["build_dpar_specs", "split_priors"]
+__all__ = ["add_dpars", "build_dpar_specs", "rows_for_dpars", "split_priors"]
 
 
 def split_priors(
@@ -87,3 +91,35 @@ def build_dpar_specs(
             raise PriorError(f"in the formula {dpar.text!r} (keys '{dpar.name}:<key>'): {error}") from None
         specs.append(DparSpec(dpar.name, dpar.link, dpar.text, spec))
     return tuple(specs)
+
+
+def rows_for_dpars(formula: FormulaSpec, dpars: tuple[DparFormula, ...], data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` less the rows missing a column of a parameter's formula (reported): one set of rows.
+
+    Raises
+    ------
+    FormulaError
+        A residual correlation term in the mean's formula: it needs one
+        residual SD for all rows.
+    """
+    if formula.rescor is not None:
+        raise FormulaError(
+            f"{formula.rescor} with a formula for {dpars[0].name!r}: a residual correlation term "
+            "needs one residual SD for all rows",
+            dpars[0].text,
+        )
+    check_frame(data)
+    return drop_missing(data, dpar_columns(dpars, response_text(formula.text), data))[0]
+
+
+def add_dpars(
+    design: Design,
+    spec: ModelSpec,
+    dpars: tuple[DparFormula, ...],
+    family: Family,
+    priors: Mapping[str, Mapping[str, Prior]],
+) -> tuple[Design, ModelSpec]:
+    """The mean's design and spec with each parameter's formula's design and spec added."""
+    designs = build_dpar_designs(dpars, response_text(spec.formula), design, family.name)
+    design = replace(design, dpars=designs)
+    return design, replace(spec, dpars=build_dpar_specs(dpars, designs, family, design.y, priors))

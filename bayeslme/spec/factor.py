@@ -103,6 +103,14 @@ class FactorSpec:
         """Data variable of the values multiplying the effects."""
         return f"{self.stem}__Z"
 
+    def level_x_var(self, columns: tuple[int, ...]) -> str:
+        """Each level's values of the level-wide fixed-effect ``columns`` (hierarchical centering).
+
+        The positions are part of the name, so that a model absorbing other
+        columns has another key in the compile cache.
+        """
+        return f"{self.stem}__level_X_{'_'.join(map(str, columns))}"
+
     def chol_var(self, block: int) -> str:
         """Variable of block ``block``'s LKJ Cholesky factor."""
         return f"{self.stem}__L{block}"

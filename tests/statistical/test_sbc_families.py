@@ -61,3 +61,24 @@ def test_sbc_new_parametrizations(family, centered, parameters):
     assert list(table.index) == parameters
     assert len(result.fits) == N_DATASETS
     assert_sbc_calibrated(table, N_DATASETS)
+
+
+@pytest.mark.slow
+def test_sbc_distributional_sigma():
+    """A residual SD with a formula, ``sigma ~ x``: its log-linear coefficients are calibrated too."""
+    rng = np.random.default_rng(0)
+    g = np.repeat([f"g{k}" for k in range(8)], 6)
+    data = pd.DataFrame({"y": rng.normal(size=g.size), "x": rng.uniform(0, 4, g.size), "g": g})
+    template = bl.GLMM(["y ~ x + (1 | g)", "sigma ~ x"], data)
+    result = run_sbc(
+        template, N_DATASETS, draws=150, tune=200, chains=2, seed=12, sampler="nutpie", min_ess=100
+    )
+    table = result.table(bins=4, ecdf_sims=1000)
+    assert list(table.index) == [
+        "b[Intercept]",
+        "b[x]",
+        "sd[g|Intercept]",
+        "sigma:b[Intercept]",
+        "sigma:b[x]",
+    ]
+    assert_sbc_calibrated(table, N_DATASETS)

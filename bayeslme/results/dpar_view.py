@@ -12,28 +12,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from bayeslme.errors import BayeslmeError
-from bayeslme.links import inverse_link
-from bayeslme.results import variance
-from bayeslme.results.fit_tables import FitTables
 from bayeslme.spec import DparSpec, FactorSpec, ModelSpec
 
 if TYPE_CHECKING:
     from bayeslme.formula.design import Design
     from bayeslme.results.view import FitLike
 
-__all__ = ["DparView", "dpar_or_error", "dpar_values"]
+__all__ = ["DparView", "dpar_or_error"]
 
 
-class DparView(FitTables):
+class DparView:
     """One parameter's linear predictor as a fit: its spec, its design, its draws without the prefix.
 
-    Its tables (:class:`~bayeslme.results.fit_tables.FitTables`) are those of
-    the parameter's formula, on its link scale; its variance components have
-    no residual rows.
+    What :func:`~bayeslme.results.prediction.eta_draws` reads of a fit; the
+    tables of a parameter's formula add :class:`~bayeslme.results.fit_tables.FitTables`
+    to it (:class:`~bayeslme.results.fit_tables.DparTables`).
     """
 
     def __init__(self, fit: FitLike, dpar: DparSpec) -> None:
@@ -72,41 +68,11 @@ class DparView(FitTables):
         """All of the factor's levels at once."""
         return [np.arange(len(factor.levels))]
 
-    def variance_components(self, *, prob: float = 0.95, dpar: str | None = None) -> pd.DataFrame:
-        """SDs, variances and correlations of the formula's group effects (link scale)."""
-        sds, cors, moments = self._group_moments()
-        return variance.variance_components_table(self.spec.factors, sds, cors, moments, None, prob=prob)
 
-
-def dpar_or_error(fit: FitLike, name: str) -> DparView:
-    """The view of parameter ``name``'s formula, or a :class:`BayeslmeError` listing the modelled ones."""
+def dpar_or_error(spec: ModelSpec, name: str) -> DparSpec:
+    """Parameter ``name``'s formula, or a :class:`BayeslmeError` listing the modelled ones."""
     try:
-        return DparView(fit, fit.spec.dpar(name))
+        return spec.dpar(name)
     except KeyError:
-        known = [d.name for d in fit.spec.dpars]
+        known = [d.name for d in spec.dpars]
         raise BayeslmeError(f"{name!r} has no formula in this model; those with formulas: {known}") from None
-
-
-def dpar_values(
-    fit: FitLike,
-    newdata: pd.DataFrame | None,
-    *,
-    groups: str = "conditional",
-    new_groups: str = "sample",
-    rng: np.random.Generator | None = None,
-) -> dict[str, np.ndarray]:
-    """Each modelled parameter's value per flattened draw and row, shape (draws, rows).
-
-    ``newdata`` ``None`` gives the fitted rows. ``groups`` and ``new_groups``
-    act on each parameter's group terms as on the mean's.
-    """
-    from bayeslme.formula.newdata import build_new_data
-    from bayeslme.results.prediction import eta_draws, fitted_new_data
-
-    values = {}
-    for dpar in fit.spec.dpars:
-        view = DparView(fit, dpar)
-        new = fitted_new_data(view) if newdata is None else build_new_data(view.design, newdata)
-        eta = eta_draws(view, new, groups=groups, new_groups=new_groups, rng=rng)
-        values[dpar.name] = inverse_link(dpar.link, eta)
-    return values
