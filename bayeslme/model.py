@@ -331,8 +331,9 @@ class LMM(GLMM):
 
     Parameters
     ----------
-    formula : str
-        lme4-style formula, e.g. ``"Reaction ~ Days + (Days | Subject)"``.
+    formula : str or list of str
+        lme4-style formula, e.g. ``"Reaction ~ Days + (Days | Subject)"``;
+        a list adds a formula for the residual SD, ``"sigma ~ ..."`` (see :class:`GLMM`).
     data : pandas.DataFrame
         One row per observation.
     priors : mapping of str to Prior, optional
@@ -345,5 +346,7 @@ class LMM(GLMM):
     >>> fit = model.fit(draws=500, chains=2, random_seed=1)  # doctest: +SKIP
     """
 
-    def __init__(self, formula: str, data: pd.DataFrame, *, priors: Mapping[str, Prior] | None = None):
+    def __init__(
+        self, formula: str | Sequence[str], data: pd.DataFrame, *, priors: Mapping[str, Prior] | None = None
+    ):
         super().__init__(formula, data, family="gaussian", priors=priors)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from bayeslme.errors import FormulaError
+from bayeslme.errors import DataError, FormulaError
 from bayeslme.formula.text import split_top_level
 
 if TYPE_CHECKING:
@@ -130,7 +130,11 @@ def dpar_columns(dpars: tuple[DparFormula, ...], response: str, data: pd.DataFra
 
     columns: list[str] = []
     for dpar in dpars:
-        for column in used_columns(parse_formula(dpar.with_response(response)), data):
+        try:
+            used = used_columns(parse_formula(dpar.with_response(response)), data)
+        except DataError as error:
+            raise DataError(f"{error} (in the formula {dpar.text!r})") from None
+        for column in used:
             if column not in columns:
                 columns.append(column)
     return columns

@@ -162,7 +162,7 @@ class FitTables:
             parts.append(effects.coefficients_table(spec, draws, names, prob=prob, levels=levels))
         return effects.in_level_order(spec, parts)
 
-    def coef_draws(self, factor: str) -> xr.DataArray:
+    def coef_draws(self, factor: str, *, dpar: str | None = None) -> xr.DataArray:
         """Posterior draws of each level's own coefficients (fixed + group effect).
 
         The draws behind :meth:`coef`, for questions a summary cannot answer,
@@ -173,6 +173,9 @@ class FitTables:
         ----------
         factor : str
             Grouping factor.
+        dpar : str, optional
+            A family parameter with a formula of its own: its factor's
+            coefficients (link scale).
 
         Returns
         -------
@@ -180,6 +183,8 @@ class FitTables:
             Dims ``(chain, draw, <factor>__level, coefficient)``, labelled by level and
             coefficient name.
         """
+        if dpar is not None:
+            return self._dpar(dpar).coef_draws(factor)
         values, names, spec = self._coefficient_draws(factor)
         coords = {
             "chain": self.posterior["chain"].values,

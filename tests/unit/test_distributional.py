@@ -114,6 +114,11 @@ def test_rows_missing_a_parameters_column_are_dropped_from_every_formula(data):
     assert model.design.dpars["sigma"].n_obs == model.design.n_obs
 
 
+def test_unknown_column_of_a_parameters_formula_names_the_formula(data):
+    with pytest.raises(DataError, match=r"'nope'.*in the formula 'sigma ~ nope'"):
+        bl.GLMM(["y ~ x + (1 | g)", "sigma ~ nope"], data)
+
+
 def test_unsupported_combinations_are_refused(data):
     with pytest.raises(FormulaError, match="residual correlation term needs one residual SD"):
         bl.GLMM(
@@ -173,6 +178,8 @@ def test_results_read_each_rows_sigma(model, data):
     assert {"sigma:b[Intercept]", "sigma:b[arm[drug]]", "sigma:sd[clinic|Intercept]"} <= set(table.index)
     assert fit.fixed_effects(dpar="sigma")["mean"].to_numpy() == pytest.approx([0.2, 0.7])
     assert list(fit.variance_components(dpar="sigma").index.get_level_values("group").unique()) == ["clinic"]
+    coef = fit.coef_draws("clinic", dpar="sigma").sel(coefficient="arm[drug]")
+    assert np.allclose(coef, 0.7)  # the fixed slope: the clinic term has an intercept only
     assert "Residual" not in fit.variance_components().index.get_level_values("group")
     assert list(fit.r2().index) == ["bayes"]  # no latent scale: the residual variance differs by row
     with pytest.raises(BayeslmeError, match="pass dpar='sigma'"):
