@@ -95,7 +95,24 @@ def pack_data(model: pm.Model) -> tuple[pm.Model, PackLayout]:
     data = [var for var in model.data_vars if isinstance(var, SharedVariable)]
     if len(data) <= 1:
         return model, PackLayout({var.name: _own_slot(var) for var in data})
-    fgraph, memo = fgraph_from_model(model)
+    # PyMC converts no model with initial values set by hand (an ordinal
+    # model's thresholds start at the data's cumulative proportions): convert
+    # without them and set them again on the copy.
+    initial = {rv.name: value for rv, value in model.rvs_to_initial_values.items() if value is not None}
+    saved = dict(model.rvs_to_initial_values)
+    try:
+        model.rvs_to_initial_values.update(dict.fromkeys(model.rvs_to_initial_values))
+        fgraph, memo = fgraph_from_model(model)
+    finally:
+        model.rvs_to_initial_values.update(saved)
+    packed_model, layout = _packed_model(fgraph, memo, data)
+    for name, value in initial.items():
+        packed_model.set_initval(packed_model[name], value)
+    return packed_model, layout
+
+
+def _packed_model(fgraph: FunctionGraph, memo: dict, data: list) -> tuple[pm.Model, PackLayout]:
+    """The model of ``fgraph`` (from ``fgraph_from_model``) with ``data`` packed per dtype."""
     by_dtype: dict[np.dtype, list] = {}
     for var in data:
         by_dtype.setdefault(np.dtype(var.type.dtype), []).append(var)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayeslme as bl
@@ -280,3 +281,28 @@ def test_private_apis_sit_behind_one_module_each():
     assert _importers("pytensor.link") == {"backend/nutpie_callbacks.py"}
     # The boundary is entered in one place, inside the fallback to nutpie's compile.
     assert _importers("bayeslme.backend.nutpie_compile") == {"backend/sampling.py"}
+
+
+def test_packing_keeps_initial_values_set_by_hand():
+    """An ordinal model's thresholds start at the data's cumulative proportions (an initval):
+    PyMC's model conversion refuses such models, so packing converts without them and sets them
+    again; the model gets a compile key (it missed the disk cache in every process before)."""
+    from bayeslme.backend.nutpie_entries import model_key
+
+    rng = np.random.default_rng(0)
+    data = {
+        "y": rng.integers(1, 5, 48),
+        "x": rng.uniform(0, 4, 48),
+        "g": np.repeat([f"g{k}" for k in range(8)], 6),
+    }
+    model = bl.GLMM("y ~ x + (1 | g)", pd.DataFrame(data), family="cumulative")
+    pm_model = build_model(model.spec, model.design, "noncentered")[0]
+    packed, _ = pack_data(pm_model)
+    start = {rv.name: value for rv, value in pm_model.rvs_to_initial_values.items() if value is not None}
+    assert list(start) == ["thresholds"]
+    assert np.array_equal(packed.rvs_to_initial_values[packed["thresholds"]], start["thresholds"])
+    assert pm_model.rvs_to_initial_values[pm_model["thresholds"]] is not None  # the original keeps its own
+    assert packed.initial_point()["thresholds_ordered__"] == pytest.approx(
+        pm_model.initial_point()["thresholds_ordered__"]
+    )
+    assert model_key(packed)[0] is not None
