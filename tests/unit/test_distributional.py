@@ -228,3 +228,45 @@ def test_missing_parameter_column_in_newdata_is_named(model, data):
     fit = _fit_with_sigma(model)
     with pytest.raises((DataError, bl.errors.BayeslmeError), match="arm"):
         fit.predict(data.head(3).drop(columns="arm"), kind="response")
+
+
+@pytest.mark.parametrize(
+    ("family", "parameter"),
+    [
+        ("gamma", "shape"),
+        ("beta", "phi"),
+        ("negativebinomial", "alpha"),
+        ("hurdle_poisson", "hu"),
+        ("zero_inflated_negativebinomial", "zi"),
+        ("student_t", "sigma"),
+    ],
+)
+def test_each_modelled_parameter_enters_the_likelihood_per_row(family, parameter, data):
+    """PyMC's density with ``<parameter> ~ arm`` equals the family's own density at each row's value."""
+    from bayeslme.backend.pymc_model import build_pymc_model
+    from bayeslme.families import get_family
+    from bayeslme.links import inverse_link
+
+    rng = np.random.default_rng(1)
+    frame = data.copy()
+    drug = (frame["arm"] == "drug").to_numpy()
+    if family in ("gamma",):
+        frame["y"] = rng.gamma(2.0, 1.0, len(frame)) + 0.01
+    elif family == "beta":
+        frame["y"] = rng.beta(2.0, 3.0, len(frame))
+    elif family != "student_t":
+        frame["y"] = np.where(rng.uniform(size=len(frame)) < 0.3, 0, rng.poisson(2.0 + drug, len(frame)))
+    model = bl.GLMM(["y ~ x + (1 | g)", f"{parameter} ~ arm"], frame, family=family)
+    pm_model = build_pymc_model(model.spec, model.design)
+    point = {k: v + rng.normal(scale=0.2, size=np.shape(v)) for k, v in pm_model.initial_point().items()}
+    names = ["b", "g__u", f"{parameter}::b"] + [n for n in ("nu", "alpha") if n in pm_model.named_vars]
+    outputs = [pm_model.observedlogp] + pm_model.replace_rvs_by_values([pm_model[n] for n in names])
+    fn = pm_model.compile_fn(outputs, inputs=pm_model.value_vars, point_fn=True, mode="FAST_COMPILE")
+    logp, b, u, b_part, *others = fn(point)
+    own = get_family(family, model.spec.link)
+    design = model.design
+    mu = own.location(model.spec.link, design.X @ b + u[design.factors[0].index, 0])
+    params = dict(zip(names[3:], others, strict=True))
+    params[parameter] = inverse_link(model.spec.dpar(parameter).link, design.dpars[parameter].X @ b_part)
+    expected = own.log_likelihood(design.y, mu, params, trials=design.trials).sum()
+    assert logp == pytest.approx(expected, rel=1e-8)
