@@ -34,10 +34,6 @@ _COUNTS: dict[str, Family] = {
 }
 
 
-def _count(family: str) -> Family:
-    return _COUNTS[family]
-
-
 def _log_zero(mu: np.ndarray, params: dict[str, np.ndarray], count: str) -> np.ndarray:
     """:math:`\\log f(0)` of the count distribution."""
     if count == "poisson":
@@ -51,13 +47,18 @@ class _Mixture(Family):
     count: str = "poisson"  # the count distribution: "poisson" or "negativebinomial"
     zero: str = "zi"  # the zero part's parameter
 
+    @property
+    def counts(self) -> Family:
+        """The count distribution (Poisson or negative binomial)."""
+        return _COUNTS[self.count]
+
     def parameters(self) -> tuple[str, ...]:
         """The count distribution's (``alpha``) and the zero part's (``zi`` or ``hu``)."""
-        return (*_count(self.count).parameters(), self.zero)
+        return (*self.counts.parameters(), self.zero)
 
     def family_priors(self, y=None, *, y_sd=None) -> dict[str, Prior]:
         """The count distribution's, and Uniform(0, 1) for the zero part, as brms."""
-        return {**_count(self.count).family_priors(y, y_sd=y_sd), self.zero: _UNIFORM}
+        return {**self.counts.family_priors(y, y_sd=y_sd), self.zero: _UNIFORM}
 
     @property
     def support(self) -> str:
@@ -80,13 +81,13 @@ class ZeroInflated(_Mixture):
 
     def draw_response(self, mu, params, rng, trials=None):
         """A structural zero with probability ``zi``, else a count."""
-        counts = _count(self.count).draw_response(mu, params, rng)
+        counts = self.counts.draw_response(mu, params, rng)
         return np.where(rng.random(np.shape(counts)) < params["zi"], 0.0, counts)
 
     def log_likelihood(self, y, mu, params, trials=None):
         """The mixture's log mass."""
         y, zi = np.asarray(y, dtype=float), params["zi"]
-        counts = _count(self.count).log_likelihood(y, mu, params)
+        counts = self.counts.log_likelihood(y, mu, params)
         zero = np.logaddexp(np.log(zi), np.log1p(-zi) + _log_zero(mu, params, self.count))
         return np.where(y == 0, zero, np.log1p(-zi) + counts)
 
@@ -117,6 +118,6 @@ class Hurdle(_Mixture):
     def log_likelihood(self, y, mu, params, trials=None):
         """The hurdle's log mass."""
         y, hu = np.asarray(y, dtype=float), params["hu"]
-        counts = _count(self.count).log_likelihood(y, mu, params)
+        counts = self.counts.log_likelihood(y, mu, params)
         truncated = counts - np.log(-np.expm1(_log_zero(mu, params, self.count)))
         return np.where(y == 0, np.log(hu) + 0 * mu, np.log1p(-hu) + truncated)
