@@ -33,10 +33,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
+
+from common import cell, markdown_table, timed  # benchmarks/, the script's folder
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -208,23 +208,6 @@ def source_digest() -> str:
     return digest.hexdigest()[:10]
 
 
-def _timed(command: list[str], env: dict, timeout: float) -> tuple[float, dict, str]:
-    """Run ``command``; (wall seconds, its last JSON line, error)."""
-    start = time.perf_counter()
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return time.perf_counter() - start, {}, f"timeout after {timeout:.0f} s"
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        lines = done.stderr.strip().splitlines()
-        return wall, {}, (lines[-1] if lines else f"exit {done.returncode}")
-    try:
-        return wall, json.loads(done.stdout.strip().splitlines()[-1]), ""
-    except (json.JSONDecodeError, IndexError):
-        return wall, {}, "no JSON output: " + done.stdout[-300:]
-
-
 def run_case(name: str, package: str, path: str, settings: dict, bambi_python: str, timeout: float) -> dict:
     """Fit case ``name`` with ``package`` in a fresh process; one result row."""
     ours_formula, ours_family, bambi_formula, bambi_family, link = CASES[name]
@@ -240,7 +223,7 @@ def run_case(name: str, package: str, path: str, settings: dict, bambi_python: s
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
         digest = None
-    wall, result, error = _timed(command, env, timeout)
+    wall, result, error = timed(command, env, timeout)
     row = {"case": name, "package": package, "formula": formula, "process_s": wall, **result, "error": error}
     if digest:
         row["source_digest"] = digest
@@ -251,28 +234,44 @@ def run_case(name: str, package: str, path: str, settings: dict, bambi_python: s
 
 def table(rows: list[dict]) -> str:
     """Markdown table of the rows."""
-    lines = [
-        "| case | package | run | process s | fit s | min ESS bulk | min ESS tail | max R-hat | ESS/s (fit) "
-        "| div | peak RSS MB | min-ESS param | note |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    headers = [
+        "case",
+        "package",
+        "run",
+        "process s",
+        "fit s",
+        "min ESS bulk",
+        "min ESS tail",
+        "max R-hat",
+        "ESS/s (fit)",
+        "div",
+        "peak RSS MB",
+        "min-ESS param",
+        "note",
     ]
+    cells = []
     for r in rows:
-
-        def f(key, fmt="{:.1f}", r=r):
-            value = r.get(key)
-            return "-" if value is None else fmt.format(value)
-
         note = r.get("error") or ""
         if r["package"] == "bayeslme" and r.get("method"):
             note = note or f"{r['method']}, kernel={r.get('kernel')}"
-        lines.append(
-            f"| {r['case']} | {r['package']} | {r['run']} | {f('process_s')} | {f('fit')} | "
-            f"{f('min_ess_bulk', '{:.0f}')} | {f('min_ess_tail', '{:.0f}')} | {f('max_rhat', '{:.3f}')} | "
-            f"{f('ess_per_s')} | {f('divergences', '{:d}')} | {f('peak_rss_mb', '{:.0f}')} | "
-            f"{r.get('worst', '-')} | "
-            f"{note.replace('|', '/')} |"
+        cells.append(
+            [
+                r["case"],
+                r["package"],
+                r["run"],
+                cell(r, "process_s"),
+                cell(r, "fit"),
+                cell(r, "min_ess_bulk", "{:.0f}"),
+                cell(r, "min_ess_tail", "{:.0f}"),
+                cell(r, "max_rhat", "{:.3f}"),
+                cell(r, "ess_per_s"),
+                cell(r, "divergences", "{:d}"),
+                cell(r, "peak_rss_mb", "{:.0f}"),
+                r.get("worst", "-"),
+                note,
+            ]
         )
-    return "\n".join(lines)
+    return markdown_table(headers, cells)
 
 
 def main() -> None:

@@ -22,10 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
+
+from common import cell, markdown_table, timed  # benchmarks/, the script's folder
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -125,25 +125,13 @@ def scenario_data(name: str, path: str) -> None:
     data.to_csv(path, index=False)
 
 
-def _timed(command: list[str], env: dict, timeout: float) -> tuple[float, dict | None, str]:
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        return wall, None, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"
-    try:
-        return wall, json.loads(done.stdout.strip().splitlines()[-1]), ""
-    except (json.JSONDecodeError, IndexError):
-        return wall, {}, ""
-
-
 def fresh_machine(bambi_python: str | None, settings: dict, timeout: float) -> list[dict]:
     """``bayeslme demo`` and bambi's first fit, each with nothing compiled on the machine."""
     rows = []
     with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "HOME": home, "NUMBA_CACHE_DIR": cache}
         command = [sys.executable, "-m", "bayeslme.cli", "demo", "--no-progress"]
-        wall, _, error = _timed(command, env, timeout)
+        wall, _, error = timed(command, env, timeout)
         rows.append(
             {
                 "scenario": "fresh-machine",
@@ -179,7 +167,7 @@ def new_formula(bambi_python: str | None, settings: dict, timeout: float, names:
                 str(settings["tune"]),
                 str(settings["chains"]),
             ]
-            wall, result, error = _timed(command, {**os.environ, "PYTHONPATH": ROOT}, timeout)
+            wall, result, error = timed(command, {**os.environ, "PYTHONPATH": ROOT}, timeout)
             rows.append(
                 {
                     "scenario": "new-formula",
@@ -238,7 +226,7 @@ def _bambi_row(
         ]
         env = {**os.environ, **({"HOME": home} if fresh else {})}
         env.pop("PYTHONPATH", None)
-        wall, result, error = _timed(command, env, timeout)
+        wall, result, error = timed(command, env, timeout)
     result = result or {}
     return {
         "scenario": scenario,
@@ -255,24 +243,32 @@ def _bambi_row(
 
 def table(rows: list[dict]) -> str:
     """Markdown table of the rows."""
-    lines = [
-        "| scenario | formula | package | process s | fit() s | compile s | sample s | min ESS bulk "
-        "| max R-hat |",
-        "|---|---|---|---|---|---|---|---|---|",
+    headers = [
+        "scenario",
+        "formula",
+        "package",
+        "process s",
+        "fit() s",
+        "compile s",
+        "sample s",
+        "min ESS bulk",
+        "max R-hat",
     ]
-    for r in rows:
-
-        def f(key, fmt="{:.1f}", r=r):
-            value = r.get(key)
-            return "-" if value is None else fmt.format(value)
-
-        formula = r["formula"].replace("|", "\\|")
-        lines.append(
-            f"| {r['scenario']} | `{formula}` | {r['package']} | {f('process_s')} | {f('fit')} | "
-            f"{f('compile', '{:.2f}')} | {f('sample')} | {f('min_ess_bulk', '{:.0f}')} | "
-            f"{f('max_rhat', '{:.3f}')} |" + (f" {r['error']}" if r.get("error") else "")
-        )
-    return "\n".join(lines)
+    cells = [
+        [
+            r["scenario"],
+            f"`{r['formula']}`",
+            r["package"],
+            cell(r, "process_s"),
+            cell(r, "fit"),
+            cell(r, "compile", "{:.2f}"),
+            cell(r, "sample"),
+            cell(r, "min_ess_bulk", "{:.0f}"),
+            cell(r, "max_rhat", "{:.3f}") + (f" {r['error']}" if r.get("error") else ""),
+        ]
+        for r in rows
+    ]
+    return markdown_table(headers, cells)
 
 
 def run(
