@@ -136,6 +136,8 @@ def kfold(
         A grouping factor: each level's rows stay in one fold, so every
         held-out row belongs to a group the refit has not seen
         (leave-group-out; the honest check for predicting new subjects).
+        Without it, an ordinal model's folds are stratified by category, so
+        that every training set has every category.
     pointwise : bool
         Keep the elpd of each row.
     random_seed : int, optional
@@ -162,6 +164,17 @@ def kfold(
         if k > n_groups:
             raise BayeslmeError(f"k={k} folds but {groups!r} has only {n_groups} levels; use k <= {n_groups}")
         options["group_by"] = xr.DataArray(pd.factorize(labels)[0], dims="obs")
+    elif fit.spec.response_levels is not None:
+        # ordinal: every category in every training set (a refit without one could not
+        # score the held-out rows of that category), which takes two rows or more of each
+        counts = np.bincount(np.asarray(fit.design.y, dtype=int) - 1, minlength=len(fit.spec.response_levels))
+        rare = [level for level, n in zip(fit.spec.response_levels, counts, strict=True) if n < 2]
+        if rare:
+            raise BayeslmeError(
+                f"categories {rare} of {fit.spec.response!r} have a single row: the refit without it would "
+                "not know the category; use fit.loo(), or merge rare categories"
+            )
+        options["stratify_by"] = xr.DataArray(np.asarray(fit.design.y, dtype=int), dims="obs")
     return arviz_stats.loo_kfold(wrapper.idata_orig, wrapper, **options)
 
 

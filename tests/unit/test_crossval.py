@@ -74,3 +74,33 @@ def test_refusals_are_named(fit):
     )
     with pytest.raises(BayeslmeError, match="residual correlation of ar"):
         bl.kfold(series)
+
+
+def _ordinal_fit(rare_rows: int):
+    rng = np.random.default_rng(5)
+    y = np.concatenate([rng.integers(1, 4, 60 - rare_rows), np.full(rare_rows, 4)])
+    data = pd.DataFrame({"y": y, "x": rng.normal(size=60), "g": np.repeat([f"g{k}" for k in range(10)], 6)})
+    return synthetic_fit(bl.GLMM("y ~ x + (1 | g)", data, family="cumulative"), draws=20, seed=2)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ordinal_folds_keep_every_category_in_training(monkeypatch, seed):
+    """Two rows of the top category: random folds may hold both out (the refit then lacks the
+    category and cannot score them); folds stratified by category never do."""
+    synthetic_sampling(monkeypatch, seed=7)
+    trained: list[pd.DataFrame] = []
+    original = RefitWrapper.sample
+
+    def record(self, data):
+        trained.append(data)
+        return original(self, data)
+
+    monkeypatch.setattr(RefitWrapper, "sample", record)
+    result = bl.kfold(_ordinal_fit(2), k=5, random_seed=seed)
+    assert all(set(data["y"]) == {1, 2, 3, 4} for data in trained)
+    assert result.n_data_points == 60
+
+
+def test_ordinal_category_with_one_row_is_refused_for_kfold():
+    with pytest.raises(BayeslmeError, match=r"categories \['4'\] of 'y' have a single row"):
+        bl.kfold(_ordinal_fit(1), k=5)
