@@ -32,7 +32,9 @@ class FitPlots:
     def __init__(self, fit: FitLike) -> None:
         self._fit = fit
 
-    def random_effects(self, factor: str, effect: str | None = None, *, prob: float = 0.95, ax=None):
+    def random_effects(
+        self, factor: str, effect: str | None = None, *, prob: float = 0.95, ax=None, dpar: str | None = None
+    ):
         """Caterpillar plot of each level's group effect with its interval, sorted by the mean.
 
         Parameters
@@ -46,13 +48,16 @@ class FitPlots:
             Interval probability.
         ax : matplotlib.axes.Axes, optional
             Where to draw (only with a single effect).
+        dpar : str, optional
+            A family parameter with a formula of its own: its factor's group
+            effects (link scale), e.g. ``dpar="sigma"``.
 
         Returns
         -------
         matplotlib.axes.Axes or ndarray of Axes
             One axes per effect shown.
         """
-        fit = self._fit
+        fit = self._fit if dpar is None else self._fit._dpar(dpar)
         from bayeslme.plots._common import new_axes
         from bayeslme.plots.random_effects import plot_caterpillar_draws
 
@@ -73,7 +78,7 @@ class FitPlots:
                 u[:, :, spec.effects.index(name)],
                 spec.levels,
                 prob=prob,
-                xlabel=f"{name} | {factor}",
+                xlabel=f"{name} | {factor}" if dpar is None else f"{dpar}: {name} | {factor}",
                 ax=panel,
             )
         return axes[0] if len(chosen) == 1 else axes
@@ -174,10 +179,13 @@ class FitPlots:
 
         draws = r2_draws(fit)
         if "marginal" not in draws:
-            raise FamilyError(
-                f"family {fit.spec.family!r} has no latent scale (Nakagawa et al. 2017), so no marginal "
-                "and conditional R²; fit.r2() gives its Bayesian R²"
+            why = (
+                f"the residual variance of this model differs by row ({[d.name for d in fit.spec.dpars]} "
+                "have formulas)"
+                if fit.spec.dpars
+                else f"family {fit.spec.family!r} has no latent scale (Nakagawa et al. 2017)"
             )
+            raise FamilyError(f"{why}, so no marginal and conditional R²; fit.r2() gives its Bayesian R²")
         return plot_r2_draws(np.asarray(draws["marginal"]), np.asarray(draws["conditional"]), ax=ax)
 
     def ppc(self, *, n_lines: int = 50, random_seed: int | None = 0, ax=None):

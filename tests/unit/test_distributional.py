@@ -182,8 +182,12 @@ def test_results_read_each_rows_sigma(model, data):
     assert np.allclose(coef, 0.7)  # the fixed slope: the clinic term has an intercept only
     assert "Residual" not in fit.variance_components().index.get_level_values("group")
     assert list(fit.r2().index) == ["bayes"]  # no latent scale: the residual variance differs by row
+    with pytest.raises(FamilyError, match=r"differs by row \(\['sigma'\] have formulas\)"):
+        fit.plot.r2()
     with pytest.raises(BayeslmeError, match="pass dpar='sigma'"):
         fit.random_effects("clinic")
+    ax = fit.plot.random_effects("clinic", dpar="sigma")
+    assert ax.get_xlabel() == "sigma: Intercept | clinic" and len(ax.get_yticklabels()) == 4
     with pytest.raises(BayeslmeError, match="'phi' has no formula"):
         fit.fixed_effects(dpar="phi")
     with pytest.raises(FamilyError, match="vary by row"):
