@@ -86,12 +86,10 @@ def split_formulas(
         A formula that is not text, a left-hand side that names no parameter of
         the family or one that cannot have a formula, a parameter given twice.
     """
-    if isinstance(formula, str):
+    if not isinstance(formula, list | tuple):  # one formula: the parser checks it
         return formula, ()
-    if not isinstance(formula, Sequence) or not formula:
-        raise FormulaError(
-            f"formula must be a string or a list of strings, got {type(formula).__name__}", str(formula)
-        )
+    if not formula:
+        raise FormulaError("formula is an empty list: give the mean's formula first", str(formula))
     texts = list(formula)
     for text in texts:
         if not isinstance(text, str):

@@ -11,6 +11,8 @@ from bayeslme.backend.build import build_model, resolve_method
 from bayeslme.backend.sampling import SamplerSettings, nutpie_seed
 from bayeslme.errors import SamplerError
 
+FAST = "FAST_COMPILE"  # these tests compare values: no need for the optimised (numba) compile
+
 
 @pytest.fixture(scope="module")
 def crossed():
@@ -112,7 +114,7 @@ def test_collapsed_model_builds_with_finite_logp(formula):
     data = bl.simulate.random_slopes(n_groups=8, n_per_group=5, seed=1).data
     model = bl.LMM(formula, data)
     pymc_model, _ = build_model(model.spec, model.design, "collapsed")
-    logp = pymc_model.compile_logp()(pymc_model.initial_point())
+    logp = pymc_model.compile_logp(mode="FAST_COMPILE")(pymc_model.initial_point())
     assert np.isfinite(logp)
 
 
@@ -139,7 +141,7 @@ def test_auto_is_collapsed_for_nested_factors(formula):
     assert resolve_method(model.spec, "auto", model.design) == "collapsed"
     pymc_model, key = build_model(model.spec, model.design, "collapsed")
     assert key[2] == (1 if formula == NESTED["inner first"] else 0)  # position of the outer factor
-    assert np.isfinite(pymc_model.compile_logp()(pymc_model.initial_point()))
+    assert np.isfinite(pymc_model.compile_logp(mode="FAST_COMPILE")(pymc_model.initial_point()))
 
 
 def test_three_factors_are_marginal_and_collapsed_raises():
@@ -165,11 +167,16 @@ def test_packed_model_has_the_same_log_density_and_gradient(sleepstudy, method):
     assert set(layout.slots) == {var.name for var in original.data_vars}
     rng = np.random.default_rng(0)
     point = {k: v + rng.normal(scale=0.3, size=np.shape(v)) for k, v in original.initial_point().items()}
-    np.testing.assert_allclose(packed.compile_logp()(point), original.compile_logp()(point), rtol=1e-12)
-    free = list(original.free_RVs)
-    gradient = original.compile_dlogp(free)(point)
     np.testing.assert_allclose(
-        packed.compile_dlogp([packed[v.name] for v in free])(point), gradient, rtol=1e-10, atol=1e-10
+        packed.compile_logp(mode=FAST)(point), original.compile_logp(mode=FAST)(point), rtol=1e-12
+    )
+    free = list(original.free_RVs)
+    gradient = original.compile_dlogp(free, mode=FAST)(point)
+    np.testing.assert_allclose(
+        packed.compile_dlogp([packed[v.name] for v in free], mode=FAST)(point),
+        gradient,
+        rtol=1e-10,
+        atol=1e-10,
     )
     # Packing new values lays them out where the compiled model reads them.
     values = {var.name: var.get_value() for var in original.data_vars}
@@ -190,7 +197,7 @@ def test_packed_graph_has_no_data_shapes_baked_in():
     # The small model's compiled log density evaluates the large data when handed its packing.
     values = {var.name: var.get_value() for var in originals[1].data_vars}
     point = second.initial_point()
-    expected = second.compile_logp()(point)
+    expected = second.compile_logp(mode=FAST)(point)
     for name, value in first_layout.pack(values).items():
         first[name].set_value(value)
-    np.testing.assert_allclose(first.compile_logp()(point), expected, rtol=1e-12)
+    np.testing.assert_allclose(first.compile_logp(mode=FAST)(point), expected, rtol=1e-12)

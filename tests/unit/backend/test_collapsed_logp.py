@@ -43,7 +43,7 @@ def _collapsed(y, X, Z, index, groups, theta, L, sigma):
     data = {name: pt.as_tensor(value) for name, value in suff.arrays().items()}
     theta_t, L_t, sigma_t = pt.vector("theta"), pt.matrix("L"), pt.scalar("sigma")
     out = collapsed_loglik(data, theta_t, L_t, sigma_t, k=Z.shape[1])
-    return pytensor.function([theta_t, L_t, sigma_t], out)(theta, L, sigma)
+    return pytensor.function([theta_t, L_t, sigma_t], out, mode="FAST_COMPILE")(theta, L, sigma)
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])

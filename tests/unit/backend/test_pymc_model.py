@@ -48,17 +48,21 @@ def test_logp_matches_hand_computation_at_a_point():
     point = model.initial_point()
     point = {k: v + rng.normal(scale=0.3, size=np.shape(v)) for k, v in point.items()}
     outputs = model.replace_rvs_by_values([model["b"], model["g__u"], model["sigma"]])
-    fn = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore")
+    fn = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore", mode="FAST_COMPILE")
     b, u, sigma = fn(point)
     index = pd.Categorical(frame["g"]).codes
     mu = b[0] + b[1] * frame["x"].to_numpy() + u[index, 0] + u[index, 1] * frame["x"].to_numpy()
     expected = stats.norm.logpdf(frame["y"], mu, sigma).sum()
-    loglik = model.compile_fn(model.observedlogp, inputs=model.value_vars, on_unused_input="ignore")(point)
+    loglik = model.compile_fn(
+        model.observedlogp, inputs=model.value_vars, on_unused_input="ignore", mode="FAST_COMPILE"
+    )(point)
     np.testing.assert_allclose(loglik, expected, rtol=1e-8)
 
 
 def _observed_logp(model, point):
-    fn = model.compile_fn(model.observedlogp, inputs=model.value_vars, on_unused_input="ignore")
+    fn = model.compile_fn(
+        model.observedlogp, inputs=model.value_vars, on_unused_input="ignore", mode="FAST_COMPILE"
+    )
     return fn(point)
 
 
@@ -97,7 +101,9 @@ def test_glmm_logp_matches_scipy_at_a_point(family, shift):
     point = _random_point(model, rng, 0.3)
     point["Intercept_centered"] = point["Intercept_centered"] + shift
     outputs = model.replace_rvs_by_values([model["b"], model["g__u"]])
-    b, u = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore")(point)
+    b, u = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore", mode="FAST_COMPILE")(
+        point
+    )
     index = pd.Categorical(frame["g"]).codes
     x = frame["x"].to_numpy()
     eta = b[0] + b[1] * x + u[index, 0] + u[index, 1] * x
@@ -133,7 +139,9 @@ def test_gaussian_logp_with_many_fixed_columns():
     model = bl.LMM("y ~ " + " + ".join(columns) + " + (1 | g)", frame).build()
     point = _random_point(model, rng, 0.3)
     outputs = model.replace_rvs_by_values([model["b"], model["g__u"], model["sigma"]])
-    b, u, sigma = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore")(point)
+    b, u, sigma = model.compile_fn(
+        outputs, inputs=model.value_vars, on_unused_input="ignore", mode="FAST_COMPILE"
+    )(point)
     X = np.column_stack([np.ones(n), *columns.values()])
     mu = X @ b + u[pd.Categorical(frame["g"]).codes, 0]
     expected = stats.norm.logpdf(frame["y"], mu, sigma).sum()
