@@ -14,7 +14,7 @@ from bayeslme.backend.rescor import add_correlated_normal
 from bayeslme.families import link_function, log_binomial_coefficient
 from bayeslme.formula.rescor import RescorDesign
 from bayeslme.spec import ModelSpec
-from bayeslme.spec.names import THRESHOLD_DIM, THRESHOLDS
+from bayeslme.spec.names import CENTERED_THRESHOLDS, COEFFICIENTS, THRESHOLD_DIM, THRESHOLDS
 
 __all__ = ["RESPONSE_DATA", "RESPONSE_NORMALISER", "add_likelihood"]
 
@@ -161,7 +161,15 @@ def _add_other_likelihood(
 
 
 def _thresholds(spec: ModelSpec, y: pt.TensorVariable) -> pt.TensorVariable:
-    """An ordinal model's increasing cut points, started at the empirical cumulative proportions' link."""
+    """An ordinal model's increasing cut points, started at the empirical cumulative proportions' link.
+
+    The predictors enter centred at their means (:attr:`ModelSpec.column_means`),
+    as brms centres them: the cut points sampled, with the prior, are those at
+    the means (``thresholds_centered``), which do not trade off against the
+    slopes; ``thresholds = thresholds_centered + x_means . b`` are the cut
+    points of the uncentred predictors, what every result reads. Returns the
+    centred ones (the linear predictor is centred too).
+    """
     prior = spec.priors[THRESHOLDS]
     observed = np.asarray(y.get_value() if hasattr(y, "get_value") else y.data, dtype=float)
     K = len(spec.response_levels or ())
@@ -171,10 +179,16 @@ def _thresholds(spec: ModelSpec, y: pt.TensorVariable) -> pt.TensorVariable:
     start = np.maximum.accumulate(link_function(spec.link, share) + np.arange(K - 1) * 1e-3)
     kwargs = {"dims": THRESHOLD_DIM, "transform": pm.distributions.transforms.ordered, "initval": start}
     if prior.dist == "flat":
-        return pm.Flat(THRESHOLDS, **kwargs)
-    if prior.dist == "normal":
-        return pm.Normal(THRESHOLDS, mu=prior["mu"], sigma=prior["sigma"], **kwargs)
-    return pm.StudentT(THRESHOLDS, nu=prior["nu"], mu=prior["mu"], sigma=prior["sigma"], **kwargs)
+        centred = pm.Flat(CENTERED_THRESHOLDS, **kwargs)
+    elif prior.dist == "normal":
+        centred = pm.Normal(CENTERED_THRESHOLDS, mu=prior["mu"], sigma=prior["sigma"], **kwargs)
+    else:
+        centred = pm.StudentT(
+            CENTERED_THRESHOLDS, nu=prior["nu"], mu=prior["mu"], sigma=prior["sigma"], **kwargs
+        )
+    shift = pt.dot(spec.column_means, pm.modelcontext(None)[COEFFICIENTS]) if spec.fixed else 0.0
+    pm.Deterministic(THRESHOLDS, centred + shift, dims=THRESHOLD_DIM)
+    return centred
 
 
 _ZERO_MODELS = {

@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from bayeslme.families import get_family
-from bayeslme.spec.names import COEFFICIENTS
+from bayeslme.spec.names import COEFFICIENTS, THRESHOLDS
 
 if TYPE_CHECKING:
     from bayeslme.spec import FactorSpec, ModelSpec
@@ -107,7 +107,10 @@ def log_prior_dataset(spec: ModelSpec, posterior: xr.Dataset) -> xr.Dataset:
     names += [] if spec.rescor is None else [spec.rescor.kind]
     for name in names:
         if name in posterior and name in spec.priors:
-            values = spec.priors[name].logpdf(posterior[name].values)  # a vector (thresholds): summed
+            value = posterior[name].values
+            if name == THRESHOLDS and spec.fixed:  # the prior is on the cut points at the column means
+                value = value - (posterior[COEFFICIENTS].values @ spec.column_means)[..., None]
+            values = spec.priors[name].logpdf(value)  # a vector (thresholds): summed
             out[name] = (dims, values.reshape(values.shape[:2] + (-1,)).sum(axis=-1))
     for dpar in spec.dpars:  # a parameter's formula: its coefficients' priors, prefixed (sigma::b)
         prefix = dpar.var_prefix

@@ -183,10 +183,11 @@ class ModelSpec:
     def column_means(self) -> np.ndarray:
         """Centre of each fixed-effect column as sampled: ``x_means`` for slopes, 0 otherwise.
 
-        Predictors are centred only when the model has an intercept; the
-        intercept column itself is never centred.
+        Predictors are centred only when the model has an intercept or
+        thresholds (ordinal), which absorb the shift; the intercept column
+        itself is never centred.
         """
-        if not self.has_intercept:
+        if not self.has_intercept and self.response_levels is None:
             return np.zeros(len(self.fixed))
         return np.array(
             [0.0 if name == "Intercept" else m for name, m in zip(self.fixed, self.x_means, strict=True)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "COEFFICIENTS",
     "CENTERED_INTERCEPT",
+    "CENTERED_THRESHOLDS",
     "FIXED_DIM",
     "SLOPES",
     "THRESHOLDS",
@@ -38,6 +39,9 @@ SLOPES = "b_slopes"
 
 THRESHOLDS = "thresholds"
 """An ordinal model's cut points, dimension :data:`THRESHOLD_DIM`."""
+
+CENTERED_THRESHOLDS = "thresholds_centered"
+"""The cut points at the column means of the predictors (what is sampled, with the prior)."""
 
 THRESHOLD_DIM = "threshold"
 """Dimension of the cut points, labelled ``"1|2"``, ``"2|3"``, ... as R's ordinal package labels them."""

@@ -12,6 +12,7 @@ from bayeslme.links import inverse_link
 from bayeslme.spec import FactorSpec, ModelSpec
 from bayeslme.spec.names import (
     CENTERED_INTERCEPT,
+    CENTERED_THRESHOLDS,
     COEFFICIENTS,
     THRESHOLDS,
     threshold_key,
@@ -152,9 +153,12 @@ def draw_parameters(spec: ModelSpec, rng: np.random.Generator) -> dict[str, np.n
             params[factor.cor_var] = np.array(cors)
     for name in get_family(spec.family).parameters():
         if name == THRESHOLDS and spec.response_levels is not None:
-            # iid draws sorted: the prior on the ordered cut points is the iid one restricted to order
+            # iid draws sorted: the prior on the ordered cut points is the iid one restricted to order;
+            # it is on the cut points at the column means (see backend.likelihoods), shifted to x = 0
             size = len(spec.response_levels) - 1
-            params[name] = np.sort(np.asarray(spec.priors[name].sample(rng, size), dtype=float))
+            centred = np.sort(np.asarray(spec.priors[name].sample(rng, size), dtype=float))
+            params[CENTERED_THRESHOLDS] = centred
+            params[name] = centred + float(params[COEFFICIENTS] @ spec.column_means)
         elif name in spec.priors:
             params[name] = np.array(spec.priors[name].sample(rng))
     for dpar in spec.dpars:  # a parameter's formula: its own draws, prefixed (sigma::b, ...)

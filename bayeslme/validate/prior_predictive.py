@@ -16,7 +16,14 @@ import xarray as xr
 
 from bayeslme.errors import BayeslmeError, PriorError
 from bayeslme.output import observed_data
-from bayeslme.spec.names import COEFFICIENTS, FIXED_DIM
+from bayeslme.spec.names import (
+    CENTERED_THRESHOLDS,
+    COEFFICIENTS,
+    FIXED_DIM,
+    THRESHOLD_DIM,
+    THRESHOLDS,
+    threshold_labels,
+)
 from bayeslme.validate.prior_draws import ModelLike, draw_parameters, simulate_response
 
 __all__ = ["prior_predictive_tree"]
@@ -36,6 +43,9 @@ def _dims(model: ModelLike) -> tuple[dict[str, tuple[str, ...]], dict[str, list]
             if factor.pairs():
                 coords[p + factor.pair_dim] = factor.pair_labels()
                 dims[p + factor.cor_var] = (p + factor.pair_dim,)
+    if model.spec.response_levels is not None:  # an ordinal model's cut points
+        coords[THRESHOLD_DIM] = threshold_labels(model.spec.response_levels)
+        dims[THRESHOLDS] = dims[CENTERED_THRESHOLDS] = (THRESHOLD_DIM,)
     return dims, coords
 
 

@@ -152,3 +152,42 @@ def test_brms_spellings_and_priors():
     priors = get_family("zero_inflated_poisson").family_priors(np.array([0.0, 2.0]))
     assert (priors["zi"].dist, priors["zi"]["lower"], priors["zi"]["upper"]) == ("uniform", 0.0, 1.0)
     assert str(get_family("gamma").family_priors()["shape"]) == "gamma(0.01, 0.01)"  # brms's default
+
+
+def _ordinal_model():
+    rng = np.random.default_rng(4)
+    g = np.repeat([f"g{k}" for k in range(6)], 10)
+    x = rng.normal(3.0, 1.0, g.size)  # far from 0: centring matters
+    y = 1 + np.searchsorted([2.0, 3.0, 4.0], x + rng.logistic(size=g.size))
+    return bl.GLMM("y ~ x + (1 | g)", pd.DataFrame({"y": y, "x": x, "g": g}), family="cumulative")
+
+
+def test_ordinal_thresholds_are_sampled_at_the_predictors_means():
+    """``thresholds = thresholds_centered + mean(x) b``, and the density is that of the
+    uncentred predictor with those thresholds (the parametrization only moves what is sampled)."""
+    from bayeslme.backend.pymc_model import build_pymc_model
+
+    model = _ordinal_model()
+    pm_model = build_pymc_model(model.spec, model.design)
+    assert "thresholds_centered" in {v.name for v in pm_model.free_RVs}
+    rng = np.random.default_rng(0)
+    point = {k: v + rng.normal(scale=0.2, size=np.shape(v)) for k, v in pm_model.initial_point().items()}
+    names = ["thresholds", "thresholds_centered", "b", "g__u"]
+    outputs = [pm_model.observedlogp] + pm_model.replace_rvs_by_values([pm_model[n] for n in names])
+    fn = pm_model.compile_fn(outputs, inputs=pm_model.value_vars, point_fn=True, mode="FAST_COMPILE")
+    logp, thresholds, centred, b, u = fn(point)
+    x_mean = model.design.X[:, 0].mean()
+    assert_allclose(thresholds, centred + x_mean * b[0], rtol=1e-12)
+    eta = model.design.X @ b + u[model.design.factors[0].index, 0]
+    expected = get_family("cumulative").log_likelihood(model.design.y, eta, {"thresholds": thresholds})
+    assert logp == pytest.approx(expected.sum(), rel=1e-10)
+
+
+def test_ordinal_prior_predictive_has_both_thresholds():
+    prior = _ordinal_model().prior_predictive(50, random_seed=2)
+    draws = prior.posterior
+    assert draws["thresholds"].dims == ("chain", "draw", "threshold")
+    # the prior (sorted iid draws) is on the centred ones; the reported ones are shifted by mean(x) b
+    shift = draws["b"].values[..., 0] * _ordinal_model().design.X[:, 0].mean()
+    assert_allclose(draws["thresholds"].values, draws["thresholds_centered"].values + shift[..., None])
+    assert np.all(np.diff(draws["thresholds_centered"].values, axis=-1) > 0)
