@@ -299,10 +299,10 @@ def test_packing_keeps_initial_values_set_by_hand():
     pm_model = build_model(model.spec, model.design, "noncentered")[0]
     packed, _ = pack_data(pm_model)
     start = {rv.name: value for rv, value in pm_model.rvs_to_initial_values.items() if value is not None}
-    assert list(start) == ["thresholds"]
-    assert np.array_equal(packed.rvs_to_initial_values[packed["thresholds"]], start["thresholds"])
-    assert pm_model.rvs_to_initial_values[pm_model["thresholds"]] is not None  # the original keeps its own
-    assert packed.initial_point()["thresholds_ordered__"] == pytest.approx(
-        pm_model.initial_point()["thresholds_ordered__"]
-    )
+    name = "thresholds_centered"
+    assert list(start) == [name]
+    assert np.array_equal(packed.rvs_to_initial_values[packed[name]], start[name])
+    assert pm_model.rvs_to_initial_values[pm_model[name]] is not None  # the original keeps its own
+    value = f"{name}_ordered__"
+    assert packed.initial_point()[value] == pytest.approx(pm_model.initial_point()[value])
     assert model_key(packed)[0] is not None
