@@ -23,7 +23,12 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="fit Reaction ~ Days + (Days | Subject) on the embedded sleepstudy data"
     )
     fit = commands.add_parser("fit", help="fit a formula to a CSV file or to Parquet files")
-    fit.add_argument("formula", help='lme4-style formula, e.g. "y ~ x + (1 | g)"')
+    fit.add_argument(
+        "formula",
+        nargs="+",
+        help='lme4-style formula, e.g. "y ~ x + (1 | g)"; formulas of family parameters may follow, '
+        'e.g. "sigma ~ arm + (1 | clinic)"',
+    )
     fit.add_argument(
         "--data",
         required=True,
@@ -92,7 +97,8 @@ def _command(args: argparse.Namespace) -> int:
         else:
             parquet = _is_parquet(args.data)
             data = args.data if parquet else _read_csv(args.data)
-            model = bl.GLMM(args.formula, data, family=args.family)
+            formula = args.formula[0] if len(args.formula) == 1 else args.formula
+            model = bl.GLMM(formula, data, family=args.family)
             factor = model.spec.factors[0].name if model.spec.factors and not parquet else None
         fit = model.fit(
             draws=args.draws,

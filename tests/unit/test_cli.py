@@ -41,3 +41,12 @@ def test_cli_fit_reads_parquet_files(tmp_path, capsys, monkeypatch):
     assert "Fixed effects:" in out and "observations: 120" in out
     assert out.count("R²") == 1 and "conditional" in out  # R² from the sums
     assert "Per-donor coefficients" not in out
+
+
+def test_cli_fit_takes_a_formula_for_sigma(tmp_path, capsys, monkeypatch):
+    synthetic_sampling(monkeypatch)
+    argv = ["fit", "y ~ x + (1 | donor)", "sigma ~ x", "--data", str(_csv(tmp_path)), "--no-progress"]
+    code = main(argv)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "sigma ~ x (link: log)" in out and "sigma: fixed effects" in out
