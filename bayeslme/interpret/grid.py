@@ -19,6 +19,7 @@ import pandas as pd
 from bayeslme.errors import DataError
 from bayeslme.formula.levels import column_levels, is_categorical_column, labels
 from bayeslme.formula.newdata import predictor_data_columns
+from bayeslme.results.view import held_as_statistics
 
 if TYPE_CHECKING:
     from bayeslme.results.view import FitLike
@@ -74,7 +75,8 @@ def model_columns(fit: FitLike) -> list[str]:
     Read from the fitting rows' columns; a model of Parquet files holds no
     rows but the few its encoder was built from, which have every column.
     """
-    return predictor_data_columns(fit.design, getattr(fit.design, "encoder_rows", None))
+    stats = held_as_statistics(fit.design)
+    return predictor_data_columns(fit.design, None if stats is None else stats.encoder_rows)
 
 
 def level_values(fit: FitLike, column: str) -> dict[str, Any]:

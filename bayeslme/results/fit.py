@@ -26,7 +26,7 @@ from bayeslme.results.fit_interpret import FitInterpret
 from bayeslme.results.fit_plots import FitPlots
 from bayeslme.results.fit_predictions import FitPredictions
 from bayeslme.results.fit_tables import FitTables
-from bayeslme.results.view import FAMILY_PARAMETERS, population_var_names
+from bayeslme.results.view import FAMILY_PARAMETERS, held_as_statistics, population_var_names
 from bayeslme.spec import FactorSpec, ModelSpec
 
 __all__ = ["Fit", "PriorFit", "load"]
@@ -68,16 +68,16 @@ class Fit(FitTables, FitPredictions, FitInterpret):
         that hold ``levels`` when given.
         """
         posterior = self.posterior
-        on_demand = getattr(self.design, "effect_draws", None)
-        if name not in posterior and on_demand is not None:
-            return on_demand(self.spec, posterior, name, self.info.get("random_seed"), levels)
+        stats = held_as_statistics(self.design)
+        if name not in posterior and stats is not None:
+            return stats.effect_draws(self.spec, posterior, name, self.info.get("random_seed"), levels)
         values = posterior[name].values
         return values if levels is None else values[:, :, levels]
 
     def level_blocks(self, factor: FactorSpec) -> list[np.ndarray]:
         """Level indices of ``factor`` to summarise together: all of them, or a Parquet model's blocks."""
-        own = getattr(self.design, "level_blocks", None)
-        return own(factor.name) if own is not None else [np.arange(len(factor.levels))]
+        stats = held_as_statistics(self.design)
+        return stats.level_blocks(factor.name) if stats is not None else [np.arange(len(factor.levels))]
 
     def population_var_names(self) -> list[str]:
         """Names of the population-level variables (fixed effects, SDs, cors, family)."""

@@ -17,7 +17,7 @@ from bayeslme.families import get_family
 from bayeslme.results import effects, latent, variance
 from bayeslme.results.dpar_view import DparView, dpar_or_error
 from bayeslme.results.summaries import summarize_draws
-from bayeslme.results.view import draw_labels, factor_or_error, has_latent_scale
+from bayeslme.results.view import draw_labels, factor_or_error, has_latent_scale, held_as_statistics
 from bayeslme.spec.names import COEFFICIENTS
 
 if TYPE_CHECKING:
@@ -108,10 +108,10 @@ class FitTables:
         chains, draws = self.posterior.sizes["chain"], self.posterior.sizes["draw"]
         b = self.draws(COEFFICIENTS) if self.spec.fixed else np.zeros((chains, draws, 0))
         params = {name: self.draws(name) for name in family.parameters()}
-        own = getattr(self.design, "fixed_variance", None)  # a design held as statistics
-        if own is not None:
+        stats = held_as_statistics(self.design)
+        if stats is not None:
             return latent.latent_variances(
-                family, self.spec.link, None, b, v_random, params, v_fixed_given=own(b)
+                family, self.spec.link, None, b, v_random, params, v_fixed_given=stats.fixed_variance(b)
             )
         return latent.latent_variances(
             family, self.spec.link, self.design.X, b, v_random, params, offset=self.design.offset

@@ -53,7 +53,7 @@ import pandas as pd
 
 from bayeslme.families import get_family
 from bayeslme.results.summaries import summarize_draws
-from bayeslme.results.view import has_latent_scale
+from bayeslme.results.view import has_latent_scale, held_as_statistics
 
 if TYPE_CHECKING:
     from bayeslme.results.view import FitLike
@@ -96,9 +96,9 @@ def r2_draws(fit: FitLike) -> dict[str, np.ndarray]:
     out = {}
     if has_latent_scale(fit.spec):  # else Nakagawa et al. define no marginal and conditional R²
         out["marginal"], out["conditional"] = fit.latent_variances().r2()
-    own = getattr(fit.design, "bayes_r2", None)  # a design held as statistics sums it
-    if own is not None:
-        out["bayes"] = own(fit.spec, fit.posterior, fit.info.get("random_seed"))
+    stats = held_as_statistics(fit.design)
+    if stats is not None:
+        out["bayes"] = stats.bayes_r2(fit.spec, fit.posterior, fit.info.get("random_seed"))
     else:
         eta = eta_draws(fit, fitted_new_data(fit), groups="conditional", new_groups="error", rng=None)
         mean = family.mean(family.location(fit.spec.link, eta), family_params(fit))

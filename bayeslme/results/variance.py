@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from bayeslme.results.summaries import summarize_draws
+from bayeslme.results.view import held_as_statistics
 from bayeslme.spec import FactorSpec
 
 __all__ = [
@@ -87,8 +88,8 @@ def factor_moment(design: Any, name: str) -> np.ndarray:
     A design held as statistics (:class:`bayeslme.bigdata.design.StreamedDesign`)
     provides ``factor_moment``; a design of rows does not.
     """
-    own = getattr(design, "factor_moment", None)
-    return own(name) if own is not None else design_moment(design.factor(name).Z)
+    stats = held_as_statistics(design)
+    return stats.factor_moment(name) if stats is not None else design_moment(design.factor(name).Z)
 
 
 def random_effect_variance(cov: np.ndarray, moment: np.ndarray) -> np.ndarray:

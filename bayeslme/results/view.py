@@ -8,7 +8,7 @@ any object with those attributes and none of them imports the ``Fit`` class:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bayeslme.errors import BayeslmeError
 from bayeslme.spec.names import COEFFICIENTS, THRESHOLDS, threshold_key, threshold_labels
@@ -25,7 +25,9 @@ __all__ = [
     "FitLike",
     "draw_labels",
     "factor_or_error",
+    "StatisticsDesign",
     "has_latent_scale",
+    "held_as_statistics",
     "population_var_names",
 ]
 
@@ -71,6 +73,43 @@ class FitLike(Protocol):
 
     def posterior_predictive(self, *, random_seed: int | None = None, store: bool = True) -> Any:
         """Replicated responses of the fitted rows."""
+
+
+@runtime_checkable
+class StatisticsDesign(Protocol):
+    """A design held as sums over rows it does not keep (a model of Parquet files).
+
+    :class:`bayeslme.bigdata.design.StreamedDesign` is one. Where a design of
+    rows is read row by row, the results ask such a design instead
+    (:func:`held_as_statistics`): this is the one place that says what they
+    may ask.
+    """
+
+    @property
+    def encoder_rows(self) -> Any:
+        """The few rows its encoder was built from (they have every column)."""
+
+    def factor_moment(self, name: str) -> np.ndarray:
+        """:math:`Z^\\top Z / n` of factor ``name`` over all rows."""
+
+    def effect_draws(
+        self, spec: ModelSpec, posterior: xr.Dataset, name: str, random_seed: int | None, levels: Any = None
+    ) -> np.ndarray:
+        """Draws of group effects ``name`` (not stored: made on demand), ``levels`` only when given."""
+
+    def level_blocks(self, name: str) -> list[np.ndarray]:
+        """The levels of factor ``name`` to summarise together, block by block."""
+
+    def fixed_variance(self, b: np.ndarray) -> np.ndarray:
+        """The variance over rows of :math:`X b`, per draw of ``b``."""
+
+    def bayes_r2(self, spec: ModelSpec, posterior: xr.Dataset, random_seed: int | None) -> np.ndarray:
+        """Bayesian R² per draw, from the sums."""
+
+
+def held_as_statistics(design: Any) -> StatisticsDesign | None:
+    """``design`` as a :class:`StatisticsDesign`, or ``None`` for a design of rows."""
+    return design if isinstance(design, StatisticsDesign) else None
 
 
 def has_latent_scale(spec: ModelSpec) -> bool:

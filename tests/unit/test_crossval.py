@@ -34,8 +34,8 @@ def test_a_new_subject_gets_population_effects(fit):
     assert not np.allclose(a, heldout_log_likelihood(fit, rows, random_seed=4))
 
 
-def test_kfold_refits_on_the_training_rows_and_scores_the_rest(fit, monkeypatch):
-    calls = synthetic_sampling(monkeypatch, seed=7)
+def _record_training_rows(monkeypatch) -> list[pd.DataFrame]:
+    """The list to which each refit's training rows are appended."""
     trained: list[pd.DataFrame] = []
     original = RefitWrapper.sample
 
@@ -44,6 +44,12 @@ def test_kfold_refits_on_the_training_rows_and_scores_the_rest(fit, monkeypatch)
         return original(self, data)
 
     monkeypatch.setattr(RefitWrapper, "sample", record)
+    return trained
+
+
+def test_kfold_refits_on_the_training_rows_and_scores_the_rest(fit, monkeypatch):
+    calls = synthetic_sampling(monkeypatch, seed=7)
+    trained = _record_training_rows(monkeypatch)
     result = bl.kfold(fit, k=6, groups="Subject", pointwise=True, random_seed=1)
     assert len(calls) == 6 and calls[0]["draws"] == 40 and calls[0]["progressbar"] is False
     for data in trained:
@@ -88,14 +94,7 @@ def test_ordinal_folds_keep_every_category_in_training(monkeypatch, seed):
     """Two rows of the top category: random folds may hold both out (the refit then lacks the
     category and cannot score them); folds stratified by category never do."""
     synthetic_sampling(monkeypatch, seed=7)
-    trained: list[pd.DataFrame] = []
-    original = RefitWrapper.sample
-
-    def record(self, data):
-        trained.append(data)
-        return original(self, data)
-
-    monkeypatch.setattr(RefitWrapper, "sample", record)
+    trained = _record_training_rows(monkeypatch)
     result = bl.kfold(_ordinal_fit(2), k=5, random_seed=seed)
     assert all(set(data["y"]) == {1, 2, 3, 4} for data in trained)
     assert result.n_data_points == 60
