@@ -145,6 +145,10 @@ class Family:
         """The expected response given the location ``mu`` (response scale) and the family's parameters."""
         return mu
 
+    def mean_parameters(self) -> tuple[str, ...]:
+        """The family parameters :meth:`mean` reads (none: the expected response is ``mu``)."""
+        return ()
+
     def draw_response(
         self,
         mu: np.ndarray,

@@ -88,6 +88,10 @@ class Cumulative(Family):
         probs = self.probabilities(mu, self._thresholds(params))
         return probs @ np.arange(1.0, probs.shape[-1] + 1)
 
+    def mean_parameters(self):
+        """``thresholds``."""
+        return ("thresholds",)
+
     def draw_response(self, mu, params, rng, trials=None):
         """Category numbers drawn from :math:`P(y = k)`."""
         probs = self.probabilities(mu, self._thresholds(params))

@@ -78,6 +78,10 @@ class LogNormal(Family):
         """:math:`\\exp(\\mu + \\sigma^2/2)`."""
         return np.exp(mu + np.asarray(params["sigma"]) ** 2 / 2)
 
+    def mean_parameters(self):
+        """``sigma``."""
+        return ("sigma",)
+
     def draw_response(self, mu, params, rng, trials=None):
         """``exp`` of Normal draws."""
         return np.exp(rng.normal(mu, params["sigma"]))

@@ -79,6 +79,10 @@ class ZeroInflated(_Mixture):
         """:math:`(1 - zi)\\,\\mu`."""
         return (1 - params["zi"]) * mu
 
+    def mean_parameters(self):
+        """``zi``."""
+        return ("zi",)
+
     def draw_response(self, mu, params, rng, trials=None):
         """A structural zero with probability ``zi``, else a count."""
         counts = self.counts.draw_response(mu, params, rng)
@@ -101,6 +105,10 @@ class Hurdle(_Mixture):
     def mean(self, mu, params):
         """:math:`(1 - hu)\\,\\mu / (1 - f(0))`."""
         return (1 - params["hu"]) * mu / -np.expm1(_log_zero(mu, params, self.count))
+
+    def mean_parameters(self):
+        """``hu``, and ``alpha`` of a negative binomial count part (its ``f(0)``)."""
+        return self.parameters()
 
     def draw_response(self, mu, params, rng, trials=None):
         """Zero with probability ``hu``, else a count drawn above zero (inverse CDF)."""

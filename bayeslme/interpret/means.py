@@ -88,7 +88,8 @@ def marginal_means(
         family = get_family(fit.spec.family, fit.spec.link)
         params = {name: flat_draws(fit, name)[:, None] for name in fit.family_parameters()}
         # a parameter with a formula: its linear predictor averaged over the same cells
-        for name, values in dpar_values(fit, frame, groups="population").items():
+        needed = family.mean_parameters()
+        for name, values in dpar_values(fit, frame, groups="population", names=needed).items():
             link = fit.spec.dpar(name).link
             params[name] = inverse_link(link, average_by(link_function(link, values), codes, len(keys)))
         means = family.mean(family.location(fit.spec.link, means), params)

@@ -88,17 +88,21 @@ def family_params(
     groups: str = "conditional",
     new_groups: str = "sample",
     rng: np.random.Generator | None = None,
+    names: tuple[str, ...] | None = None,
 ) -> dict[str, np.ndarray]:
     """Family parameters per draw, shaped (draws, 1) for broadcasting over rows.
 
     A parameter with a formula of its own (``sigma ~ arm``) has a value per
     row of ``newdata`` (the fitted rows when ``None``), shape (draws, rows):
     :func:`dpar_values`, with ``groups``, ``new_groups``
-    and ``rng`` as for the mean.
+    and ``rng`` as for the mean. ``names`` limits the parameters with formulas
+    to those (the expected response needs only :meth:`Family.mean_parameters`,
+    and new rows then need no other formula's columns).
     """
     params = {name: flat_draws(fit, name)[:, None] for name in fit.family_parameters()}
     if fit.spec.dpars:
-        params.update(dpar_values(fit, newdata, groups=groups, new_groups=new_groups, rng=rng))
+        values = dpar_values(fit, newdata, groups=groups, new_groups=new_groups, rng=rng, names=names)
+        params.update(values)
     return params
 
 
@@ -185,7 +189,8 @@ def prediction_draws(
         return eta, new.row_labels
     family = get_family(fit.spec.family, fit.spec.link)
     mean = family.location(fit.spec.link, eta)  # the count part's mean for zi/hu, eta for ordinal
-    params = family_params(fit, newdata, groups=groups, new_groups=new_groups, rng=rng)
+    needed = family.mean_parameters() if kind == "mean" else None  # the mean needs no other formula
+    params = family_params(fit, newdata, groups=groups, new_groups=new_groups, rng=rng, names=needed)
     if kind == "mean":
         return family.mean(mean, params), new.row_labels
     if kind == "response":
@@ -318,14 +323,18 @@ def dpar_values(
     groups: str = "conditional",
     new_groups: str = "sample",
     rng: np.random.Generator | None = None,
+    names: tuple[str, ...] | None = None,
 ) -> dict[str, np.ndarray]:
     """Each modelled parameter's value per flattened draw and row, shape (draws, rows).
 
     ``newdata`` ``None`` gives the fitted rows. ``groups`` and ``new_groups``
-    act on each parameter's group terms as on the mean's.
+    act on each parameter's group terms as on the mean's. ``names``: only these
+    parameters (all by default).
     """
     values = {}
     for dpar in fit.spec.dpars:
+        if names is not None and dpar.name not in names:
+            continue
         view = DparView(fit, dpar)
         new = fitted_new_data(view) if newdata is None else build_new_data(view.design, newdata)
         eta = eta_draws(view, new, groups=groups, new_groups=new_groups, rng=rng)

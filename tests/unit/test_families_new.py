@@ -10,7 +10,7 @@ from scipy import stats
 
 import bayeslme as bl
 from bayeslme.errors import FamilyError
-from bayeslme.families import get_family
+from bayeslme.families import FAMILIES, get_family
 
 Y_COUNT = np.array([0.0, 0.0, 1.0, 3.0, 7.0])
 MU = np.array([[0.5, 2.0, 1.5, 2.0, 6.0], [1.0, 0.1, 1.0, 4.0, 9.0]])
@@ -191,3 +191,19 @@ def test_ordinal_prior_predictive_has_both_thresholds():
     shift = draws["b"].values[..., 0] * _ordinal_model().design.X[:, 0].mean()
     assert_allclose(draws["thresholds"].values, draws["thresholds_centered"].values + shift[..., None])
     assert np.all(np.diff(draws["thresholds_centered"].values, axis=-1) > 0)
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_the_mean_reads_only_the_parameters_it_declares(name):
+    """``Family.mean_parameters`` is what ``mean`` reads: predictions of the mean skip the others'
+    formulas (and new rows need not carry their columns)."""
+    family = get_family(name)
+    mu = np.array([0.2, 0.4, 0.7]) if family.support in ("binary", "unit") else np.array([0.5, 1.0, 2.0])
+    values = {"sigma": 0.7, "nu": 5.0, "alpha": 2.0, "shape": 3.0, "phi": 8.0, "zi": 0.3, "hu": 0.4}
+    values["thresholds"] = np.array([-1.0, 0.5, 2.0])
+    declared = {k: v for k, v in values.items() if k in family.mean_parameters()}
+    assert set(family.mean_parameters()) <= set(family.parameters())
+    assert_allclose(
+        family.mean(mu[:, None] if name == "cumulative" else mu, declared),
+        family.mean(mu[:, None] if name == "cumulative" else mu, {**values, **declared}),
+    )
