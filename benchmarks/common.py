@@ -10,8 +10,11 @@ from collections.abc import Sequence
 __all__ = ["cell", "markdown_table", "timed"]
 
 
-def timed(command: list[str], env: dict, timeout: float) -> tuple[float, dict, str]:
-    """Run ``command``; (wall seconds, its last stdout line read as JSON, error: "" when none)."""
+def timed(command: list[str], env: dict, timeout: float, *, reads_json: bool = True) -> tuple[float, dict, str]:
+    """Run ``command``; (wall seconds, its last stdout line read as JSON, error: "" when none).
+
+    ``reads_json=False`` for a command that prints no JSON (the demo): only its time and exit count.
+    """
     start = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
@@ -21,6 +24,8 @@ def timed(command: list[str], env: dict, timeout: float) -> tuple[float, dict, s
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()
         return wall, {}, (lines[-1] if lines else f"exit {done.returncode}")
+    if not reads_json:
+        return wall, {}, ""
     try:
         return wall, json.loads(done.stdout.strip().splitlines()[-1]), ""
     except (json.JSONDecodeError, IndexError):
