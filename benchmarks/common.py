@@ -10,7 +10,9 @@ from collections.abc import Sequence
 __all__ = ["cell", "markdown_table", "timed"]
 
 
-def timed(command: list[str], env: dict, timeout: float, *, reads_json: bool = True) -> tuple[float, dict, str]:
+def timed(
+    command: list[str], env: dict, timeout: float, *, reads_json: bool = True
+) -> tuple[float, dict, str]:
     """Run ``command``; (wall seconds, its last stdout line read as JSON, error: "" when none).
 
     ``reads_json=False`` for a command that prints no JSON (the demo): only its time and exit count.
