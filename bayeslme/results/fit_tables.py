@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayeslme.errors import FamilyError
 from bayeslme.families import get_family
 from bayeslme.results import effects, latent, variance
 from bayeslme.results.dpar_view import DparView, dpar_or_error
@@ -101,7 +102,18 @@ class FitTables:
         """Fixed, random and distribution-specific variances on the latent scale, per draw.
 
         See :mod:`bayeslme.results.latent` (Nakagawa, Johnson & Schielzeth 2017).
+
+        Raises
+        ------
+        FamilyError
+            For a model whose parameters have formulas: its residual variance
+            differs by row, which the decomposition does not define.
         """
+        if self.spec.dpars:
+            raise FamilyError(
+                f"the latent-scale variances assume one residual variance for all rows; this model's "
+                f"{[d.name for d in self.spec.dpars]} vary by row (their formulas)"
+            )
         family = get_family(self.spec.family, self.spec.link)
         sds, cors, moments = self._group_moments()
         v_random = latent.total_random_variance(self.spec.factors, sds, cors, moments)

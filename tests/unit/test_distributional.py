@@ -192,6 +192,8 @@ def test_results_read_each_rows_sigma(model, data):
         fit.fixed_effects(dpar="phi")
     with pytest.raises(FamilyError, match="vary by row"):
         fit.personalize(data.head(3).assign(g="new"))
+    with pytest.raises(FamilyError, match="one residual variance for all rows"):
+        fit.latent_variances()
     loglik = log_likelihood_draws(fit)
     b = fit.draws("b").reshape(-1, 2)
     u = fit.draws("g__u").reshape(100, -1)
