@@ -175,6 +175,12 @@ def build_dpar_designs(
         sub = build_design(
             formula, design.data, family=family, levels=None if levels is None else levels[dpar.name]
         )
+        if sub.X.shape[1] == 0 and not sub.factors:
+            raise FormulaError(
+                f"{dpar.text!r} has neither fixed effects nor group terms, which would fix {dpar.name!r} "
+                f"at a constant; leave the formula out to estimate one {dpar.name!r}",
+                dpar.text,
+            )
         if sub.n_obs != design.n_obs:  # dpar_columns' rows were dropped first: a check of that contract
             raise FormulaError(
                 f"{dpar.name!r}'s formula keeps {sub.n_obs} of the {design.n_obs} rows", dpar.text

@@ -112,6 +112,9 @@ class PriorDraws:
 
     def _draw(self, label: str) -> np.ndarray | None:
         spec = self.spec
+        for dpar in spec.dpars:  # a parameter's formula: its own priors, labels without the prefix
+            if label.startswith(dpar.label_prefix):
+                return PriorDraws(dpar.spec, self.rng, self.n)[label[len(dpar.label_prefix) :]]
         coefficients = dict(zip(spec.coefficient_labels, spec.fixed, strict=True))
         name = coefficients.get(label, label)
         if name in spec.slopes:

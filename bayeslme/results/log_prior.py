@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from bayeslme.families import get_family
-from bayeslme.spec.names import COEFFICIENTS, THRESHOLDS
+from bayeslme.spec.names import CENTERED_THRESHOLDS, COEFFICIENTS, THRESHOLDS
 
 if TYPE_CHECKING:
     from bayeslme.spec import FactorSpec, ModelSpec
@@ -108,7 +108,8 @@ def log_prior_dataset(spec: ModelSpec, posterior: xr.Dataset) -> xr.Dataset:
     for name in names:
         if name in posterior and name in spec.priors:
             value = posterior[name].values
-            if name == THRESHOLDS and spec.fixed:  # the prior is on the cut points at the column means
+            if name == THRESHOLDS and spec.fixed and CENTERED_THRESHOLDS in posterior:  # prior at the means
+                # (fits saved before the centring have no thresholds_centered: their prior is on thresholds)
                 value = value - (posterior[COEFFICIENTS].values @ spec.column_means)[..., None]
             values = spec.priors[name].logpdf(value)  # a vector (thresholds): summed
             out[name] = (dims, values.reshape(values.shape[:2] + (-1,)).sum(axis=-1))

@@ -119,6 +119,21 @@ def test_unknown_column_of_a_parameters_formula_names_the_formula(data):
         bl.GLMM(["y ~ x + (1 | g)", "sigma ~ nope"], data)
 
 
+@pytest.mark.parametrize("formula", ["sigma ~ 0", "sigma ~ 0 + offset(x)"])
+def test_a_parameter_formula_without_terms_is_refused(data, formula):
+    with pytest.raises(FormulaError, match="neither fixed effects nor group terms"):
+        bl.GLMM(["y ~ x + (1 | g)", formula], data)
+
+
+def test_hypothesis_draws_the_priors_of_a_parameters_formula(model):
+    """Savage-Dickey ratios of a parameter formula's coefficients need their prior draws (NaN before)."""
+    from bayeslme.interpret.hypothesis import PriorDraws
+
+    draws = PriorDraws(model.spec, np.random.default_rng(0), 20_000)["sigma:b[arm[drug]]"]
+    prior = model.spec.dpar("sigma").spec.priors["b[arm[drug]]"]
+    assert draws is not None and np.std(draws) == pytest.approx(prior["sigma"], rel=0.03)  # 20,000 draws
+
+
 def test_unsupported_combinations_are_refused(data):
     with pytest.raises(FormulaError, match="residual correlation term needs one residual SD"):
         bl.GLMM(
