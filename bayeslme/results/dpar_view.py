@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from bayeslme.formula.design import Design
     from bayeslme.results.view import FitLike
 
-__all__ = ["DparView", "dpar_or_error"]
+__all__ = ["DparView", "dpar_or_error", "unprefixed"]
 
 
 class DparView:
@@ -50,15 +50,7 @@ class DparView:
     @property
     def posterior(self) -> xr.Dataset:
         """The parameter's draws, named as a model's own (``b``, ``clinic__u``)."""
-        posterior = self._fit.posterior
-        mine = [name for name in posterior.data_vars if str(name).startswith(self._prefix)]
-        part = posterior[mine]
-        names = {
-            name: str(name)[len(self._prefix) :]
-            for name in [*mine, *part.dims]
-            if str(name).startswith(self._prefix)
-        }
-        return part.rename(names)
+        return unprefixed(self._fit.posterior, self._prefix)
 
     def draws(self, name: str, levels: np.ndarray | None = None) -> np.ndarray:
         """Draws of the parameter's variable ``name`` (without the prefix), ``(chain, draw, ...)``."""
@@ -67,6 +59,14 @@ class DparView:
     def level_blocks(self, factor: FactorSpec) -> list[np.ndarray]:
         """All of the factor's levels at once."""
         return [np.arange(len(factor.levels))]
+
+
+def unprefixed(draws: xr.Dataset, prefix: str) -> xr.Dataset:
+    """The variables of ``draws`` named ``<prefix><name>``, as ``<name>``, their dims likewise."""
+    mine = [name for name in draws.data_vars if str(name).startswith(prefix)]
+    part = draws[mine]
+    names = [*mine, *part.dims]
+    return part.rename({name: str(name)[len(prefix) :] for name in names if str(name).startswith(prefix)})
 
 
 def dpar_or_error(spec: ModelSpec, name: str) -> DparSpec:

@@ -23,6 +23,7 @@ import numpy as np
 import xarray as xr
 
 from bayeslme.families import get_family
+from bayeslme.results.dpar_view import unprefixed
 from bayeslme.spec.names import CENTERED_THRESHOLDS, COEFFICIENTS, THRESHOLDS
 
 if TYPE_CHECKING:
@@ -114,10 +115,8 @@ def log_prior_dataset(spec: ModelSpec, posterior: xr.Dataset) -> xr.Dataset:
             values = spec.priors[name].logpdf(value)  # a vector (thresholds): summed
             out[name] = (dims, values.reshape(values.shape[:2] + (-1,)).sum(axis=-1))
     for dpar in spec.dpars:  # a parameter's formula: its coefficients' priors, prefixed (sigma::b)
-        prefix = dpar.var_prefix
-        mine = [name for name in posterior.data_vars if str(name).startswith(prefix)]
-        part = posterior[mine].rename({name: str(name)[len(prefix) :] for name in mine})
+        part = unprefixed(posterior, dpar.var_prefix)
         for name, variable in log_prior_dataset(dpar.spec, part).data_vars.items():
-            out[prefix + str(name)] = (dims, variable.values)
+            out[dpar.var_prefix + str(name)] = (dims, variable.values)
     coords = {dim: posterior[dim].values for dim in dims}
     return xr.Dataset(out, coords=coords)
